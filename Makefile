@@ -1,0 +1,50 @@
+# CNN Lab — `make run` to use it, `make test` to check it.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PORT ?= 8501
+# Pinned here for reproducible runs and CI; pyproject.toml keeps ranges for everyone else.
+TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
+
+.PHONY: run dev test test-fast bench assets prefetch install dev-install clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q $(TORCH_PINS) || $(PIP) install -q torch torchvision
+	$(PIP) install -q -e .
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+dev-install: $(VENV)/.dev-installed
+
+run: install
+	@echo "CNN Lab: open http://localhost:$(PORT)"
+	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+dev: install  # with hot reload on file changes
+	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.fileWatcherType auto
+
+test: dev-install
+	mkdir -p artifacts
+	CNNLAB_OFFLINE=1 $(PY) -m pytest -q -p no:cacheprovider --durations=15
+
+test-fast: dev-install  # no browser
+	CNNLAB_OFFLINE=1 $(PY) -m pytest -q -m "not e2e"
+
+bench: install
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
+
+assets: install
+	@set -e; for f in scripts/make_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) $$f; done
+
+prefetch: install
+	$(VENV)/bin/cnnlab prefetch
+
+clean:
+	rm -rf artifacts .pytest_cache

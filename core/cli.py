@@ -1,0 +1,87 @@
+"""``cnnlab``: the command line of CNN Lab (no Streamlit needed)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _bar(name: str, done: int, total: int | None) -> None:
+    if total:
+        width = 30
+        k = int(width * done / total)
+        sys.stderr.write(f"\r  {name:<20} [{'#' * k}{'.' * (width - k)}] {done / 2**20:6.1f}/{total / 2**20:.1f} MB")
+    else:
+        sys.stderr.write(f"\r  {name:<20} {done / 2**20:6.1f} MB")
+    sys.stderr.flush()
+
+
+def cmd_prefetch(args: argparse.Namespace) -> int:
+    from . import zoo
+
+    if zoo.offline():
+        print("CNNLAB_OFFLINE=1 is set: unset it to download weights.", file=sys.stderr)
+        return 2
+    print(f"Downloading pretrained weights into {zoo.torch_hub_checkpoints()} (torchvision) "
+          f"and {zoo.weights_dir()} (ultralytics)")
+    results = zoo.prefetch(args.models or None, progress=_bar, timeout=args.timeout)
+    sys.stderr.write("\n")
+    failed = 0
+    for name, how in results.items():
+        print(f"  {name:<20} {how}")
+        failed += how.startswith("failed")
+    print("All weights are in place: the lab can now run offline." if not failed
+          else f"{failed} model(s) could not be fetched; the lab will use bundled fallbacks for them.")
+    return 1 if failed else 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from . import zoo
+    from .devices import device_info
+
+    print(f"device:   {device_info()}")
+    print(f"offline:  {zoo.offline()}")
+    print(f"caches:   {zoo.torch_hub_checkpoints()} | {zoo.weights_dir()}")
+    for e in zoo.entries():
+        path = e.weights_path()
+        state = "bundled" if e.kind == "package" else ("cached" if path and path.exists() else "not cached")
+        print(f"  {e.name:<20} {e.task:<15} {state:<11} {e.title}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from . import zoo
+    from .devices import pick_device
+    from .images import load_image
+
+    try:
+        image = load_image(args.image)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    lm = zoo.load(args.model, device=pick_device())
+    print(lm.provenance)
+    for idx, label, p in lm.classify(image, topk=args.top):
+        print(f"  {p:6.3f}  {idx:4d}  {label}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="cnnlab", description="CNN Lab command line.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    pf = sub.add_parser("prefetch", help="download every pretrained weight for offline use")
+    pf.add_argument("models", nargs="*", help="only these zoo entries (default: all)")
+    pf.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a server")
+    pf.set_defaults(func=cmd_prefetch)
+    pi = sub.add_parser("info", help="device, caches and which weights are present")
+    pi.set_defaults(func=cmd_info)
+    pc = sub.add_parser("classify", help="classify an image with a zoo model")
+    pc.add_argument("image")
+    pc.add_argument("--model", default="imagenet")
+    pc.add_argument("--top", type=int, default=5)
+    pc.set_defaults(func=cmd_classify)
+    args = p.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

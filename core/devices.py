@@ -1,0 +1,63 @@
+"""Which device computations run on: CUDA > MPS > CPU, overridable with ``CNNLAB_DEVICE``."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+_VALID = ("cpu", "cuda", "mps")
+
+
+def pick_device(preferred: str | None = None) -> str:
+    """Return "cuda", "cuda:N", "mps" or "cpu".
+
+    ``preferred`` (or the ``CNNLAB_DEVICE`` environment variable) wins when that device is
+    really available; asking for an unavailable device raises ``ValueError`` so a typo does
+    not silently fall back to a slower device.
+    """
+    import torch
+
+    want = (preferred or os.environ.get("CNNLAB_DEVICE", "")).strip().lower()
+    if want and want != "auto":
+        base = want.split(":")[0]
+        if base not in _VALID:
+            raise ValueError(f"Unknown device {want!r}: use one of auto, cpu, cuda, cuda:N, mps.")
+        if base == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"Device {want!r} was asked for, but CUDA is not available here.")
+        if base == "mps" and not _mps_available(torch):
+            raise ValueError(f"Device {want!r} was asked for, but Apple MPS is not available here.")
+        return want
+    if torch.cuda.is_available():
+        return "cuda"
+    if _mps_available(torch):
+        return "mps"
+    return "cpu"
+
+
+def _mps_available(torch) -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+@dataclass
+class DeviceInfo:
+    device: str
+    name: str
+    detail: str  # memory for GPUs, threads for the CPU
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.detail})"
+
+
+def device_info(device: str | None = None) -> DeviceInfo:
+    import torch
+
+    device = device or pick_device()
+    if device.startswith("cuda"):
+        idx = torch.device(device).index or 0
+        props = torch.cuda.get_device_properties(idx)
+        used = torch.cuda.memory_allocated(idx) / 2**30
+        return DeviceInfo(device, f"CUDA · {props.name}",
+                          f"{used:.2f} / {props.total_memory / 2**30:.1f} GiB in use")
+    if device == "mps":
+        return DeviceInfo(device, "Apple MPS", "unified memory")
+    return DeviceInfo(device, "CPU", f"{torch.get_num_threads()} threads, {os.cpu_count()} cores")

@@ -1,0 +1,1 @@
+"""The Streamlit shell of CNN Lab: entry point, model cache, shared widgets, live glue."""

@@ -1,0 +1,22 @@
+"""CNN Lab entry point: ``streamlit run dashboard/app.py``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout too
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import nav  # noqa: E402
+from dashboard.sidebar import status_panel  # noqa: E402
+
+st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide",
+                   initial_sidebar_state="expanded")
+
+page = st.navigation(nav.build_pages(), expanded=True)
+page.run()
+# After the page so its content renders first; the first call imports torch (a few seconds).
+status_panel()

@@ -1,0 +1,84 @@
+"""One shared instance of every model, across pages, sessions and threads.
+
+Pages never load models themselves: they call :func:`get_model`, which wraps
+``core.zoo.load`` in ``st.cache_resource`` keyed by (name, device). Cached models are
+read-only (eval mode, frozen parameters); callers that attach hooks hold ``model.lock``.
+"""
+from __future__ import annotations
+
+import gc
+import threading
+
+import streamlit as st
+
+from core import zoo
+
+_REGISTRY: dict[tuple[str, str], zoo.LoadedModel] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def current_device() -> str:
+    from core.devices import pick_device
+
+    return pick_device()
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _load(name: str, device: str) -> zoo.LoadedModel:
+    return zoo.load(name, device=device)
+
+
+def get_model(name: str, device: str | None = None) -> zoo.LoadedModel:
+    """The shared model; raises ``zoo.ModelUnavailable`` when it cannot be had at all."""
+    device = device or current_device()
+    with st.spinner(f"Loading {name} on {device} (first use only)…"):
+        lm = _load(name, device)
+    with _REGISTRY_LOCK:
+        _REGISTRY[(name, device)] = lm
+    return lm
+
+
+def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | None:
+    """Like :func:`get_model`, but shows a clear message and returns None on failure."""
+    try:
+        return get_model(name, device)
+    except zoo.ModelUnavailable as e:
+        st.error(str(e))
+    except ValueError as e:
+        st.error(str(e))
+    return None
+
+
+def loaded_models() -> list[zoo.LoadedModel]:
+    with _REGISTRY_LOCK:
+        return list(_REGISTRY.values())
+
+
+def free_models() -> int:
+    """Drop every cached model; returns how many were released."""
+    with _REGISTRY_LOCK:
+        n = len(_REGISTRY)
+        _REGISTRY.clear()
+    _load.clear()
+    gc.collect()
+    try:
+        import sys
+
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001
+        pass
+    return n
+
+
+def provenance_badge(lm: zoo.LoadedModel) -> None:
+    """The model's provenance where users see it: green when pretrained as asked, orange when a
+    bundled fallback stands in."""
+    if lm.fallback:
+        st.badge(f"{lm.title} · bundled fallback", icon=":material/offline_bolt:", color="orange")
+        st.caption(lm.provenance)
+    else:
+        st.badge(f"{lm.title} · pretrained", icon=":material/verified:", color="green")
+        st.caption(lm.provenance)

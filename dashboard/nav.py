@@ -1,0 +1,64 @@
+"""The topics of the lab, in the order of the course notes, and their pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+@dataclass(frozen=True)
+class Topic:
+    section: str
+    title: str
+    url: str
+    file: str
+    icon: str
+    summary: str
+
+
+TOPICS: list[Topic] = [
+    Topic("Convolution", "Convolution lab", "convolution", "convolution.py", ":material/grid_on:",
+          "Edge filters on any image, the notes' 6×6 worked example, output-size arithmetic, "
+          "padding and stride, volumes, 1×1 and transposed convolution, pooling."),
+    Topic("Architectures", "Classic architectures", "architectures", "architectures.py",
+          ":material/account_tree:",
+          "LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
+          "tables and cost explorers; LeNet-5 trained in the browser."),
+    Topic("Detection", "Object detection", "detection", "detection.py", ":material/center_focus_strong:",
+          "YOLO on images and webcam; IoU, non-max suppression, grid targets and anchors step by step."),
+    Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation.py", ":material/texture:",
+          "U-Net built, trained and explained; transposed convolution as up-sampling."),
+    Topic("Inside the network", "Inside the network", "inside", "inside.py", ":material/visibility:",
+          "Filters, feature maps, maximally activating patches, saliency and Grad-CAM, gradient "
+          "ascent, feature inversion, adversarial and fooling images."),
+    Topic("DeepDream", "DeepDream", "deepdream", "deepdream.py", ":material/cloud:",
+          "Amplify what a layer sees, octave by octave, from edges to eyes and dog faces."),
+    Topic("Style", "Style transfer", "style", "style.py", ":material/palette:",
+          "Gram matrices, texture synthesis, Gatys style transfer with live progress, fast style."),
+    Topic("Embeddings", "Embeddings and faces", "embeddings", "embeddings.py", ":material/face:",
+          "Contrastive and triplet losses, face verification and recognition, UMAP and t-SNE."),
+]
+
+_PAGES: dict[str, object] = {}
+
+
+def build_pages() -> dict[str, list]:
+    """``st.navigation`` input: {section: [st.Page, ...]}, home first."""
+    import streamlit as st
+
+    home = st.Page(str(PAGES_DIR / "home.py"), title="Home", icon=":material/home:",
+                   url_path="home", default=True)
+    nav: dict[str, list] = {"CNN Lab": [home]}
+    _PAGES["home"] = home
+    for t in TOPICS:
+        page = st.Page(str(PAGES_DIR / t.file), title=t.title, icon=t.icon, url_path=t.url)
+        _PAGES[t.url] = page
+        nav.setdefault(t.section, []).append(page)
+    return nav
+
+
+def page(url: str):
+    """The ``st.Page`` for a topic (for ``st.page_link``), or its file path when the app shell
+    has not built the navigation (a page run on its own, as in unit tests)."""
+    return _PAGES.get(url) or str(PAGES_DIR / next(t.file for t in TOPICS if t.url == url))

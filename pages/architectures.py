@@ -1,0 +1,4 @@
+"""architectures: placeholder until its lab lands."""
+from dashboard.stub import coming_soon
+
+coming_soon("architectures", ["(being built)"])

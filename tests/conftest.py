@@ -1,0 +1,37 @@
+"""Test-wide settings: offline, caches in a temporary folder, the shared test data located."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Tests never touch the network and never write into the user's caches.
+os.environ.setdefault("CNNLAB_OFFLINE", "1")
+_HOME = Path(tempfile.mkdtemp(prefix="cnnlab-test-home-"))
+os.environ.setdefault("CNNLAB_HOME", str(_HOME / "cnnlab"))
+os.environ.setdefault("TORCH_HOME", str(_HOME / "torch"))
+os.environ.setdefault("YOLO_CONFIG_DIR", str(_HOME / "cnnlab" / "ultralytics"))
+
+
+def _find_shared_data() -> Path:
+    env = os.environ.get("CNNLAB_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates += [ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data"]
+    for c in candidates:
+        if (c / "SOURCES.md").exists():
+            return c
+    raise FileNotFoundError("The shared test data (../shared/data) is missing; set CNNLAB_SHARED_DATA.")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _find_shared_data()
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

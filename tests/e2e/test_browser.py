@@ -1,0 +1,76 @@
+"""The real thing: the app served by Streamlit, driven by Debian's Chromium through Playwright.
+
+Visits every page, asserts Streamlit shows no exception box, saves a screenshot of each to
+artifacts/screenshots/ (the home page also to docs/screenshots/home.png for the README), and
+exercises the image input with a bad upload and the classifier with a real model.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard import nav
+from tests.e2e.browser import ROOT, browser_page, exceptions_on, streamlit_server, wait_rendered
+
+pytestmark = pytest.mark.e2e
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    with streamlit_server(env={"CNNLAB_OFFLINE": "1"}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page():
+    with browser_page() as p:
+        yield p
+
+
+def test_home_page(app_url, page):
+    page.goto(app_url)
+    wait_rendered(page)
+    assert page.locator("h1", has_text="CNN Lab").is_visible()
+    for topic in nav.TOPICS:  # a card and a sidebar entry per topic
+        assert page.get_by_role("link", name=topic.title).count() >= 2
+    page.get_by_text("Device:", exact=False).wait_for(timeout=60_000)
+    assert not exceptions_on(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "home.png"))
+    docs = ROOT / "docs" / "screenshots"
+    docs.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SHOTS / "home.png", docs / "home.png")
+
+
+@pytest.mark.parametrize("topic", nav.TOPICS, ids=[t.url for t in nav.TOPICS])
+def test_every_page_renders_without_exception(app_url, page, topic):
+    page.goto(f"{app_url}/{topic.url}")
+    wait_rendered(page)
+    assert not exceptions_on(page), exceptions_on(page)
+    page.screenshot(path=str(SHOTS / f"{topic.url}.png"))
+
+
+def test_bad_upload_shows_a_message_and_the_app_keeps_serving(app_url, page, tmp_path):
+    page.goto(f"{app_url}/inside")
+    wait_rendered(page)
+    page.get_by_text("Upload", exact=True).click()
+    fake = tmp_path / "holiday.png"
+    fake.write_text("this is not a picture at all\n")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(fake))
+    page.get_by_text("This is a text file, not an image").wait_for(timeout=30_000)
+    assert not exceptions_on(page)
+    page.screenshot(path=str(SHOTS / "inside-bad-upload.png"))
+    # The app is still alive: back to a sample and classify it with the real model.
+    page.get_by_text("Sample", exact=True).click()
+    wait_rendered(page)
+    page.get_by_role("button", name="Classify").click()
+    page.get_by_text("bundled fallback", exact=False).first.wait_for(timeout=120_000)
+    wait_rendered(page)
+    body = page.inner_text("body")
+    assert "tabby" in body or "tiger cat" in body or "Egyptian cat" in body
+    assert not exceptions_on(page)
+    page.screenshot(path=str(SHOTS / "inside-classify.png"))

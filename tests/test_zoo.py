@@ -1,0 +1,235 @@
+"""core.zoo: offline fallbacks, fast give-up on a dead network, cached and downloaded weights."""
+from __future__ import annotations
+
+import hashlib
+import http.server
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from core import zoo
+from core.images import load_sample
+
+
+@pytest.fixture
+def caches(tmp_path, monkeypatch):
+    """Empty torch-hub and CNN Lab caches for one test."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "cnnlab" / "ultralytics"))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def imagenet():
+    return zoo.load("imagenet")
+
+
+def test_offline_imagenet_is_the_bundled_lite0_and_says_so(imagenet):
+    assert zoo.offline()
+    assert imagenet.name == "efficientnet_lite0" and imagenet.requested == "imagenet"
+    assert imagenet.fallback and imagenet.pretrained
+    assert imagenet.provenance.startswith("bundled fallback")
+    assert "EfficientNet-Lite0" in imagenet.provenance and "VGG-16" in imagenet.provenance
+    assert "CNNLAB_OFFLINE" in imagenet.reason
+    assert len(imagenet.labels) == 1000 and imagenet.labels[281] == "tabby"
+    assert not imagenet.model.training
+    assert not any(p.requires_grad for p in imagenet.model.parameters())
+
+
+def test_lite0_classifies_the_cat_and_the_coffee(imagenet):
+    cat = imagenet.classify(load_sample("chelsea"), topk=5)
+    assert 281 <= cat[0][0] <= 285, cat
+    assert sum(p for i, _, p in cat if 281 <= i <= 285) > 0.8
+    coffee = imagenet.classify(load_sample("coffee"), topk=5)
+    assert coffee[0][0] in (967, 968), coffee
+    x = imagenet.preprocess(load_sample("coffee"))
+    assert x.shape == (1, 3, 224, 224) and x.dtype == torch.float32
+
+
+def test_every_torchvision_entry_falls_back_offline(caches):
+    for name in ("vgg16", "resnet50", "mobilenet_v2"):
+        lm = zoo.load(name)
+        assert lm.fallback and lm.requested == name and lm.name == "efficientnet_lite0"
+        assert zoo.ENTRIES[name].title in lm.provenance
+
+
+def test_detector_without_weights_or_fallback_explains(caches):
+    with pytest.raises(zoo.ModelUnavailable, match="prefetch"):
+        zoo.load("yolo11n")
+    with pytest.raises(ValueError, match="Unknown model"):
+        zoo.load("no-such-model")
+
+
+def _state_dict_file(path: Path) -> dict:
+    import torchvision
+
+    torch.manual_seed(0)
+    sd = torchvision.models.mobilenet_v2(weights=None).state_dict()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(sd, path)
+    return sd
+
+
+def test_weights_placed_in_the_torch_hub_cache_are_used(caches):
+    entry = zoo.ENTRIES["mobilenet_v2"]
+    sd = _state_dict_file(entry.weights_path())
+    assert str(entry.weights_path()).startswith(str(caches / "torch"))
+    lm = zoo.load("mobilenet_v2")
+    assert not lm.fallback and lm.pretrained and lm.name == "mobilenet_v2"
+    assert "ImageNet-pretrained MobileNetV2" in lm.provenance and "from cache" in lm.provenance
+    assert torch.equal(lm.model.features[0][0].weight, sd["features.0.0.weight"])
+    assert len(lm.labels) == 1000
+
+
+class _Hang(threading.Thread):
+    """A server that accepts connections and never answers."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+
+    def run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+                self.conns.append(c)
+            except OSError:
+                return
+
+
+def test_a_stalled_download_gives_up_within_5_seconds(caches, monkeypatch):
+    zoo.load("efficientnet_lite0")  # imports done, so the clock measures the network wait
+    hang = _Hang()
+    hang.start()
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    monkeypatch.setattr(zoo.ZooEntry, "weights_url",
+                        lambda self: f"http://127.0.0.1:{hang.port}/mobilenet_v2-b0353104.pth")
+    t = time.perf_counter()
+    lm = zoo.load("mobilenet_v2")
+    elapsed = time.perf_counter() - t
+    hang.sock.close()
+    assert elapsed < 5.0, elapsed
+    assert lm.fallback and "no answer" in lm.reason and "MobileNetV2" in lm.provenance
+    assert not list((caches / "torch").rglob("*.part")), "partial download left behind"
+
+
+def test_an_unreachable_host_gives_up_fast(caches, monkeypatch):
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(zoo.ZooEntry, "weights_url",
+                        lambda self: f"http://127.0.0.1:{port}/resnet50-11ad3fa6.pth")
+    t = time.perf_counter()
+    lm = zoo.load("resnet50")
+    assert time.perf_counter() - t < 5.0
+    assert lm.fallback and "failed" in lm.reason
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(root), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_download_from_a_server_then_load(caches, file_server, monkeypatch):
+    """The real download path, pointed at a locally made weights file."""
+    root, base = file_server
+    made = root / "made.pth"
+    sd = _state_dict_file(made)
+    digest = hashlib.sha256(made.read_bytes()).hexdigest()
+    served = root / f"mobilenet_v2-{digest[:8]}.pth"
+    made.rename(served)
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    dest = zoo.weights_dir() / served.name
+    seen = []
+    zoo.download(f"{base}/{served.name}", dest, progress=lambda d, t: seen.append((d, t)))
+    assert dest.read_bytes() == served.read_bytes() and seen[-1][0] == seen[-1][1]
+
+    # Through load(): the entry's file lands in the torch hub cache and is used.
+    entry = zoo.ENTRIES["mobilenet_v2"]
+    monkeypatch.setattr(zoo.ZooEntry, "weights_path", lambda self: caches / "hub" / served.name)
+    monkeypatch.setattr(zoo.ZooEntry, "weights_url", lambda self: f"{base}/{served.name}")
+    lm = zoo.load("mobilenet_v2")
+    assert not lm.fallback and "downloaded" in lm.provenance, lm.provenance
+    assert torch.equal(lm.model.features[0][0].weight, sd["features.0.0.weight"])
+    assert entry.name == lm.name
+    # A second load finds it in the cache.
+    assert "from cache" in zoo.load("mobilenet_v2").provenance
+
+
+def test_a_corrupted_download_is_rejected(caches, file_server, monkeypatch):
+    root, base = file_server
+    (root / "resnet50-11ad3fa6.pth").write_bytes(b"not the weights you are looking for")
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    dest = caches / "x" / "resnet50-11ad3fa6.pth"
+    with pytest.raises(zoo.WeightsUnavailable, match="checksum mismatch"):
+        zoo.download(f"{base}/resnet50-11ad3fa6.pth", dest)
+    assert not dest.exists() and not list(dest.parent.glob("*.part"))
+    with pytest.raises(zoo.WeightsUnavailable, match="failed"):
+        zoo.download(f"{base}/missing-12345678.pth", dest)
+
+
+def test_offline_forbids_downloads(caches):
+    with pytest.raises(zoo.WeightsUnavailable, match="offline"):
+        zoo.download("http://127.0.0.1:9/x.pth", caches / "x.pth")
+    results = zoo.prefetch(["efficientnet_lite0", "mobilenet_v2"])
+    assert results["efficientnet_lite0"] == "bundled"
+    assert results["mobilenet_v2"].startswith("failed: offline")
+
+
+def test_prefetch_downloads_into_the_caches(caches, file_server, monkeypatch):
+    root, base = file_server
+    _state_dict_file(root / "yolo11n.pt")  # any file: prefetch only places it
+    monkeypatch.delenv("CNNLAB_OFFLINE")
+    monkeypatch.setitem(zoo.ENTRIES, "yolo11n", zoo.ZooEntry(
+        "yolo11n", "YOLO11n (COCO)", "detection", "", "ultralytics",
+        {"file": "yolo11n.pt", "url": f"{base}/yolo11n.pt"}))
+    assert zoo.prefetch(["yolo11n"]) == {"yolo11n": "downloaded"}
+    assert (zoo.weights_dir() / "yolo11n.pt").exists()
+    assert zoo.prefetch(["yolo11n"]) == {"yolo11n": "from cache"}
+
+
+def test_ultralytics_weights_in_the_cache_load_offline(caches):
+    zoo.configure_ultralytics()
+    from ultralytics import YOLO
+
+    path = zoo.weights_dir() / "yolo11n.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    YOLO("yolo11n.yaml").save(str(path))  # an untrained model made here stands in for the download
+    lm = zoo.load("yolo11n")
+    assert not lm.fallback and lm.task == "detection" and "from cache" in lm.provenance
+    assert len(lm.labels) == 80
+    import os
+    assert os.environ["YOLO_OFFLINE"] == "1" and (Path(os.environ["YOLO_CONFIG_DIR"]) / "Arial.ttf").exists()
+
+
+def test_cli_info_and_prefetch_offline(capsys):
+    from core.cli import main
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "efficientnet_lite0" in out and "bundled" in out
+    assert main(["prefetch"]) == 2
+    assert main(["classify", "/nonexistent.png"]) == 2
