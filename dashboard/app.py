@@ -10,13 +10,18 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 
 import streamlit as st  # noqa: E402
 
-from dashboard import nav  # noqa: E402
-from dashboard.sidebar import status_panel  # noqa: E402
+from dashboard import nav, urlstate  # noqa: E402
+from dashboard.sidebar import presentation_style, status_panel  # noqa: E402
 
+present = urlstate.presenting()
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide",
-                   initial_sidebar_state="expanded")
+                   initial_sidebar_state="collapsed" if present else "expanded")
+if present:
+    presentation_style()
 
+urlstate.begin()
 page = st.navigation(nav.build_pages(), expanded=True)
 page.run()
+urlstate.publish()
 # After the page so its content renders first; the first call imports torch (a few seconds).
 status_panel()

@@ -4,7 +4,30 @@ from __future__ import annotations
 import streamlit as st
 
 from core import zoo
-from dashboard import cache
+from dashboard import cache, urlstate
+
+_PRESENT_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2.5rem 3rem; }
+h1 { font-size: 3rem !important; }
+h2, h3 { font-size: 2.1rem !important; }
+[data-testid="stMarkdownContainer"] p, li, label, .stCaption { font-size: 1.15em; }
+[data-testid="stHeader"] { background: transparent; }
+</style>
+"""
+
+
+def presentation_style() -> None:
+    """Presentation mode (``?present=1``): large type, full width, sidebar collapsed."""
+    st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+
+
+def _toggle_present() -> None:
+    if st.session_state.get("present-toggle"):
+        st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -17,6 +40,10 @@ def _device_text() -> str:
 def status_panel() -> None:
     with st.sidebar:
         st.divider()
+        st.toggle("Presentation mode", value=urlstate.presenting(), key="present-toggle",
+                  on_change=_toggle_present,
+                  help="Large type, full width, sidebar collapsed; the page's settings stay in "
+                       "the URL (`?present=1&...`) so a prepared link opens the exact demo.")
         if zoo.offline():
             st.caption(":material/cloud_off: **Offline mode** (`CNNLAB_OFFLINE=1`): bundled models "
                        "and weights already in the cache only.")

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from core import images
+from dashboard import urlstate
 from core.snapshots import Snapshot
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
@@ -34,6 +35,8 @@ def image_input(key: str, default: str | None = None, *, label: str = "Image",
     """
     table = images.samples()
     names = [n for n in (samples or list(table)) if n in table]
+    urlstate.restore(f"{key}-source", f"{key}-sample",
+                     valid=lambda k, v: v in (_SOURCES if k.endswith("-source") else names))
     source = st.radio(label, _SOURCES, horizontal=True, key=f"{key}-source",
                       help="Bundled samples work offline; uploads and snapshots stay in memory.")
     image: np.ndarray | None = None

@@ -35,3 +35,15 @@ if image is not None:
                     hide_index=True, width="stretch")
         else:
             st.caption("Press **Classify** to load the model (once) and run it.")
+
+st.subheader("Live: the classifier on your webcam")
+st.write("Every frame goes through `core.frames.classify_frame`, the same function a snapshot uses; "
+         "the five-class panel is written onto the frame.")
+if st.toggle("Live mode", key="inside-live", help="Loads the model and shows the webcam stream."):
+    lm = model_or_error("imagenet")
+    if lm is not None:
+        from core.frames import classify_frame
+        from dashboard.live import live_view
+
+        provenance_badge(lm)
+        live_view("inside-live-view", classify_frame, {"model": lm, "topk": 3}, default_fps=10)

@@ -78,6 +78,11 @@ def wait_rendered(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=timeout_ms)
+    # Then for images and charts that are still loading (grey skeletons) to arrive.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"]:not([data-testid="stSidebar"] *)')
+               && Array.from(document.images).every(i => i.complete)""",
+        timeout=timeout_ms)
     page.wait_for_timeout(500)
 
 
