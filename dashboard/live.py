@@ -20,7 +20,6 @@ import numpy as np
 import streamlit as st
 
 from core.frames import draw_panel
-from core.images import resize_max
 
 FrameFn = Callable[..., Any]
 
@@ -45,6 +44,19 @@ def ice_servers() -> list[dict]:
     except Exception:  # noqa: BLE001 - no secrets file is the normal local case
         pass
     return []
+
+
+def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """Scale a camera frame down to ``max_side`` (bilinear down to half size, area averaging
+    below that, where bilinear would alias)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if max(h, w) <= max_side:
+        return rgb
+    s = max_side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))),
+                      interpolation=cv2.INTER_LINEAR if s >= 0.5 else cv2.INTER_AREA)
 
 
 class FrameRunner:
@@ -97,7 +109,7 @@ class FrameRunner:
                     and t0 - self._last_t < 1.0 / cap:
                 self.frames_dropped += 1
                 return self._last_out
-        frame = resize_max(rgb, max_side)
+        frame = _fit(rgb, max_side)
         t1 = time.perf_counter()
         error = None
         try:
@@ -175,7 +187,9 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
                 key=f"{key}-webrtc", mode=WebRtcMode.SENDRECV,
                 rtc_configuration={"iceServers": ice_servers()},
                 queued_video_frames_callback=runner.recv_queued,
-                media_stream_constraints={"video": {"width": {"ideal": 640}}, "audio": False},
+                # Ask the camera for the working size, so most frames need no resizing at all.
+                media_stream_constraints={"video": {"width": {"ideal": _RESOLUTIONS[side_label]}},
+                                          "audio": False},
                 async_processing=True)
             st.caption("Press **START** and allow the camera. On a hosted app the browser needs "
                        "HTTPS, and a TURN server (`CNNLAB_ICE_SERVERS`) when behind NAT. If the "
