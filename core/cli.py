@@ -65,6 +65,18 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_precompute(args: argparse.Namespace) -> int:
+    from . import precompute
+    from .devices import pick_device
+
+    print(f"Preparing slow demos into {precompute.store_dir()}")
+    report = precompute.run(args.kinds or None, progress=lambda m: print("  " + m, flush=True),
+                            device=pick_device())
+    for label, how in report.items():
+        print(f"  {label:<40} {how}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cnnlab", description="CNN Lab command line.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -79,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     pc.add_argument("--model", default="imagenet")
     pc.add_argument("--top", type=int, default=5)
     pc.set_defaults(func=cmd_classify)
+    pp = sub.add_parser("precompute", help="prepare slow demos (DeepDream, ...) ahead of a talk")
+    pp.add_argument("kinds", nargs="*", help="only these kinds (default: all): deepdream")
+    pp.set_defaults(func=cmd_precompute)
     args = p.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import dream as dd
-from core import images
+from core import images, precompute
 from core.vis import ascent as A
 from dashboard.cache import model_or_error, provenance_badge
 from dashboard.widgets import download_gif, download_png, follow, image_input
@@ -98,56 +98,49 @@ def _n(steps_: int) -> str:
     return f"{steps_} step" + ("" if steps_ == 1 else "s")
 
 
-def recorded(snapshots, store: str, every: int):
-    """Pass snapshots through, keeping a few frames (octave ends and every ``every`` steps) in
-    session state for the GIF — so a stopped run still has its frames."""
-    frames = st.session_state[store]
-    for snap in snapshots:
-        if snap.image is not None and (snap.info["octave_step"] % every == 0
-                                       or snap.info["octave_step"] == steps):
-            frames.append(snap.image)
-        yield snap
-
-
 def _finish_interrupted(run_key: str, result_key: str) -> None:
     """A run that was stopped (Stop, or any widget change) leaves its last snapshot behind."""
     if st.session_state.pop(f"{run_key}-active", None) is None:
         return
     snap = st.session_state.get(run_key)
-    frames = st.session_state.get(f"{run_key}-frames", [])
+    record = st.session_state.get(f"{run_key}-record") or {"frames": [], "losses": []}
+    frames = record["frames"]
     if snap is not None and frames:
         last = snap.image if snap.image is not None else frames[-1]
         st.session_state[result_key] = dict(
             image=last, frames=frames, stopped=True, step=snap.step, total=snap.total,
-            losses=st.session_state.get(f"{run_key}-losses", []), seconds=None, stamp=None,
+            losses=record["losses"], seconds=None, stamp=None,
             layer=st.session_state.get(f"{run_key}-layer"))
+
+
+def prepared(layer_name: str) -> dict | None:
+    """The same dream prepared ahead by `cnnlab precompute`, if there is one."""
+    if guide is not None:
+        return None
+    res = precompute.load("deepdream", precompute.dream_params({**settings, "layers": layer_name},
+                                                                lm.name), image)
+    if res is not None:
+        res.update(stamp=stamp, losses=[tuple(x) for x in res.get("losses", [])])
+    return res
 
 
 def run_dream(run_key: str, layer_name: str, caption: str) -> dict | None:
     """Dream with the chosen settings on ``layer_name``, drawing progress; the result dict."""
     try:
-        it = dd.dream(image, lm, **{**settings, "layers": layer_name}, snapshot_every=1)
+        snapshots, record = precompute.run_dream_recorded(image, lm, {**settings, "layers": layer_name})
     except ValueError as e:
         st.error(str(e))
         return None
-    st.session_state[f"{run_key}-frames"] = [image]
-    st.session_state[f"{run_key}-losses"] = losses = []
+    st.session_state[f"{run_key}-record"] = record
     st.session_state[f"{run_key}-layer"] = layer_name
     st.session_state[f"{run_key}-active"] = True
-
-    def with_losses(snaps):
-        for s in snaps:
-            losses.append((s.step, s.info["octave"], s.loss))
-            yield s
-
     t0 = time.perf_counter()
-    last = follow(recorded(with_losses(it), f"{run_key}-frames", max(1, steps // 4)), run_key,
-                  image_caption=caption, image_width="stretch")
+    last = follow(snapshots, run_key, image_caption=caption, image_width="stretch")
     st.session_state.pop(f"{run_key}-active", None)
     if last is None:
         return None
-    return dict(image=last.image, frames=st.session_state[f"{run_key}-frames"], stopped=False,
-                step=last.step, total=last.total, losses=losses, layer=layer_name,
+    return dict(image=last.image, frames=record["frames"], stopped=False,
+                step=last.step, total=last.total, losses=record["losses"], layer=layer_name,
                 seconds=time.perf_counter() - t0, stamp=stamp)
 
 
@@ -180,12 +173,18 @@ with dream_tab:
                 st.session_state["dd-result"] = res
                 st.rerun()
         res = st.session_state.get("dd-result")
+        if res is None or res.get("stamp") != stamp:
+            res = prepared(layer) or res
+            if res is not None and res.get("prepared"):
+                st.session_state["dd-result"] = res
         if res is None:
             st.caption("Press **Dream**: the picture updates live, octave by octave; Stop keeps "
                        "what was reached.")
         else:
             what = (f"stopped at step {res['step']}/{res['total']}" if res["stopped"]
                     else f"{_n(res['total'])} in {res['seconds']:.1f} s")
+            if res.get("prepared"):
+                what += " · prepared ahead by `cnnlab precompute`"
             st.image(res["image"], caption=f"{res['layer']} · {what}", width="stretch")
             if res.get("stamp") not in (None, stamp):
                 st.caption("The settings or picture changed since this dream — press **Dream** "
@@ -226,8 +225,10 @@ with pair_tab:
                 if res is not None:
                     st.session_state[f"dd-pair-{word}"] = res
             res = st.session_state.get(f"dd-pair-{word}")
+            if (res is None or res.get("stamp") != stamp) and not go_pair:
+                res = prepared(name) or res
             if res is not None and not go_pair:
-                tail = " (stopped)" if res["stopped"] else ""
+                tail = " (stopped)" if res["stopped"] else (" (prepared ahead)" if res.get("prepared") else "")
                 st.image(res["image"], caption=f"{word} layer: {res['layer']}{tail}", width="stretch")
                 download_png(res["image"], f"deepdream-{word}-{res['layer']}.png", key=f"dd-png-{word}")
     if go_pair:
