@@ -1,7 +1,9 @@
 """Which device computations run on: CUDA > MPS > CPU, overridable with ``CNNLAB_DEVICE``."""
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from dataclasses import dataclass
 
 _VALID = ("cpu", "cuda", "mps")
@@ -61,3 +63,42 @@ def device_info(device: str | None = None) -> DeviceInfo:
     if device == "mps":
         return DeviceInfo(device, "Apple MPS", "unified memory")
     return DeviceInfo(device, "CPU", f"{torch.get_num_threads()} threads, {os.cpu_count()} cores")
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+_LOCK = threading.Lock()
+_ACTIVE: list[int] = []   # thread counts asked for by the blocks running now
+_SAVED = 0
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run the block with ``torch.set_num_threads(n)`` (``None``: leave it alone).
+
+    Tiny networks (LeNet-5, the residual experiment's MLPs) and single-image loops gain
+    nothing from several threads and, on a busy 2-core machine, lose a lot: thread hand-offs
+    between operations of a few microseconds made a training step 15-20x slower than with one
+    thread. The setting is process-wide: while blocks overlap, the latest request wins, and
+    when the last one ends the value from before the first is restored.
+    """
+    global _SAVED
+    if n is None:
+        yield
+        return
+    token = int(n)
+    with _LOCK:
+        if not _ACTIVE:
+            _SAVED = _torch().get_num_threads()
+        _ACTIVE.append(token)
+        _torch().set_num_threads(token)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _ACTIVE.remove(token)
+            _torch().set_num_threads(_ACTIVE[-1] if _ACTIVE else _SAVED)

@@ -15,6 +15,7 @@ import core.architectures as arch
 from core.architectures import summary as arch_summary
 
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#4a6fa5", "#e8833a", "#3a9e5c", "#8e5ccf", "#8a8f98"
+PLAIN = "#c44e52"  # the plain (no-skip) net in the residual experiment
 FAMILY_COLOURS = {"LeNet": GREY, "AlexNet": "#c44e52", "VGG": ORANGE, "ResNet": BLUE,
                   "Inception": GREEN, "MobileNet": PURPLE, "EfficientNet": "#d4a017"}
 PLOT_CONFIG = {"displayModeBar": False}
@@ -53,11 +54,19 @@ def chart(fig: go.Figure, key: str, height: int | None = None) -> None:
     st.plotly_chart(fig, key=key, config=PLOT_CONFIG)
 
 
-@st.cache_data(show_spinner="Summarizing the network…", max_entries=64)
+# the big ones are built on PyTorch's meta device: a forward pass through every module
+# that computes shapes only (the tests check it gives the same rows as real numbers)
+_META = {"vgg16", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7"}
+
+
+def summary_device(name: str, size: tuple[int, int, int]) -> str:
+    return "meta" if name in _META or max(size[1:]) > 320 else "cpu"
+
+
+@st.cache_data(show_spinner="Building and summarizing the network…", max_entries=64)
 def cached_summary(name: str, size: tuple[int, int, int]) -> arch.Summary:
-    # built on PyTorch's meta device: a real forward pass through every module that
-    # computes shapes only, so even VGG-16 or EfficientNet-B7 take a fraction of a second
-    return arch.summarize(arch.build(name, device="meta"), size)
+    device = summary_device(name, size)
+    return arch.summarize(arch.build(name, device=device), size)
 
 
 @st.cache_data(show_spinner=False)
@@ -70,9 +79,9 @@ def cached_digits(seed: int) -> arch.DigitsData:
     return arch.digits_dataset(seed=seed)
 
 
-def layer_plot(s: arch.Summary, title: str) -> go.Figure:
+def layer_plot(s: arch.Summary, title: str, depth: int | None = None) -> go.Figure:
     """H×W shrinking while channels grow, along the forward pass."""
-    trace = arch.shape_trace(s)
+    trace = arch.shape_trace(s, depth)
     x = list(range(len(trace)))
     names = [f"{t['layer']} ({t['type']})" for t in trace]
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -88,13 +97,18 @@ def layer_plot(s: arch.Summary, title: str) -> go.Figure:
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.18})
     fig.update_xaxes(title="shape change #", dtick=max(1, len(x) // 12))
-    fig.update_yaxes(title="H", type="log", secondary_y=False, color=BLUE)
-    fig.update_yaxes(title="channels", type="log", secondary_y=True, color=ORANGE)
+    hs, cs = [t["height"] for t in trace], [t["channels"] for t in trace]
+    fig.update_yaxes(title="height H (log)", type="log", secondary_y=False, color=BLUE,
+                     tickvals=pow2_ticks(hs), range=[-0.1, np.log10(max(hs)) + 0.1],
+                     showgrid=False)
+    fig.update_yaxes(title="channels (log)", type="log", secondary_y=True, color=ORANGE,
+                     tickvals=pow2_ticks(cs), range=[-0.1, np.log10(max(cs)) + 0.1],
+                     showgrid=False)
     return fig
 
 
 def cost_plot(s: arch.Summary) -> go.Figure:
-    rows = [r for r in s.rows if r.params or r.macs]
+    rows = [r for r in s.rows if r.macs]  # conv / fully connected layers
     names = [f"{r.name} ({r.type} → {shape_text(r.output_shape)})" for r in rows]
     x = list(range(len(rows)))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
@@ -106,11 +120,26 @@ def cost_plot(s: arch.Summary) -> go.Figure:
                          text=names, hovertemplate="%{text}<br>%{y:,} MACs<extra></extra>",
                          name="MACs"), row=2, col=1)
     fig.update_traces(textposition="none")
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="SI")
     fig.update_xaxes(title="layer with weights #", row=2, col=1)
     fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     fig.update_annotations(font_size=13)
     return fig
+
+
+def net_label(name: str) -> str:
+    info = arch.ARCHITECTURES[name]
+    return info.title if str(info.year) in info.title else f"{info.title} ({info.year})"
+
+
+def pow2_ticks(values) -> list[int]:
+    lo, hi = max(1, min(values)), max(values)
+    ticks, t = [], 1
+    while t <= hi * 1.01:
+        if t >= lo / 2:
+            ticks.append(t)
+        t *= 2
+    return ticks
 
 
 def digit_image(img8: np.ndarray, scale: int = 8) -> np.ndarray:
@@ -157,8 +186,7 @@ def _is_open(i: int) -> bool:
 def tab_networks() -> None:
     top = st.columns([2, 1, 1])
     name = top[0].selectbox("Network", arch.NAMES, key="arch-net",
-                            format_func=lambda k: f"{arch.ARCHITECTURES[k].title} "
-                                                  f"({arch.ARCHITECTURES[k].year})")
+                            format_func=net_label)
     info = arch.ARCHITECTURES[name]
     c, h, _w = info.input_size
     with top[1]:
@@ -206,23 +234,29 @@ def tab_networks() -> None:
                               default, key=f"arch-net-depth-{name}")
         else:
             depth = 1
-        st.graphviz_chart(arch.to_dot(s, depth), width="stretch")
+        st.graphviz_chart(arch.to_dot(s, depth), width="content")
         st.caption("Double border: a block with a skip connection or parallel branches. "
                    "Activations and normalisations are folded into the box before them.")
     with right:
-        chart(layer_plot(s, f"{info.title}: H×W shrinks while channels grow"), "arch-net-shape")
+        chart(layer_plot(s, f"{info.title}: H×W shrinks while channels grow", depth),
+              "arch-net-shape")
+        st.caption("Shapes at the outputs of the diagram's boxes (the detail slider).")
         chart(cost_plot(s), "arch-net-cost")
 
     st.subheader("Layer table")
     st.dataframe(s.table(), hide_index=True, height=360,
-                 column_config={"params": st.column_config.NumberColumn(format="%d"),
-                                "MACs": st.column_config.NumberColumn(format="%d")})
+                 column_config={"params": st.column_config.NumberColumn(format="localized"),
+                                "MACs": st.column_config.NumberColumn(format="localized")})
     with st.expander("How it works"):
         st.markdown(
             f"- `core.architectures.build({name!r})` builds the untrained network "
             "(torchvision with `weights=None`; LeNet-5 and MobileNet v1 are written in "
-            "`core.architectures.builders`). Here it is built on PyTorch's *meta* device, "
-            "which allocates no weights.\n"
+            "`core.architectures.builders`). "
+            + ("Here it is built on PyTorch's *meta* device, which allocates no weights and "
+               "computes shapes only — the same rows as real numbers, a lot faster.\n"
+               if summary_device(name, s.input_size) == "meta" else
+               "Here it runs on the CPU with real (random) weights and a zero image.\n")
+            +
             f"- `core.architectures.summarize(model, {shape_text(s.input_size)})` runs one "
             "forward pass with a forward hook on every layer (removed in `finally`) and "
             "records each call's output shape, its parameters and its multiply-accumulates "
@@ -240,7 +274,7 @@ def tab_networks() -> None:
 def tab_compare() -> None:
     st.write("Accuracy is not free: each point is a network with the ImageNet top-1 accuracy "
              "of torchvision's weights, its multiply-accumulates for one image and its "
-             "parameters. Hover for names; both axes of size are logarithmic.")
+             "parameters (the area of the dot). Hover for the details; counts are on logarithmic axes.")
     a, b = st.columns([1, 2])
     recipe = a.radio("Weights", ["original", "best"], horizontal=True, key="arch-cmp-recipe",
                      format_func=lambda r: {"original": "original paper recipe (V1)",
@@ -261,7 +295,8 @@ def tab_compare() -> None:
             x, y = [r["gmacs"] for r in sub], [r["params"] / 1e6 for r in sub]
             xt, yt, xlog, ylog = "GMACs per image (log)", "parameters, millions (log)", True, True
         fig.add_trace(go.Scatter(
-            x=x, y=y, mode="markers+text", name=fam, text=[r["title"] for r in sub],
+            x=x, y=y, mode="markers+text", name=fam,
+            text=[r["title"].split(" (")[0] for r in sub],
             textposition="top center", textfont={"size": 10},
             marker={"size": [8 + 3 * np.sqrt(r["params"] / 1e6) for r in sub],
                     "color": FAMILY_COLOURS.get(fam, GREY), "opacity": 0.8,
@@ -271,8 +306,8 @@ def tab_compare() -> None:
             hovertemplate="<b>%{text}</b><br>%{customdata[0]:,} params<br>%{customdata[1]} "
                           "GMACs<br>top-1 %{customdata[2]:.2f}%<br>%{customdata[4]} px<br>"
                           "%{customdata[3]}<extra></extra>"))
-    fig.update_xaxes(title=xt, type="log" if xlog else "linear")
-    fig.update_yaxes(title=yt, type="log" if ylog else "linear")
+    fig.update_xaxes(title=xt, type="log" if xlog else "linear", dtick="D2" if xlog else None)
+    fig.update_yaxes(title=yt, type="log" if ylog else "linear", dtick="D2" if ylog else None)
     fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 20, "b": 10},
                       legend={"orientation": "h", "y": -0.15})
     chart(fig, "arch-cmp-fig")
@@ -282,7 +317,7 @@ def tab_compare() -> None:
           "input px": r["resolution"], "file MB": r["file_mb"], "weights": r["weights"]}
          for r in rows],
         hide_index=True,
-        column_config={"params": st.column_config.NumberColumn(format="%d")})
+        column_config={"params": st.column_config.NumberColumn(format="localized")})
     v1 = cached_summary("mobilenet_v1", (3, 224, 224))
     st.caption(
         f"MobileNet v1 and LeNet-5 have no torchvision weights, so no accuracy here. Our "
@@ -362,18 +397,21 @@ def tab_residual() -> None:
     width = c[3].select_slider("Width", [16, 32, 64, 128], value=64, key="arch-res-width")
     go_btn = st.button("Train both nets", type="primary", key="arch-res-go",
                        icon=":material/play_arrow:")
+    progress_area = st.container()
     curves = st.empty()
     grads = st.empty()
     result = st.session_state.get("arch-res-result")
     if go_btn:
-        st.button("Stop", key="arch-res-stop", icon=":material/stop_circle:",
-                  help="Stops training; what was reached stays on the page.")
-        bar = st.progress(0.0, text="starting…")
+        with progress_area:
+            st.button("Stop", key="arch-res-stop", icon=":material/stop_circle:",
+                      help="Stops training; what was reached stays on the page.")
+            bar = st.progress(0.0, text="starting…")
         hist = {"step": [], "plain": [], "res": []}
         result = {"hist": hist, "blocks": blocks, "gp": [], "gr": [], "done": False}
         st.session_state["arch-res-result"] = result
         every = max(1, steps // 40)
-        for snap in arch.residual_experiment(blocks=blocks, width=width, steps=steps, lr=lr):
+        for snap in arch.residual_experiment(blocks=blocks, width=width, steps=steps, lr=lr,
+                                             threads=1):
             hist["step"].append(snap.step)
             hist["plain"].append(snap.loss_plain)
             hist["res"].append(snap.loss_res)
@@ -414,10 +452,12 @@ def tab_residual() -> None:
 def _draw_curves(slot, result) -> None:
     h = result["hist"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=h["step"], y=h["plain"], name="plain", line={"color": GREY}))
-    fig.add_trace(go.Scatter(x=h["step"], y=h["res"], name="residual", line={"color": PURPLE}))
     fig.add_hline(y=float(np.log(10)), line_dash="dot", line_color="#bbb",
-                  annotation_text="chance (ln 10)", annotation_position="top right")
+                  annotation_text="chance (ln 10)", annotation_position="bottom right")
+    fig.add_trace(go.Scatter(x=h["step"], y=h["plain"], name="plain", line={"color": PLAIN}))
+    fig.add_trace(go.Scatter(x=h["step"], y=h["res"], name="residual", line={"color": PURPLE}))
+    top = max([2.6] + h["plain"] + h["res"])
+    fig.update_yaxes(range=[0, min(top * 1.05, 4.0)])
     fig.update_layout(title=f"training loss, {2 * result['blocks'] + 2} layers", height=320,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_title="step",
                       yaxis_title="cross-entropy", legend={"orientation": "h", "y": -0.25})
@@ -430,7 +470,7 @@ def _draw_grads(slot, result) -> None:
     fig = go.Figure()
     x = list(range(1, len(result["gp"]) + 1))
     fig.add_trace(go.Scatter(x=x, y=result["gp"], name="plain", mode="lines+markers",
-                             line={"color": GREY}))
+                             line={"color": PLAIN}))
     fig.add_trace(go.Scatter(x=x, y=result["gr"], name="residual", mode="lines+markers",
                              line={"color": PURPLE}))
     fig.update_yaxes(type="log", title="‖∂L/∂W‖ (log)", exponentformat="power")
@@ -515,15 +555,15 @@ def tab_inception() -> None:
              "modules; side branches in the middle (auxiliary classifiers) help training.")
     naive = st.toggle("Naive module (no 1×1 bottlenecks)", key="arch-inc-naive")
     br = arch.inception_module(**arch.INCEPTION_3A, use_bottlenecks=not naive)
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         st.graphviz_chart(inception_dot(br, 192, 28, 28), width="stretch")
     with right:
         st.dataframe([{"branch": x.name, "layers": " → ".join(x.layers),
                        "output": shape_text(x.output_shape), "multiplications": x.macs,
                        "params": x.params} for x in br], hide_index=True,
-                     column_config={"multiplications": st.column_config.NumberColumn(format="%d"),
-                                    "params": st.column_config.NumberColumn(format="%d")})
+                     column_config={"multiplications": st.column_config.NumberColumn(format="localized"),
+                                    "params": st.column_config.NumberColumn(format="localized")})
         total_c = sum(x.output_shape[2] for x in br)
         st.metric("Concatenated output", f"28×28×{total_c}")
         st.metric("Multiplications", n(sum(x.macs for x in br)),
@@ -601,7 +641,7 @@ def tab_mobilenet() -> None:
                       "standard 3×3 conv": formula.standard,
                       "ratio": round(formula.ratio, 4)})
     st.dataframe(table, hide_index=True, height=300,
-                 column_config={k: st.column_config.NumberColumn(format="%d") for k in
+                 column_config={k: st.column_config.NumberColumn(format="localized") for k in
                                 ("depthwise MACs", "pointwise MACs", "formula",
                                  "standard 3×3 conv")})
     sep = sum(t["formula"] for t in table)
@@ -647,7 +687,7 @@ def tab_mobilenet() -> None:
         st.dataframe([{"step": x["step"], "output": shape_text(x["shape"]),
                        "multiplications": x["macs"], "params": x["params"]} for x in steps],
                      hide_index=True,
-                     column_config={"multiplications": st.column_config.NumberColumn(format="%d")})
+                     column_config={"multiplications": st.column_config.NumberColumn(format="localized")})
         st.caption(f"Total {n(sum(x['macs'] for x in steps))} multiplications. "
                    + ("Skip connection: yes (stride 1, same channels)." if steps[-1]["step"]
                       .startswith("+") else "No skip: the stride or the channels change."))
@@ -714,7 +754,7 @@ def tab_efficientnet() -> None:
                      "params": r.get("params"), "GMACs": r.get("gmacs"),
                      "top-1 %": r.get("top1")})
     st.dataframe(rows, hide_index=True,
-                 column_config={"params": st.column_config.NumberColumn(format="%d")})
+                 column_config={"params": st.column_config.NumberColumn(format="localized")})
     b0 = rows[0]["GMACs"]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(range(8)), y=[r["GMACs"] for r in rows], name="real GMACs",
@@ -726,7 +766,9 @@ def tab_efficientnet() -> None:
     fig.update_layout(height=300, xaxis_title="k in B-k", margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       legend={"orientation": "h", "y": -0.3})
     chart(fig, "arch-eff-real")
-    st.caption("The released models were tuned one by one (the paper fixed α, β, γ by a small "
+    st.caption("torchvision evaluates its B2 weights at 288 px (the paper: 260), so its GMACs "
+               "and top-1 for B2 are for 288 px. "
+               "The released models were tuned one by one (the paper fixed α, β, γ by a small "
                "grid search on B0, then picked the larger models' multipliers), so their φ "
                "read back from depth, width and resolution disagree a little — but each step "
                "B-k → B-k+1 roughly doubles the compute, as 2^φ says.")
@@ -749,7 +791,7 @@ def tab_augmentation() -> None:
     st.write("More (virtual) training data from the data you have: the label stays, the "
              "picture changes. Small data sets can be augmented ahead of time; usually it "
              "is done on the fly while loading each batch.")
-    left, right = st.columns([1, 2], gap="large")
+    left, right = st.columns([1, 3], gap="large")
     with left:
         image = image_input("arch-aug", default="chelsea")
         seed = st.number_input("Seed", 0, 10_000, 0, key="arch-aug-seed",
@@ -830,14 +872,17 @@ def tab_lenet() -> None:
     data = cached_digits(int(seed))
     go_btn = st.button("Train LeNet-5", type="primary", key="arch-le-go",
                        icon=":material/play_arrow:")
+    progress_area = st.container()
     curves = st.empty()
     if go_btn:
-        st.button("Stop", key="arch-le-stop", icon=":material/stop_circle:",
-                  help="Stops training; the model reached so far is kept.")
-        bar = st.progress(0.0, text="starting…")
+        with progress_area:
+            st.button("Stop", key="arch-le-stop", icon=":material/stop_circle:",
+                      help="Stops training; the model reached so far is kept.")
+            bar = st.progress(0.0, text="starting…")
         st.session_state.pop("arch-lenet", None)
         for snap in arch.train_lenet_digits(epochs=epochs, variant=variant, lr=lr,
-                                            batch_size=batch, seed=int(seed), data=data):
+                                            batch_size=batch, seed=int(seed), data=data,
+                                            threads=1):
             st.session_state["arch-lenet"] = {
                 "model": snap.model, "history": snap.history, "variant": variant,
                 "accuracy": snap.accuracy, "epoch": snap.epoch, "epochs": snap.epochs,
@@ -889,8 +934,8 @@ def tab_lenet() -> None:
                 col.image(digit_image(w["image"]),
                           caption=f"{w['true']} → {w['pred']} ({w['confidence']:.0%})",
                           width="stretch")
-        st.caption("Caption: true label → prediction (softmax confidence). The pictures are the "
-                   "original 8×8 digits.")
+        st.caption("Under each: true label → prediction (softmax confidence). The pictures "
+                   "are the original 8×8 digits.")
     st.caption("The trained model stays in this session (st.session_state) for other pages.")
     with st.expander("How it works"):
         st.markdown(

@@ -35,3 +35,18 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Small-input correctness tests run on one PyTorch thread: on a busy 2-core machine the
+    thread hand-offs made them many times slower. Use with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    from core.devices import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        yield
+    assert torch.get_num_threads() == before
