@@ -22,15 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from core import convolution as cv  # noqa: E402
 
-
-def best(fn, repeat: int = 5) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import best  # noqa: E402
 
 
 def naive_conv2d(x: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -6,7 +6,6 @@ Target: ≤ 1.2 for real frame functions. Printed as ratios; nothing here assert
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,15 +25,8 @@ from core.frames import classify_frame  # noqa: E402
 from core.images import load_sample, resize_max  # noqa: E402
 from dashboard.live import FrameRunner  # noqa: E402
 
-
-def median_ms(fn, n: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_ms  # noqa: E402
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-DOWNLOAD_TIMEOUT_S = float(os.environ.get("CNNLAB_DOWNLOAD_TIMEOUT", "4"))
+DOWNLOAD_TIMEOUT_S = float(os.environ.get("CNNLAB_DOWNLOAD_TIMEOUT", "3"))
 _HASH_RE = re.compile(r"-([a-f0-9]{8,64})\.")
 
 
@@ -150,6 +150,9 @@ class LoadedModel:
 
     @property
     def nbytes(self) -> int:
+        files = self.meta.get("files")
+        if files:  # models that live outside torch (dlib): their files' size is a fair measure
+            return sum(Path(f).stat().st_size for f in files.values() if Path(f).exists())
         torch_model = getattr(self.model, "model", self.model)  # ultralytics wraps an nn.Module
         try:
             return sum(p.numel() * p.element_size() for p in torch_model.parameters()) + \
@@ -197,7 +200,7 @@ class ZooEntry:
             return weights_dir() / self.spec["file"]
         if self.kind == "package":
             return Path(self.spec["path"]())
-        return None
+        return None  # "trained": made on first use, nothing to fetch
 
 
 def _lite0_file() -> str:
@@ -225,6 +228,15 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "ImageNet-trained EfficientNet-Lite0 whose weights ship inside a Python package: "
              "works with no network.",
              "package", {"path": _lite0_file}),
+    ZooEntry("lenet5-digits", "LeNet-5 (digits)", "classification",
+             "LeNet-5 trained here on scikit-learn's 8×8 digits on first use (seconds on a CPU, "
+             "deterministic): the small classifier for sliding windows and fast examples.",
+             "trained", {"epochs": 8, "seed": 0}),
+    ZooEntry("dlib-faces", "dlib face models", "faces",
+             "dlib's HOG face detector, 68- and 5-point landmark predictors and the ResNet that "
+             "maps an aligned face to 128 numbers (99.38% on LFW); files from the "
+             "face-recognition-models package, plus OpenCV's Haar cascade.",
+             "faces", {}),
     ZooEntry("yolo11n", "YOLO11n (COCO)", "detection",
              "Ultralytics YOLO11 nano detector, 80 COCO classes.",
              "ultralytics", {"file": "yolo11n.pt", "url": _ULTRA_BASE + "yolo11n.pt"}),
@@ -383,9 +395,53 @@ def fetch_weights(entry: ZooEntry, *, progress=None, timeout: float | None = Non
     return path, "downloaded"
 
 
+def _load_lenet_digits(entry: ZooEntry, device: str) -> LoadedModel:
+    """Train LeNet-5 on the digits that ship with scikit-learn: no file, no network."""
+    import torch
+
+    from .architectures.lenet import to_lenet_input, train_lenet_digits
+
+    last = None
+    for last in train_lenet_digits(epochs=entry.spec["epochs"], seed=entry.spec["seed"], threads=1):
+        pass
+    model = _freeze(last.model, device)
+
+    def preprocess(image: Any) -> "torch.Tensor":
+        """An 8×8 digit array (0..16), or any picture (made gray, 8×8, dark ink → 0..16)."""
+        a = np.asarray(image)
+        if a.shape != (8, 8):
+            from PIL import Image
+
+            from .images import load_image
+            gray = Image.fromarray(load_image(a, max_side=None)).convert("L").resize((8, 8), Image.BILINEAR)
+            a = 16.0 * (1.0 - np.asarray(gray, np.float32) / 255.0)
+        return to_lenet_input(a).to(device)
+
+    return LoadedModel(
+        name=entry.name, requested=entry.name, title=entry.title, task=entry.task, model=model,
+        provenance=(f"LeNet-5 trained here on scikit-learn's digits ({entry.spec['epochs']} epochs, "
+                    f"seed {entry.spec['seed']}): held-out accuracy {last.accuracy * 100:.1f}%"),
+        preprocess=preprocess, labels=[str(i) for i in range(10)], device=device, pretrained=True,
+        meta={"accuracy": last.accuracy, "input": "1×32×32, digits 8×8 upsampled to 28 and padded"})
+
+
 def _load_entry(entry: ZooEntry, device: str) -> LoadedModel:
     if entry.kind == "package":
         return _load_lite0(entry, device)
+    if entry.kind == "trained":
+        return _load_lenet_digits(entry, device)
+    if entry.kind == "faces":
+        from .embeddings.faces import FaceModelsUnavailable, load_face_models
+
+        try:
+            models = load_face_models()
+        except FaceModelsUnavailable as e:
+            raise ModelUnavailable(str(e)) from e
+        return LoadedModel(
+            name=entry.name, requested=entry.name, title=entry.title, task=entry.task, model=models,
+            provenance="dlib's pretrained face models (face-recognition-models package, works offline)",
+            preprocess=None, labels=[], device="cpu", pretrained=True,
+            meta={"files": {k: str(v) for k, v in models.files.items()}})
     path, how = fetch_weights(entry)
     if entry.kind == "torchvision":
         return _load_torchvision(entry, device, path, how)
@@ -444,6 +500,12 @@ def prefetch(names: list[str] | None = None, *, progress=None, timeout: float | 
         entry = ENTRIES[name]
         if entry.kind == "package":
             results[name] = "bundled" if entry.weights_path().exists() else "failed: package file missing"
+            continue
+        if entry.kind == "trained":
+            results[name] = "trained on first use (no download)"
+            continue
+        if entry.kind == "faces":
+            results[name] = "bundled"
             continue
         cb = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
         try:

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -114,10 +115,17 @@ def test_a_stalled_download_gives_up_within_5_seconds(caches, monkeypatch):
     monkeypatch.setattr(zoo.ZooEntry, "weights_url",
                         lambda self: f"http://127.0.0.1:{hang.port}/mobilenet_v2-b0353104.pth")
     t = time.perf_counter()
+    with pytest.raises(zoo.WeightsUnavailable, match="no answer"):
+        zoo.fetch_weights(zoo.ENTRIES["mobilenet_v2"])
+    gave_up = time.perf_counter() - t
+    t = time.perf_counter()
     lm = zoo.load("mobilenet_v2")
     elapsed = time.perf_counter() - t
     hang.sock.close()
-    assert elapsed < 5.0, elapsed
+    assert gave_up < 5.0, gave_up
+    # The whole fallback (give up + load the stand-in) within 5 s on an idle machine; the
+    # margin allows for a loaded CI machine.
+    assert elapsed < 8.0, elapsed
     assert lm.fallback and "no answer" in lm.reason and "MobileNetV2" in lm.provenance
     assert not list((caches / "torch").rglob("*.part")), "partial download left behind"
 
@@ -233,3 +241,21 @@ def test_cli_info_and_prefetch_offline(capsys):
     assert "efficientnet_lite0" in out and "bundled" in out
     assert main(["prefetch"]) == 2
     assert main(["classify", "/nonexistent.png"]) == 2
+
+
+def test_lenet_digits_is_trained_on_first_use_offline():
+    from sklearn.datasets import load_digits
+
+    lm = zoo.load("lenet5-digits")
+    assert not lm.fallback and lm.labels == [str(i) for i in range(10)]
+    assert "trained here" in lm.provenance and lm.meta["accuracy"] > 0.95
+    d = load_digits()
+    x = torch.cat([lm.preprocess(img) for img in d.images[:200]])
+    with torch.no_grad():
+        pred = lm.model(x).argmax(1).numpy()
+    assert (pred == d.target[:200]).mean() > 0.95
+    # Any picture works too: a dark "1" stroke on white, 64×64.
+    img = np.full((64, 64, 3), 255, np.uint8)
+    img[8:56, 28:36] = 0
+    assert lm.preprocess(img).shape == (1, 1, 32, 32)
+    assert zoo.prefetch(["lenet5-digits"])["lenet5-digits"].startswith("trained")

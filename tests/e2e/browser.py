@@ -74,10 +74,12 @@ def browser_page(width: int = 1400, height: int = 1400):
 def wait_rendered(page, timeout_ms: int = 90_000) -> None:
     """Wait until the app has a title on screen and Streamlit has finished running the script."""
     page.wait_for_selector("h1", timeout=timeout_ms)
-    # While a script runs the status widget shows "Running..."; wait for it to go away.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms)
+    # While a script runs the status widget shows "Running..."; wait until it has been gone
+    # for a moment (it appears a little after a click, so one look is not enough).
+    idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    for _ in range(3):
+        page.wait_for_timeout(400)
+        page.wait_for_function(idle, timeout=timeout_ms)
     # Then for images and charts that are still loading (grey skeletons) to arrive.
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stSkeleton"]:not([data-testid="stSidebar"] *)')

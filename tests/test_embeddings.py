@@ -1,0 +1,228 @@
+"""Embeddings and faces: losses, mining, a trained digits embedding, dlib on LFW and ORL."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from core import images
+from core.embeddings import faces as F
+from core.embeddings import losses, metrics, mining, project
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def test_triplet_loss_matches_the_worked_example():
+    rows = {r["negative"]: r for r in losses.worked_example()}
+    assert rows["easy"]["d(A,P)"] == pytest.approx(0.08)
+    assert rows["easy"]["d(A,N)"] == pytest.approx(0.80)
+    assert rows["easy"]["loss"] == pytest.approx(0.0)
+    assert rows["semi-hard"]["d(A,N)"] == pytest.approx(0.25)
+    assert rows["semi-hard"]["loss"] == pytest.approx(0.03)
+    assert rows["hard"]["d(A,N)"] == pytest.approx(0.02)
+    assert rows["hard"]["loss"] == pytest.approx(0.26)
+
+
+def test_triplet_loss_is_the_batch_mean_of_squared_distance_hinges():
+    a = np.array([[0.0, 0.0], [1.0, 1.0]])
+    p = np.array([[1.0, 0.0], [1.0, 2.0]])      # d(A,P)² = 1, 1
+    n = np.array([[0.0, 3.0], [1.0, 1.5]])      # d(A,N)² = 9, 0.25
+    # max(0, 1 - 9 + 0.5) = 0; max(0, 1 - 0.25 + 0.5) = 1.25; mean = 0.625
+    assert losses.triplet_loss(a, p, n, 0.5) == pytest.approx(0.625)
+
+
+def test_contrastive_loss_hand_computed():
+    x1 = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    x2 = np.array([[0.3, 0.4], [0.3, 0.4], [1.2, 1.6]])   # d = 0.5, 0.5, 2.0
+    same = [1, 0, 0]
+    # same: 0.25; different within margin 1: (1-0.5)² = 0.25; different beyond margin: 0
+    assert losses.contrastive_loss(x1, x2, same, margin=1.0) == pytest.approx(0.5 / 3)
+
+
+def test_torch_and_numpy_losses_agree():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, p, n = (rng.normal(size=(16, 8)) for _ in range(3))
+    ta, tp, tn = (torch.tensor(v) for v in (a, p, n))
+    assert float(losses.triplet_loss(ta, tp, tn, 0.3)) == pytest.approx(losses.triplet_loss(a, p, n, 0.3))
+    same = rng.integers(0, 2, 16)
+    assert float(losses.contrastive_loss(ta, tp, torch.tensor(same), 2.0)) == \
+        pytest.approx(losses.contrastive_loss(a, p, same, 2.0))
+
+
+# ----------------------------------------------------------------------------- mining
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_semi_hard_miner_returns_only_semi_hard_triplets(seed):
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(48, 6)) * rng.uniform(0.1, 0.6)
+    labels = rng.integers(0, 5, 48)
+    margin = float(rng.uniform(0.05, 0.5))
+    d = mining.pairwise_squared(emb)
+    for per_pair in ("nearest", "all"):
+        t = mining.mine(emb, labels, "semi-hard", margin, per_pair=per_pair)
+        assert len(t) > 0
+        a, p, n = t.T
+        assert (labels[a] == labels[p]).all() and (a != p).all() and (labels[a] != labels[n]).all()
+        assert (d[a, p] < d[a, n]).all() and (d[a, n] < d[a, p] + margin).all()
+    # "all" finds exactly the semi-hard triplets among all valid ones
+    every = mining.all_triplets(labels)
+    kinds = mining.classify_triplets(emb, every, margin)
+    assert len(mining.mine(emb, labels, "semi-hard", margin, per_pair="all")) == \
+        int((kinds == "semi-hard").sum())
+
+
+def test_hard_miner_takes_nearest_negative_and_farthest_positive():
+    emb = np.array([[0.0], [1.0], [3.0], [0.5], [4.0]])
+    labels = np.array([0, 0, 0, 1, 1])
+    t = mining.mine(emb, labels, "hard", 0.2)
+    assert tuple(t[0]) == (0, 2, 3)   # anchor 0: farthest positive 2, nearest negative 3
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def test_recall_and_roc_on_a_toy_set():
+    emb = np.array([[0.0], [0.1], [5.0], [5.2], [0.15]])
+    labels = np.array([0, 0, 1, 1, 1])
+    r = metrics.recall_at_k(emb, labels, (1, 2))
+    # nearest: 0→1 ✓, 1→4 ✗, 2→3 ✓, 3→2 ✓, 4→1 ✗; two nearest of 4 are 1 and 0, both label 0
+    assert r[1] == pytest.approx(3 / 5) and r[2] == pytest.approx(4 / 5)
+    d, same = metrics.pair_distances(emb, labels)
+    assert 0.0 < metrics.roc(d, same).auc < 1.0
+    assert metrics.false_match_curve(0.01, [1, 100])[1] == pytest.approx(1 - 0.99 ** 99)
+
+
+# ----------------------------------------------------------------------------- digits
+
+
+def test_digits_triplet_embedding_recall_at_1():
+    from core.embeddings import train
+
+    last = None
+    for last in train.train("triplet", "semi-hard", steps=200, every=100):
+        pass
+    data = train.load_digits_split()
+    emb = train.embed_numpy(last.info["model"], data.x_test)
+    r1 = metrics.recall_at_k(emb, data.y_test, (1,))[1]
+    print(f"digits triplet (semi-hard) recall@1 on {len(emb)} held-out digits: {r1:.3f}")
+    assert r1 >= 0.95
+    assert last.image is not None and last.info["xy"].shape == (300, 2)
+    assert 0.0 <= last.info["active"] <= 1.0
+
+
+def test_projection_shapes_and_fallback():
+    x = np.random.default_rng(0).normal(size=(60, 16))
+    y, used, _ = project.project(x, "pca", 3)
+    assert y.shape == (60, 3) and used == "pca"
+    with pytest.raises(ValueError):
+        project.project(x, "isomap", 2)
+    aligned = project.align_to(-y[:, :2] * 3.0, y[:, :2])   # a flipped, scaled copy comes back
+    assert np.allclose(aligned, y[:, :2], atol=1e-8)
+
+
+# ----------------------------------------------------------------------------- faces
+
+
+def test_embed_faces_finds_the_astronauts_face():
+    img = images.load_sample("astronaut")
+    faces = F.embed_faces(img)
+    assert len(faces) == 1, [f.box for f in faces]
+    x0, y0, x1, y1 = faces[0].box
+    # Eileen Collins' face is in the upper middle of the 512×512 portrait
+    assert 150 < (x0 + x1) / 2 < 290 and 60 < (y0 + y1) / 2 < 180
+    assert faces[0].descriptor.shape == (128,) and faces[0].landmarks.shape == (68, 2)
+    assert faces[0].chip.shape == (150, 150, 3)
+    flipped = F.embed_faces(img[:, ::-1].copy())[0]
+    assert F.face_distance(faces[0].descriptor, flipped.descriptor) < 0.4
+
+
+_CACHE: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+
+
+def _descriptors(folder, upsample: int, per_person: int | None = None):
+    key = f"{folder}:{per_person}"
+    if key not in _CACHE:
+        paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".pgm", ".png"))
+        if per_person:
+            by = {}
+            for p in paths:
+                by.setdefault(p.parent.name, []).append(p)
+            paths = [p for v in by.values() for p in sorted(v, key=lambda q: int(q.stem) if q.stem.isdigit() else q.stem)[:per_person]]
+        desc, labels, missed = [], [], 0
+        m = F.load_face_models()
+        t0 = time.perf_counter()
+        for p in paths:
+            img = images.load_image(p)
+            face = F.central_face(F.embed_faces(img, upsample=upsample, min_score=-0.5, models=m),
+                                  img.shape)
+            if face is None:   # small faces: look again at twice the size
+                face = F.central_face(F.embed_faces(img, upsample=upsample + 1, min_score=-0.5,
+                                                    models=m), img.shape)
+            if face is None:   # a cropped dataset: the face fills the middle of the frame
+                missed += 1
+                h, w = img.shape[:2]
+                box = (0, 0, w, h) if max(h, w) < 150 else (w // 4, h // 4, 3 * w // 4, 3 * h // 4)
+                face = F.embed_face_in_box(img, box, models=m)
+            desc.append(face.descriptor)
+            labels.append(p.parent.name)
+        print(f"{folder.name}: {len(paths)} images, {missed} without a detection, "
+              f"{time.perf_counter() - t0:.1f} s")
+        _CACHE[key] = (np.array(desc), np.array(labels), missed)
+    return _CACHE[key]
+
+
+def _report(name, desc, labels):
+    d, same = metrics.pair_distances(desc, labels)
+    rates = metrics.rates_at(d, same, 0.6)
+    top1 = metrics.one_shot_top1(desc, labels, shots=1, trials=10)
+    auc = metrics.roc(d, same).auc
+    print(f"{name}: verification accuracy at 0.6 {rates['accuracy']:.4f} (TAR {rates['TAR']:.4f}, "
+          f"FAR {rates['FAR']:.4f}, {rates['same pairs']} same / {rates['different pairs']} "
+          f"different pairs), AUC {auc:.4f}, one-shot identification top-1 {top1:.4f}")
+    return rates, top1, auc
+
+
+def test_lfw_verification_and_one_shot_identification(shared_data):
+    desc, labels, missed = _descriptors(shared_data / "faces" / "lfw_small", upsample=0)
+    assert len(desc) == 300 and len(set(labels)) == 20
+    assert missed <= 10
+    rates, top1, auc = _report("LFW small", desc, labels)
+    assert rates["accuracy"] >= 0.95
+    assert rates["balanced accuracy"] >= 0.95
+    assert top1 >= 0.95
+    assert auc >= 0.98
+    ks, acc = metrics.top1_vs_k(desc, labels, ks=[2, 20], trials=10)
+    assert acc[0] >= acc[1] - 0.02   # a bigger gallery is never much easier
+
+
+def test_orl_verification_and_one_shot_identification(shared_data):
+    # 40 people × 3 images keeps the test short; the benchmark reports all 400
+    desc, labels, _ = _descriptors(shared_data / "faces" / "orl", upsample=1, per_person=3)
+    assert len(desc) == 120 and len(set(labels)) == 40
+    rates, top1, auc = _report("ORL (40×3)", desc, labels)
+    assert rates["accuracy"] >= 0.95
+    assert top1 >= 0.95
+
+
+def test_recognize_frame_names_an_enrolled_face():
+    img = images.load_sample("astronaut")
+    face = F.embed_faces(img)[0]
+    gallery = F.Gallery()
+    gallery.enroll("Eileen Collins", face)
+    out, data = F.recognize_frame(img[:, ::-1].copy(), gallery, threshold=0.6, upsample=1)
+    assert out.shape == img.shape and not np.array_equal(out, img[:, ::-1])
+    assert [d["name"] for d in data] == ["Eileen Collins"]
+    zidane = images.load_sample("zidane")
+    _, data = F.recognize_frame(zidane, gallery, threshold=0.6, upsample=1)
+    assert data and all(d["name"] is None for d in data)
+
+
+def test_haar_detector_finds_the_astronaut_too():
+    boxes = F.detect(images.load_sample("astronaut"), "haar")
+    assert boxes
+    (x0, y0, x1, y1), _ = boxes[0]
+    assert 150 < (x0 + x1) / 2 < 290 and 60 < (y0 + y1) / 2 < 180
