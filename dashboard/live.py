@@ -46,6 +46,16 @@ def ice_servers() -> list[dict]:
     return []
 
 
+def split_result(result: Any) -> tuple[np.ndarray, Any]:
+    """A frame function returns a frame, a (frame, data) pair, or an object with ``.image``
+    (its other fields are the overlay data)."""
+    if isinstance(result, tuple):
+        return result[0], result[1]
+    if isinstance(result, np.ndarray):
+        return result, None
+    return result.image, result
+
+
 def _fit(rgb: np.ndarray, max_side: int) -> np.ndarray:
     """Scale a camera frame down to ``max_side`` (bilinear down to half size, area averaging
     below that, where bilinear would alias)."""
@@ -113,8 +123,7 @@ class FrameRunner:
         t1 = time.perf_counter()
         error = None
         try:
-            result = fn(frame, **params)
-            out, data = (result if isinstance(result, tuple) else (result, None))
+            out, data = split_result(fn(frame, **params))
         except Exception as e:  # noqa: BLE001 - keep the stream alive, show the problem on it
             out, data, error = frame, None, f"{type(e).__name__}: {e}"
         t2 = time.perf_counter()
@@ -205,8 +214,7 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
             except ValueError as e:
                 st.error(str(e))
             else:
-                result = frame_fn(rgb, **params)
-                out, data = result if isinstance(result, tuple) else (result, None)
+                out, data = split_result(frame_fn(rgb, **params))
                 st.image(out, caption="The same frame function on the snapshot", width="stretch")
                 if show_data and data is not None:
                     show_data(data)

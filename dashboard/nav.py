@@ -59,6 +59,6 @@ def build_pages() -> dict[str, list]:
 
 
 def page(url: str):
-    """The ``st.Page`` for a topic (for ``st.page_link``), or its file path when the app shell
-    has not built the navigation (a page run on its own, as in unit tests)."""
-    return _PAGES.get(url) or str(PAGES_DIR / next(t.file for t in TOPICS if t.url == url))
+    """The ``st.Page`` for a topic (for ``st.page_link``), or None when the app shell has not
+    built the navigation in this process (a page run on its own, as in unit tests)."""
+    return _PAGES.get(url)

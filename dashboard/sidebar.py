@@ -37,6 +37,11 @@ def _device_text() -> str:
     return str(device_info(cache.current_device()))
 
 
+def _mb(n: int) -> str:
+    mb = n / 2**20
+    return f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
+
+
 def status_panel() -> None:
     with st.sidebar:
         st.divider()
@@ -56,11 +61,11 @@ def status_panel() -> None:
             st.caption(f":material/memory: Device unknown: {e}")
         models = cache.loaded_models()
         if models:
-            total = sum(m.nbytes for m in models) / 2**20
-            with st.expander(f"Models loaded: {len(models)} · {total:.0f} MB", icon=":material/inventory_2:"):
+            total = sum(m.nbytes for m in models)
+            with st.expander(f"Models loaded: {len(models)} · {_mb(total)}", icon=":material/inventory_2:"):
                 for m in models:
                     tag = "fallback" if m.fallback else "pretrained"
-                    st.markdown(f"**{m.title}** ({tag}, {m.nbytes / 2**20:.0f} MB, {m.device})")
+                    st.markdown(f"**{m.title}** ({tag}, {_mb(m.nbytes)}, {m.device})")
                     st.caption(m.provenance)
                 if st.button("Free models", icon=":material/delete_sweep:", key="free-models",
                              help="Release every cached model; pages reload them on next use."):

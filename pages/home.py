@@ -13,7 +13,11 @@ st.markdown(
 cols = st.columns(4)
 for i, topic in enumerate(nav.TOPICS):
     with cols[i % 4].container(border=True, height="stretch"):
-        st.page_link(nav.page(topic.url), label=f"**{topic.title}**", icon=topic.icon)
+        target = nav.page(topic.url)
+        if target is not None:
+            st.page_link(target, label=f"**{topic.title}**", icon=topic.icon)
+        else:  # run outside the app shell: a plain link to the same URL
+            st.markdown(f"**[{topic.title}](/{topic.url})**")
         st.caption(topic.section)
         st.write(topic.summary)
 

@@ -147,3 +147,22 @@ def test_image_input_reads_the_url(sample):
     at.run()
     assert not at.exception
     assert at.selectbox(key="inside-classify-sample").value == ("coffee" if sample == "coffee" else "chelsea")
+
+
+def test_frame_functions_may_return_a_result_object():
+    from dataclasses import dataclass
+
+    from dashboard.live import split_result
+
+    @dataclass
+    class Result:
+        image: np.ndarray
+        areas: dict
+
+    frame = _frame()
+    out, data = split_result(Result(frame, {"circle": 0.2}))
+    assert out is frame and data.areas == {"circle": 0.2}
+    assert split_result((frame, 1)) == (frame, 1)
+    r = FrameRunner(lambda f: Result(f, {"a": 1}), fps_cap=0, overlay=False)
+    r.process(frame)
+    assert r.stats()["data"].areas == {"a": 1}

@@ -259,3 +259,10 @@ def test_lenet_digits_is_trained_on_first_use_offline():
     img[8:56, 28:36] = 0
     assert lm.preprocess(img).shape == (1, 1, 32, 32)
     assert zoo.prefetch(["lenet5-digits"])["lenet5-digits"].startswith("trained")
+
+
+def test_bundled_unet_loads_from_assets_offline():
+    lm = zoo.load("unet-shapes")
+    assert lm.task == "segmentation" and not lm.fallback and "trained by this project" in lm.provenance
+    assert lm.labels[0] == "background" and len(lm.labels) == 4
+    assert zoo.prefetch(["unet-shapes"])["unet-shapes"] == "bundled"

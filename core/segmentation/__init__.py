@@ -1,0 +1,14 @@
+"""Semantic segmentation: a U-Net built, trained and explained.
+
+- :mod:`.unet` — ``UNet(in_channels, num_classes, base, depth)`` (output H×W = input H×W) and
+  ``shapes(input_size)``, the tensor shape at every block;
+- :mod:`.data` — generated scenes (circles, squares, triangles on textured backgrounds) with
+  per-pixel masks, overlays;
+- :mod:`.metrics` — pixel accuracy, per-class IoU, mean IoU, Dice;
+- :mod:`.train` — the training loop as an iterator of :class:`core.snapshots.Snapshot`;
+- :mod:`.infer` — the bundled U-Net, ``segment_frame`` (the live-mode frame function).
+"""
+from .data import CLASSES, PALETTE
+from .unet import UNet, shapes
+
+__all__ = ["CLASSES", "PALETTE", "UNet", "shapes"]
