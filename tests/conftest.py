@@ -50,3 +50,11 @@ def one_torch_thread():
     with torch_threads(1):
         yield
     assert torch.get_num_threads() == before
+
+
+@pytest.fixture(scope="session")
+def lm():
+    """The zoo's ImageNet classifier (offline: EfficientNet-Lite0), shared read-only."""
+    from core import zoo
+
+    return zoo.load("imagenet")

@@ -14,19 +14,7 @@ from core.dream import dream, dream_image, octave_sizes, preset
 from core.vis import ascent as A
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Pictures of ≤128 px gain nothing from intra-op threads, and on a shared two-core machine
-    spinning threads make these tests several times slower; restored afterwards."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return zoo.load("imagenet")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

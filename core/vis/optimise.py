@@ -1,0 +1,221 @@
+"""Pictures made by optimising the pixels: class and channel visualization (gradient ascent),
+feature inversion, adversarial examples and fooling images.
+
+All of them reuse :mod:`core.vis.ascent` — its objectives (:func:`~core.vis.ascent.class_logit`,
+:func:`~core.vis.ascent.channel`), transforms (pad / jitter / roll / random scale), penalties
+(L2, total variation), gradient smoothing and loop (:func:`~core.vis.ascent.ascend`) and its
+per-call activation hooks — and the long ones are iterators of :class:`core.snapshots.Snapshot`
+(break out of the loop to stop early).
+
+* :func:`class_visualization` — the notes' I* = argmax_I f(I) + R(I): start from zeros (a flat
+  mean-grey image) or noise and climb the class logit (or one channel of a layer) with the
+  regularizers the notes name: L2, blur (Gaussian smoothing of the gradient), jitter, TV.
+* :func:`feature_inversion` — find pixels whose features at a layer match a picture's, with a
+  TV regulariser: shallow layers keep detail, deep layers keep only the layout.
+* :func:`adversarial` — FGSM (one step) or iterative FGSM inside an L∞ ball of ``eps``.
+* :func:`fooling_image` — from noise to an image the network calls ``target`` with high
+  confidence, though a person sees noise.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.snapshots import Snapshot
+
+from . import ascent as A
+
+
+def _logits(net: A.Net, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return A.activations(net, x, [A.OUTPUT])[A.OUTPUT].float()
+
+
+def _start(net: A.Net, size: int, init: str, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    if init == "zeros":          # the notes' "all pixels 0" after mean subtraction: mean colour
+        return net.mean.expand(1, 3, size, size).clone()
+    if init == "noise":
+        return (net.mean + 0.1 * torch.randn((1, 3, size, size), generator=gen).to(net.device)).clamp(0, 1)
+    raise ValueError(f"init must be 'zeros' or 'noise', not {init!r}.")
+
+
+# --------------------------------------------------------------------------- class visualization
+
+def class_visualization(model: Any, target: int, *, layer: str | None = None, steps: int = 120,
+                        size: int = 224, step_size: float = 0.01, l2: float = 0.0, tv: float = 0.0,
+                        blur: tuple[float, float] = (1.0, 0.5), jitter: int = 8, init: str = "zeros",
+                        seed: int = 0) -> Iterator[Snapshot]:
+    """Gradient ascent on the pixels toward a class logit (``layer=None``) or toward channel
+    ``target`` of ``layer`` (the notes' block1_conv1 / block3_conv2 / block5_conv3 pictures).
+
+    Per step (:func:`core.vis.ascent.ascend`): a random roll of ±``jitter`` px, the gradient of
+    the objective minus ``l2``·mean((x−½)²) and ``tv``·TV(x), blurred with σ going from
+    ``blur[0]`` to ``blur[1]``, and a normalised step of ``step_size``. Snapshots carry the
+    objective (``loss`` = its value, ``info`` the start value and the target's probability).
+    """
+    net = A.as_net(model)
+    objective = A.class_logit(int(target)) if layer is None else A.channel(layer, int(target))
+    x = _start(net, size, init, seed)
+    start = None
+    every = max(1, steps // 30)
+    for state in A.ascend(x, net, objective, steps, step_size, transforms=[A.roll(jitter)] if jitter else [],
+                          smoothing=blur, l2=l2, tv=tv,
+                          generator=torch.Generator().manual_seed(seed)):
+        if start is None:
+            start = state.value
+        info: dict = {"start": start}
+        if state.step % every == 0 or state.step == steps:
+            if layer is None:
+                p = torch.softmax(_logits(net, state.x), 1)[0, int(target)]
+                info["probability"] = float(p)
+            img = A.to_image(state.x)
+        else:
+            img = None
+        yield Snapshot(state.step, steps, state.value, img, info)
+
+
+def objective_value(model: Any, image: np.ndarray, target: int, layer: str | None = None) -> float:
+    """The class logit (or channel mean) a picture reaches — to check an ascent's gain."""
+    net = A.as_net(model)
+    objective = A.class_logit(int(target)) if layer is None else A.channel(layer, int(target))
+    with torch.no_grad():
+        return float(objective(A.activations(net, A.to_tensor(image, net.device), objective.layers)))
+
+
+# --------------------------------------------------------------------------- feature inversion
+
+def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int = 200, lr: float = 0.05,
+                      tv: float = 0.5, init: str = "noise", seed: int = 0) -> Iterator[Snapshot]:
+    """Reconstruct ``image`` (RGB uint8) from its features at ``layer``: minimise
+    ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² + tv·TV(x) with Adam on the pixels (kept in [0, 1]).
+    ``loss`` is the relative feature error alone; ``info`` holds the TV term."""
+    net = A.as_net(model)
+    x0 = A.to_tensor(image, net.device)
+    with torch.no_grad():
+        f0 = A.activations(net, x0, [layer])[layer].detach()
+    norm = f0.pow(2).sum().clamp(min=1e-12)
+    rel = A.Objective(lambda a: -(a[layer] - f0).pow(2).sum() / norm, [layer], f"−‖Φ−Φ₀‖² at {layer}",
+                      spatial_mean=False)
+    x = _start(net, x0.shape[-1], init, seed)
+    if x.shape != x0.shape:
+        x = F.interpolate(x, size=x0.shape[-2:], mode="bilinear", align_corners=False)
+    p = x.clone().requires_grad_(True)
+    opt = torch.optim.Adam([p], lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    every = max(1, steps // 40)
+    for i in range(steps):
+        value, g = A.gradient(net, p.detach(), rel, generator=gen, tv=tv)   # g: ascent direction
+        opt.zero_grad()
+        p.grad = -g
+        opt.step()
+        with torch.no_grad():
+            p.clamp_(0, 1)
+        loss = -value
+        img = A.to_image(p) if (i + 1) % every == 0 or i + 1 == steps else None
+        yield Snapshot(i + 1, steps, loss, img, {"tv": float(A.tv_penalty(p.detach()))})
+
+
+def feature_loss(model: Any, image: np.ndarray, reconstruction: np.ndarray, layer: str) -> float:
+    """‖Φ(rec) − Φ(image)‖² / ‖Φ(image)‖² at ``layer``."""
+    net = A.as_net(model)
+    with torch.no_grad():
+        f = A.activations(net, torch.cat([A.to_tensor(image, net.device),
+                                          A.to_tensor(reconstruction, net.device)]), [layer])[layer]
+    return float((f[1] - f[0]).pow(2).sum() / f[0].pow(2).sum().clamp(min=1e-12))
+
+
+# --------------------------------------------------------------------------- adversarial
+
+@dataclass
+class Adversarial:
+    image: np.ndarray            # the adversarial picture, RGB uint8 (what is scored below)
+    perturbation: np.ndarray     # (adv − original), float in [−eps, eps] per pixel, H×W×3
+    before: list[tuple[int, str, float]]
+    after: list[tuple[int, str, float]]
+    source: int                  # the class it had
+    target: int | None           # the class it was pushed to (None: just away from ``source``)
+    eps: float
+    steps: int
+    seconds: float
+
+    @property
+    def flipped(self) -> bool:
+        return self.after[0][0] != self.source
+
+    def amplified(self) -> np.ndarray:
+        """The perturbation scaled to fill [0, 255] around grey, to make it visible."""
+        s = np.abs(self.perturbation).max() + 1e-12
+        return (np.clip(0.5 + 0.5 * self.perturbation / s, 0, 1) * 255).round().astype(np.uint8)
+
+
+def _top(model: Any, logits: torch.Tensor, k: int = 5) -> list[tuple[int, str, float]]:
+    p = torch.softmax(logits, 1)[0]
+    v, i = p.topk(k)
+    labels = getattr(model, "labels", None) or []
+    return [(int(c), labels[c] if c < len(labels) else str(int(c)), float(q)) for q, c in zip(v.tolist(), i.tolist())]
+
+
+def adversarial(model: Any, image: np.ndarray, target: int | None = None, eps: float = 2 / 255,
+                steps: int = 10, step: float | None = None) -> Adversarial:
+    """Change ``image`` (RGB uint8) by at most ``eps`` per pixel (0–1 scale) so the network
+    changes its mind. ``steps=1``: FGSM, x + eps·sign(∇x loss). More steps: iterative FGSM with
+    step ``step`` (default eps/4·… at least eps/steps·2), projected back into the eps-ball after
+    each. ``target=None``: raise the loss of the current class; else lower the loss of ``target``.
+    The result is rounded to uint8 and scored as such."""
+    if not (0 < eps <= 0.5):
+        raise ValueError(f"eps must be in (0, 0.5], not {eps!r}.")
+    net = A.as_net(model)
+    t0 = time.perf_counter()
+    x0 = A.to_tensor(image, net.device)
+    l0 = _logits(net, x0)
+    source = int(l0.argmax())
+    alpha = eps if steps == 1 else (step or max(eps / 4, 2.5 * eps / steps))
+    x = x0.clone()
+    for _ in range(steps):
+        xi = x.detach().requires_grad_(True)
+        with torch.enable_grad():
+            out = A.activations(net, xi, [A.OUTPUT])[A.OUTPUT]
+            if target is None:
+                loss = F.cross_entropy(out, torch.tensor([source], device=out.device))
+            else:
+                loss = -F.cross_entropy(out, torch.tensor([int(target)], device=out.device))
+            (g,) = torch.autograd.grad(loss, xi)
+        x = x.detach() + alpha * g.sign()
+        x = (x0 + (x - x0).clamp(-eps, eps)).clamp(0, 1)
+    adv = A.to_image(x)
+    xq = A.to_tensor(adv, net.device)
+    return Adversarial(adv, (xq - x0)[0].permute(1, 2, 0).cpu().numpy(), _top(model, l0),
+                       _top(model, _logits(net, xq)), source, None if target is None else int(target),
+                       eps, steps, time.perf_counter() - t0)
+
+
+def fooling_image(model: Any, target: int, *, size: int = 224, steps: int = 60, lr: float = 0.02,
+                  stop_at: float = 0.99, seed: int = 0) -> Iterator[Snapshot]:
+    """From random noise to a picture the network calls ``target`` with probability ≥ ``stop_at``
+    (Adam on the pixels, maximising log p(target); no regularizer, so it stays noise to us)."""
+    net = A.as_net(model)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand((1, 3, size, size), generator=gen).to(net.device)
+    logp = A.Objective(lambda a: F.log_softmax(a[A.OUTPUT], 1)[:, int(target)].mean(), [A.OUTPUT],
+                       f"log p[{target}]", spatial_mean=False)
+    p = x.clone().requires_grad_(True)
+    opt = torch.optim.Adam([p], lr=lr)
+    for i in range(steps):
+        value, g = A.gradient(net, p.detach(), logp, generator=gen)
+        opt.zero_grad()
+        p.grad = -g
+        opt.step()
+        with torch.no_grad():
+            p.clamp_(0, 1)
+        prob = float(torch.softmax(_logits(net, p.detach()), 1)[0, int(target)])
+        done = prob >= stop_at or i + 1 == steps
+        yield Snapshot(i + 1, steps, -value, A.to_image(p) if (done or i % 3 == 0) else None,
+                       {"probability": prob})
+        if done:
+            break
