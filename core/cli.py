@@ -79,6 +79,12 @@ def cmd_precompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_style(args: argparse.Namespace) -> int:
+    from .style import train_style_main
+
+    return train_style_main(args.rest)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cnnlab", description="CNN Lab command line.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -96,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     pp = sub.add_parser("precompute", help="prepare slow demos (DeepDream, ...) ahead of a talk")
     pp.add_argument("kinds", nargs="*", help="only these kinds (default: all): deepdream")
     pp.set_defaults(func=cmd_precompute)
+    pt = sub.add_parser("train-style", add_help=False,
+                        help="train a fast style-transfer network: STYLE_IMAGE --content-dir DIR ...")
+    pt.add_argument("rest", nargs=argparse.REMAINDER)
+    pt.set_defaults(func=cmd_train_style)
     args = p.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -65,6 +65,20 @@ def device_info(device: str | None = None) -> DeviceInfo:
     return DeviceInfo(device, "CPU", f"{torch.get_num_threads()} threads, {os.cpu_count()} cores")
 
 
+def cpu_name() -> str:
+    """The processor's model name (for cards and benchmark reports)."""
+    import platform
+    from pathlib import Path
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _torch():
     import torch
 

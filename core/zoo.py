@@ -254,6 +254,15 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
                          "loader": "core.segmentation.infer:load_bundled_unet"}),
 ]}
 
+# One entry per bundled fast-style network (assets/fast_style_<name>.pt).
+for _style in sorted(p.stem.removeprefix("fast_style_")
+                     for p in (Path(__file__).resolve().parent.parent / "assets").glob("fast_style_*.pt")):
+    ENTRIES[f"fast-style-{_style}"] = ZooEntry(
+        f"fast-style-{_style}", f"Fast style: {_style.replace('_', ' ').title()}", "style",
+        "Johnson-style feed-forward network trained by this project (assets/fast_style.md).",
+        "bundled", {"path": _asset(f"fast_style_{_style}.pt"),
+                    "loader": "core.style:load_bundled_fast_style", "kwargs": {"name": _style}})
+
 # "imagenet": the best ImageNet classifier available, in this order.
 ALIASES: dict[str, list[str]] = {"imagenet": ["vgg16", "efficientnet_lite0"]}
 
@@ -443,7 +452,7 @@ def _load_entry(entry: ZooEntry, device: str) -> LoadedModel:
         import importlib
 
         module, fn = entry.spec["loader"].split(":")
-        return getattr(importlib.import_module(module), fn)(device)
+        return getattr(importlib.import_module(module), fn)(device, **entry.spec.get("kwargs", {}))
     if entry.kind == "faces":
         from .embeddings.faces import FaceModelsUnavailable, load_face_models
 

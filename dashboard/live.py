@@ -192,18 +192,24 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
             st.warning("Live video needs the `streamlit-webrtc` package; the Snapshot tab works "
                        "without it.")
         else:
-            ctx = webrtc_streamer(
-                key=f"{key}-webrtc", mode=WebRtcMode.SENDRECV,
-                rtc_configuration={"iceServers": ice_servers()},
-                queued_video_frames_callback=runner.recv_queued,
-                # Ask the camera for the working size, so most frames need no resizing at all.
-                media_stream_constraints={"video": {"width": {"ideal": _RESOLUTIONS[side_label]}},
-                                          "audio": False},
-                async_processing=True)
+            try:
+                ctx = webrtc_streamer(
+                    key=f"{key}-webrtc", mode=WebRtcMode.SENDRECV,
+                    rtc_configuration={"iceServers": ice_servers()},
+                    queued_video_frames_callback=runner.recv_queued,
+                    # Ask the camera for the working size, so most frames need no resizing.
+                    media_stream_constraints={"video": {"width": {"ideal": _RESOLUTIONS[side_label]}},
+                                              "audio": False},
+                    async_processing=True)
+            except Exception as e:  # noqa: BLE001 - e.g. no Streamlit server (bare/AppTest runs)
+                st.warning(f"Live video cannot start here ({type(e).__name__}); the Snapshot tab "
+                           "runs the same function.")
+                ctx = None
             st.caption("Press **START** and allow the camera. On a hosted app the browser needs "
                        "HTTPS, and a TURN server (`CNNLAB_ICE_SERVERS`) when behind NAT. If the "
                        "stream does not connect, use the Snapshot tab: it runs the same function.")
-            _stats(runner, key, bool(ctx.state.playing), show_data)
+            if ctx is not None:
+                _stats(runner, key, bool(ctx.state.playing), show_data)
     with snap_tab:
         shot = st.camera_input("Take a snapshot", key=f"{key}-snap")
         if shot is not None:

@@ -9,7 +9,6 @@ thread is also the fastest: OpenMP threads that wait for each other lose more th
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from core.devices import cpu_name  # noqa: E402
 from core.segmentation import data  # noqa: E402
 from core.segmentation.infer import read_unet, save_unet  # noqa: E402
 from core.segmentation.train import evaluate, train  # noqa: E402
@@ -28,16 +28,6 @@ RECIPE = dict(base=8, depth=3, image_size=64, batch_size=12, steps=3200, lr=1e-2
               weight_decay=1e-4, dice_weight=0.5)
 HELDOUT = dict(n=256, seed=2_000_000)
 TARGET_MIOU = 0.85
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,3 +166,10 @@ def test_frame_functions_may_return_a_result_object():
     r = FrameRunner(lambda f: Result(f, {"a": 1}), fps_cap=0, overlay=False)
     r.process(frame)
     assert r.stats()["data"].areas == {"a": 1}
+
+
+def test_live_mode_without_a_webrtc_server_degrades_to_a_message():
+    at = AppTest.from_file("../pages/inside.py", default_timeout=120).run()
+    at.toggle(key="inside-live").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Snapshot tab" in w.value for w in at.warning)

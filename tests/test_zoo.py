@@ -266,3 +266,21 @@ def test_bundled_unet_loads_from_assets_offline():
     assert lm.task == "segmentation" and not lm.fallback and "trained by this project" in lm.provenance
     assert lm.labels[0] == "background" and len(lm.labels) == 4
     assert zoo.prefetch(["unet-shapes"])["unet-shapes"] == "bundled"
+
+
+def test_bundled_fast_style_models_are_zoo_entries():
+    names = [n for n in zoo.ENTRIES if n.startswith("fast-style-")]
+    assert {"fast-style-starry_night", "fast-style-great_wave"} <= set(names)
+    lm = zoo.load("fast-style-starry_night")
+    assert lm.task == "style" and "trained by this project" in lm.provenance
+    from core.style import fast_style_frame
+
+    frame = load_sample("astronaut", max_side=128)
+    out = fast_style_frame(frame, lm.model)
+    assert out.shape == frame.shape and np.abs(out.astype(int) - frame).mean() > 5
+
+
+def test_cli_train_style_rejects_bad_input(capsys):
+    from core.cli import main
+
+    assert main(["train-style", "/no/such/painting.jpg", "--content-dir", "/no/such/dir"]) == 2

@@ -1,0 +1,170 @@
+"""Style-transfer speed (core.style), printed against references.
+
+- One ``stylize`` step (one L-BFGS loss evaluation: forward to the deepest style layer,
+  content + style + TV losses, backward to the pixels, optimiser bookkeeping, plus its share of
+  the snapshots) ÷ one forward+backward of the same truncated loss network as a plain
+  ``nn.Sequential`` (stem + blocks[0..3] + blocks[4][0] expansion of EfficientNet-Lite0, loss =
+  sum of means, gradient to the input). Target ≤ 1.15. Also shown: the same step ÷ one plain
+  evaluation of J(G) = αJ_content + βJ_style + w·TV and its backward (activations with hooks,
+  Gram matrices of the five style layers, no optimiser, no snapshots): the first ratio is the
+  price of the losses themselves (the Gram matrices of the wide early layers cost about as much
+  as the network), the second the price of L-BFGS, line search and the live snapshots.
+- Fast style: one frame through a bundled fast-style network at 320, 480 and 640×480 px
+  (``fast_style_frame``, uint8 in and out), as milliseconds and frames per second.
+
+Run: ``.venv/bin/python bench/bench_style.py [--threads N] [--side 256] [--device cpu|cuda]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CNNLAB_OFFLINE", "1")
+
+
+def _sync(device: str) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def step_ratio(lm, side: int, evals: int, repeat: int, device: str
+               ) -> tuple[float, float, float, float]:
+    import torch
+
+    from core import images
+    from core import style as S
+    from core.vis import ascent as A
+
+    content = images.load_sample("chelsea", max_side=side)
+    style = S.procedural_style("mosaic", side)
+    m = lm.model
+    trunc = torch.nn.Sequential(m.conv_stem, m.bn1, *m.blocks[:4], m.blocks[4][0].conv_pw,
+                                m.blocks[4][0].bn1)
+    net = A.as_net(lm)
+    x0 = A.to_tensor(content, net.device)
+
+    def reference() -> None:
+        x = x0.clone().requires_grad_(True)
+        y = trunc((x - net.mean) / net.std)
+        y.mean().backward()
+        _sync(device)
+
+    table = S.loss_layers(lm)
+    chosen = {n: table.style[n] for n in table.default_style}
+    with torch.no_grad():
+        sf = A.activations(net, A.to_tensor(style, net.device), list(chosen.values()))
+        grams = {n: S.style_gram(sf[p]) for n, p in chosen.items()}
+        ct = A.activations(net, x0, [table.content])[table.content]
+    paths = list(chosen.values()) + [table.content]
+
+    def loss_only() -> None:
+        x = x0.clone().requires_grad_(True)
+        acts = A.activations(net, x.clamp(0, 1), paths)
+        js, _ = S.style_loss({n: acts[p] for n, p in chosen.items()}, grams, targets_are_grams=True)
+        total = S.content_loss(acts[table.content], ct) + 1e3 * js + 10 * S.tv_loss(x, "mean")
+        total.backward()
+        _sync(device)
+
+    def run() -> float:
+        t_first = None
+        for snap in S.stylize(content, style, lm, steps=evals, size=side, snapshot_every=10):
+            _sync(device)
+            if t_first is None:
+                t_first = time.perf_counter()
+            last = snap
+        return (time.perf_counter() - t_first) / last.step
+
+    for _ in range(3):
+        reference()
+    ref = []
+    for _ in range(repeat * 5):
+        t0 = time.perf_counter()
+        reference()
+        ref.append(time.perf_counter() - t0)
+    loss_t = []
+    for _ in range(repeat * 5):
+        t0 = time.perf_counter()
+        loss_only()
+        loss_t.append(time.perf_counter() - t0)
+    run()
+    per = [run() for _ in range(repeat)]
+    r, p, lo = statistics.median(ref), statistics.median(per), statistics.median(loss_t)
+    return p / r, p, r, lo
+
+
+def fast_frames(device: str, repeat: int) -> list[tuple[str, float]]:
+    import numpy as np
+
+    from core import style as S
+
+    bundled = S.bundled_fast_styles()
+    if not bundled:
+        print("no bundled fast-style model: run `make assets` first")
+        return []
+    model = S.load_fast_style(next(iter(bundled.values())))
+    model.net.to(device)
+    out = []
+    for label, (h, w) in (("320×240", (240, 320)), ("480×360", (360, 480)), ("640×480", (480, 640))):
+        frame = (np.random.default_rng(0).random((h, w, 3)) * 255).astype(np.uint8)
+        if device != "cpu":
+            import torch
+            with torch.inference_mode():
+                x = torch.rand(1, 3, h, w, device=device)
+                for _ in range(5):
+                    model.net(x)
+                _sync(device)
+                t = []
+                for _ in range(repeat * 5):
+                    t0 = time.perf_counter()
+                    model.net(x)
+                    _sync(device)
+                    t.append(time.perf_counter() - t0)
+        else:
+            for _ in range(2):
+                S.fast_style_frame(frame, model)
+            t = []
+            for _ in range(repeat * 2):
+                t0 = time.perf_counter()
+                S.fast_style_frame(frame, model)
+                t.append(time.perf_counter() - t0)
+        out.append((label, statistics.median(t)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--side", type=int, default=256)
+    ap.add_argument("--evals", type=int, default=30)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args(argv)
+    import torch
+
+    from core import zoo
+
+    torch.set_num_threads(args.threads)
+    lm = zoo.load("imagenet", device=args.device)
+    print(f"device {args.device}, {torch.get_num_threads()} thread(s), {lm.title}")
+    ratio, per, ref, lo = step_ratio(lm, args.side, args.evals, args.repeat, args.device)
+    verdict = "OK" if ratio <= 1.15 else "above target"
+    print(f"stylize step at {args.side} px: {per * 1000:.1f} ms; forward+backward of the loss "
+          f"network: {ref * 1000:.1f} ms; ratio {ratio:.2f} (target ≤ 1.15: {verdict})")
+    print(f"one plain J(G) evaluation + backward (hooks, 5 Gram matrices, content, TV): "
+          f"{lo * 1000:.1f} ms = {lo / ref:.2f}× the network; stylize step ÷ it: {per / lo:.2f} "
+          "(the optimiser's and snapshots' share)")
+    for label, sec in fast_frames(args.device, args.repeat):
+        print(f"fast style {label}: {sec * 1000:.1f} ms per frame = {1 / sec:.1f} frames/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,918 @@
+"""Style: Gram matrices, neural texture synthesis, Gatys style transfer and fast (feed-forward)
+style transfer — the notes' 000 (content / style / noise losses), 001 (texture synthesis, natural
+and fast style transfer), 003 (Gram matrix steps) and 004 (J(G) = αJ_content + βJ_style).
+
+**Gram matrix** (:func:`gram_matrix`). A layer's activation a (n_C × n_H × n_W) is n_H·n_W
+feature vectors of n_C numbers. The Gram matrix sums (or averages) their outer products::
+
+    G_kk' = Σ_i Σ_j a_ijk · a_ijk'          (notes 004; ``normalize="none"``, the default)
+    G     = F Fᵀ / (n_H n_W)                (notes 001/003: the *average* outer product; "hw")
+
+with F the n_C × (n_H n_W) matrix of the activation. Positions are summed away, so G says which
+channels fire *together* (co-occurrence) but not *where*: shuffling the positions of a feature
+map leaves G exactly unchanged (:func:`permute_positions`).
+
+**Losses.**
+
+* :func:`content_loss` — the MSE of one deep layer (notes 000), or the notes' 004
+  ½‖a^(C) − a^(G)‖² (``kind="half_sse"``).
+* :func:`style_loss` — several layers with per-layer weights λ_l. ``normalization="notes"``
+  is 004's J^[l] = 1/(2 n_H n_W n_C)² Σ_kk' (G^(S) − G^(G))² with the summed Gram, combined as
+  Σ_l λ_l J^[l]. ``normalization="hw"`` (what :func:`stylize` uses by default, and what the page
+  uses) takes G = FFᵀ/(HW) and the relative error ‖G − G_S‖²/‖G_S‖², averaged over the layers
+  with weights λ_l/Σλ: every layer then counts about equally whatever its size, which is what
+  the DESIGN.md probe on EfficientNet-Lite0 measured as the best-looking result (4/5 on
+  Starry Night). Both are the same function of the Grams up to a per-layer constant.
+* :func:`tv_loss` — the notes' 잡음 손실 (noise loss): squared differences between each pixel
+  and its right neighbour plus its lower neighbour (``reduction="sum"``: the plain hand sum).
+
+**Gatys style transfer** (:func:`stylize`): J(G) = α J_content + β J_style + w_TV · TV, minimised
+over the pixels of G (G := G − ∂J/∂G in the notes; here L-BFGS, or Adam). **Texture synthesis**
+(:func:`synthesize_texture`): the same with α = 0 from noise — Gram matching only.
+
+**Fast style transfer** (Johnson et al.): a small image-to-image network
+(:class:`TransformerNet`) is trained once per style with the same perceptual loss
+(:func:`train_fast_style`, CLI :func:`train_style_main`); afterwards one forward pass stylises
+any picture (:func:`fast_style_frame`, the live-video frame function).
+
+Loss network. Offline it is the zoo's EfficientNet-Lite0 with the layers measured best in
+DESIGN.md (:data:`LOSS_LAYERS`): style on the stem after ReLU6 and on the ReLU6 output of the
+1×1 expansion in the first block of stages 1–4 (``blocks.k.0.bn1``), content on ``blocks[3]``.
+With VGG-16 weights: style on relu1_1 … relu5_1, content on relu4_2 (Gatys et al.).
+Activations come from :func:`core.vis.ascent.activations` (per-call hooks under the model's
+lock; gradients only with respect to the input).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .snapshots import Snapshot
+from .vis import ascent as A
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+# --------------------------------------------------------------------------- loss-network layers
+
+
+@dataclass(frozen=True)
+class LossLayers:
+    style: dict[str, str]          # label shown to people → module path
+    content: str                   # module path
+    content_label: str
+    default_style: tuple[str, ...]  # labels used unless the caller chooses
+
+
+LOSS_LAYERS: dict[str, LossLayers] = {
+    # Measured on this machine (DESIGN.md): stem + blocks[1..4][0].bn1 for style, blocks[3] content.
+    "efficientnet_lite0": LossLayers(
+        style={"stem": "bn1",
+               "blocks[1][0] expand": "blocks.1.0.bn1",
+               "blocks[2][0] expand": "blocks.2.0.bn1",
+               "blocks[3][0] expand": "blocks.3.0.bn1",
+               "blocks[4][0] expand": "blocks.4.0.bn1",
+               "blocks[5][0] expand": "blocks.5.0.bn1"},
+        content="blocks.3", content_label="blocks[3]",
+        default_style=("stem", "blocks[1][0] expand", "blocks[2][0] expand",
+                       "blocks[3][0] expand", "blocks[4][0] expand")),
+    "vgg16": LossLayers(
+        style={"relu1_1": "features.1", "relu2_1": "features.6", "relu3_1": "features.11",
+               "relu4_1": "features.18", "relu5_1": "features.25"},
+        content="features.20", content_label="relu4_2",
+        default_style=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")),
+}
+
+
+def loss_layers(model: Any) -> LossLayers:
+    """The style/content layer table for a loss network (Lite0's when the net is not listed)."""
+    return LOSS_LAYERS.get(A.as_net(model).name, LOSS_LAYERS["efficientnet_lite0"])
+
+
+def _style_paths(net: A.Net, layers: Sequence[str] | Mapping[str, float] | None
+                 ) -> dict[str, tuple[str, float]]:
+    """{label: (module path, weight)} from labels, module paths or {label: weight}."""
+    table = loss_layers(net)
+    if layers is None:
+        layers = list(table.default_style)
+    items = list(layers.items()) if isinstance(layers, Mapping) else [(n, 1.0) for n in layers]
+    if not items:
+        raise ValueError("Choose at least one style layer.")
+    out = {}
+    for name, w in items:
+        if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+            raise ValueError(f"The weight of style layer {name!r} must be a number ≥ 0, not {w!r}.")
+        path = table.style.get(name) or A.resolve_layer(net, name)
+        out[name] = (path, float(w))
+    if sum(w for _, w in out.values()) <= 0:
+        raise ValueError("At least one style layer needs a weight above 0.")
+    return out
+
+
+# --------------------------------------------------------------------------- the formulas
+
+
+def gram_matrix(features: torch.Tensor, normalize: str = "none") -> torch.Tensor:
+    """Gram matrix of a (C,H,W) or (B,C,H,W) activation: (C,C) or (B,C,C).
+
+    ``normalize="none"``: G_kk' = Σ_ij a_ijk a_ijk' (notes 004). ``"hw"``: divided by H·W, the
+    average outer product of the feature vectors (notes 001/003). ``"chw"``: divided by C·H·W.
+    """
+    if features.dim() not in (3, 4):
+        raise ValueError(f"gram_matrix expects a (C,H,W) or (B,C,H,W) tensor, got shape "
+                         f"{tuple(features.shape)}.")
+    single = features.dim() == 3
+    f = features.unsqueeze(0) if single else features
+    b, c, h, w = f.shape
+    flat = f.reshape(b, c, h * w)
+    g = flat @ flat.transpose(1, 2)
+    if normalize == "hw":
+        g = g / (h * w)
+    elif normalize == "chw":
+        g = g / (c * h * w)
+    elif normalize != "none":
+        raise ValueError(f"normalize must be 'none', 'hw' or 'chw', not {normalize!r}.")
+    return g[0] if single else g
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Content loss of one layer: ``"mse"`` mean((a^(G) − a^(C))²) (notes 000), or ``"half_sse"``
+    ½‖a^(C) − a^(G)‖² (notes 004)."""
+    d = features - target.detach()
+    if kind == "mse":
+        return d.pow(2).mean()
+    if kind == "half_sse":
+        return 0.5 * d.pow(2).sum()
+    raise ValueError(f"kind must be 'mse' or 'half_sse', not {kind!r}.")
+
+
+def style_layer_loss(features: torch.Tensor, target_gram: torch.Tensor,
+                     normalization: str = "hw") -> torch.Tensor:
+    """One layer's style loss against a style Gram made with the same normalization.
+
+    ``"notes"``: 1/(2 n_H n_W n_C)² Σ_kk' (G^(S) − G^(G))², G summed over positions (004).
+    ``"hw"``: ‖G − G_S‖² / ‖G_S‖² with G = FFᵀ/(HW) (the relative Gram error). A batch is averaged.
+    """
+    f = features if features.dim() == 4 else features.unsqueeze(0)
+    _, c, h, w = f.shape
+    if normalization == "notes":
+        g = gram_matrix(f, "none")
+        return (g - target_gram).pow(2).sum(dim=(-2, -1)).mean() / (2.0 * h * w * c) ** 2
+    if normalization == "hw":
+        g = gram_matrix(f, "hw")
+        return ((g - target_gram).pow(2).sum(dim=(-2, -1))
+                / target_gram.pow(2).sum(dim=(-2, -1)).clamp_min(1e-12)).mean()
+    raise ValueError(f"normalization must be 'notes' or 'hw', not {normalization!r}.")
+
+
+def style_gram(features: torch.Tensor, normalization: str = "hw") -> torch.Tensor:
+    """The target Gram of a style activation for :func:`style_layer_loss`."""
+    return gram_matrix(features.detach(), "none" if normalization == "notes" else "hw")
+
+
+def style_loss(features: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor],
+               weights: Mapping[str, float] | None = None, normalization: str = "hw",
+               *, targets_are_grams: bool = False) -> tuple[torch.Tensor, dict[str, float]]:
+    """Style loss over several layers → (total, {layer: its loss}).
+
+    ``features``/``targets``: {layer: activation} of the generated and the style image (or the
+    style Grams with ``targets_are_grams=True``). ``weights`` λ_l (default 1 each).
+    ``"notes"``: Σ_l λ_l J^[l]; ``"hw"``: Σ_l λ_l J^[l] / Σ_l λ_l (a weighted average).
+    """
+    if not features:
+        raise ValueError("style_loss needs at least one layer.")
+    weights = {k: 1.0 for k in features} if weights is None else dict(weights)
+    total = 0.0
+    per: dict[str, float] = {}
+    for name, f in features.items():
+        tg = targets[name] if targets_are_grams else style_gram(targets[name], normalization)
+        term = style_layer_loss(f, tg, normalization)
+        per[name] = float(term.detach())
+        total = total + weights.get(name, 1.0) * term
+    if normalization == "hw":
+        total = total / max(1e-12, sum(weights.get(n, 1.0) for n in features))
+    return total, per  # type: ignore[return-value]
+
+
+def tv_loss(x: torch.Tensor, reduction: str = "sum") -> torch.Tensor:
+    """The notes' noise loss (잡음 손실): Σ (x[i, j+1] − x[i, j])² + Σ (x[i+1, j] − x[i, j])²
+    over channels and the batch — the pixel differences after shifting one pixel right and one
+    pixel down. ``reduction="mean"`` divides each sum by its number of terms."""
+    dx = x[..., :, 1:] - x[..., :, :-1]
+    dy = x[..., 1:, :] - x[..., :-1, :]
+    if reduction == "sum":
+        return dx.pow(2).sum() + dy.pow(2).sum()
+    if reduction == "mean":
+        return dx.pow(2).mean() + dy.pow(2).mean()
+    raise ValueError(f"reduction must be 'sum' or 'mean', not {reduction!r}.")
+
+
+# --------------------------------------------------------------------------- Gram demos
+
+
+def permute_positions(features: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """The same feature vectors at shuffled positions: the Gram matrix is exactly unchanged."""
+    c, h, w = features.shape[-3:]
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(h * w, generator=g)
+    return features.reshape(*features.shape[:-2], h * w)[..., idx].reshape(features.shape)
+
+
+def shuffle_patches(image: np.ndarray, patch: int = 32, seed: int = 0) -> np.ndarray:
+    """The picture cut into ``patch``-px squares and reassembled in random order: the same
+    local textures (nearly the same Gram matrices) with a different layout."""
+    a = np.asarray(image)
+    h, w = (a.shape[0] // patch) * patch, (a.shape[1] // patch) * patch
+    if h == 0 or w == 0:
+        raise ValueError(f"The image is smaller than one {patch}-px patch.")
+    a = a[:h, :w]
+    tiles = a.reshape(h // patch, patch, w // patch, patch, 3).swapaxes(1, 2).reshape(-1, patch, patch, 3)
+    order = np.random.default_rng(seed).permutation(len(tiles))
+    tiles = tiles[order].reshape(h // patch, w // patch, patch, patch, 3).swapaxes(1, 2)
+    return np.ascontiguousarray(tiles.reshape(h, w, 3))
+
+
+@dataclass
+class GramReport:
+    layer: str
+    features: np.ndarray       # C × h × w activation
+    gram: np.ndarray           # C × C, G = FFᵀ/(hw)
+    gram_sum: np.ndarray       # C × C, G = FFᵀ (notes 004)
+    top_pair: tuple[int, int]  # the two distinct channels that co-occur most (largest correlation)
+    correlation: float
+    correlations: np.ndarray   # C × C, G_kk'/√(G_kk G_k'k')
+
+
+def correlation_matrix(gram: torch.Tensor) -> torch.Tensor:
+    """G_kk'/√(G_kk·G_k'k'): the Gram matrix with each channel's own energy divided out."""
+    d = torch.sqrt(torch.diag(gram).clamp_min(1e-12))
+    return gram / d[:, None] / d[None, :]
+
+
+def gram_report(image: np.ndarray, model: Any, layer: str, size: int = 256,
+                max_correlation: float = 0.95) -> GramReport:
+    """Activation and Gram matrix of one layer for a picture, plus its strongest co-occurring
+    pair of channels: the largest off-diagonal correlation G_kk'/√(G_kk G_k'k') below
+    ``max_correlation`` (near-duplicate channels say little)."""
+    net = A.as_net(model)
+    path = _resolve_any(net, layer)
+    x = _prep(image, size, net.device)
+    with torch.no_grad():
+        f = A.activations(net, x, [path])[path][0]
+    g = gram_matrix(f, "hw")
+    d = torch.sqrt(torch.diag(g).clamp_min(1e-12))
+    corr = g / d[:, None] / d[None, :]
+    corr.fill_diagonal_(-2.0)
+    active = torch.diag(g) > 1e-3 * torch.diag(g).max()
+    corr[~active, :] = -2.0
+    corr[:, ~active] = -2.0
+    if bool((corr < max_correlation).any() & (corr > -2.0).any()):
+        corr[corr >= max_correlation] = -2.0
+    k = int(torch.argmax(corr))
+    i, j = divmod(k, corr.shape[0])
+    return GramReport(layer, f.numpy(), g.numpy(), gram_matrix(f, "none").numpy(), (i, j),
+                      float(corr[i, j]), correlation_matrix(g).numpy())
+
+
+def gram_distance(a: np.ndarray, b: np.ndarray, model: Any, layers: Sequence[str] | None = None,
+                  size: int = 256) -> dict[str, float]:
+    """Relative Gram difference ‖G_a − G_b‖²/‖G_b‖² per style layer (G = FFᵀ/HW)."""
+    net = A.as_net(model)
+    chosen = _style_paths(net, layers)
+    paths = [p for p, _ in chosen.values()]
+    with torch.no_grad():
+        fa = A.activations(net, _prep(a, size, net.device), paths)
+        fb = A.activations(net, _prep(b, size, net.device), paths)
+    return {name: float(style_layer_loss(fa[p], style_gram(fb[p], "hw"), "hw"))
+            for name, (p, _) in chosen.items()}
+
+
+def _resolve_any(net: A.Net, layer: str) -> str:
+    table = loss_layers(net)
+    return table.style.get(layer) or (table.content if layer == table.content_label else None) \
+        or A.resolve_layer(net, layer)
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def _check_image(image: Any, what: str) -> np.ndarray:
+    a = np.asarray(image)
+    if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
+        raise ValueError(f"The {what} must be an RGB picture (H×W×3, uint8); load it with "
+                         "core.images.load_image first.")
+    if min(a.shape[:2]) < 16:
+        raise ValueError(f"The {what} is too small ({a.shape[1]}×{a.shape[0]} px); use at least 16 px.")
+    return a
+
+
+def _fit_side(h: int, w: int, side: int | None) -> tuple[int, int]:
+    if side is None:
+        return h, w
+    s = side / max(h, w)
+    return max(16, round(h * s)), max(16, round(w * s))
+
+
+def _prep(image: np.ndarray, side: int | None, device: Any) -> torch.Tensor:
+    x = A.to_tensor(_check_image(image, "image"), device)
+    size = _fit_side(x.shape[-2], x.shape[-1], side)
+    if tuple(x.shape[-2:]) != size:
+        x = F.interpolate(x, size=size, mode="bilinear", align_corners=False,
+                          antialias=size[0] < x.shape[-2])
+    return x
+
+
+def preserve_colors(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Keep the content's colours: the stylised luminance (Y) with the content's chroma (CbCr)."""
+    import cv2
+
+    c = content if content.shape == stylized.shape else cv2.resize(
+        content, (stylized.shape[1], stylized.shape[0]), interpolation=cv2.INTER_AREA)
+    ys = cv2.cvtColor(stylized, cv2.COLOR_RGB2YCrCb)
+    yc = cv2.cvtColor(c, cv2.COLOR_RGB2YCrCb)
+    yc[..., 0] = ys[..., 0]
+    return cv2.cvtColor(yc, cv2.COLOR_YCrCb2RGB)
+
+
+def procedural_style(name: str, size: int = 256, seed: int = 0) -> np.ndarray:
+    """Style pictures the app makes itself (no files): "stripes", "mosaic", "swirls", "dots",
+    "waves". RGB uint8 size×size."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    if name == "stripes":
+        t = np.sin(2 * np.pi * (6 * xx + 3 * yy) + 1.5 * np.sin(2 * np.pi * 2 * yy))
+        a = np.stack([0.5 + 0.45 * t, 0.25 + 0.2 * np.roll(t, size // 9, 1), 0.55 - 0.4 * t], -1)
+    elif name == "mosaic":
+        n = 70
+        pts = rng.random((n, 2)).astype(np.float32)
+        cols = rng.choice(np.array([[0.85, 0.2, 0.15], [0.95, 0.75, 0.1], [0.1, 0.35, 0.75],
+                                    [0.1, 0.55, 0.3], [0.95, 0.95, 0.9]], np.float32), n)
+        d = (yy[..., None] - pts[:, 0]) ** 2 + (xx[..., None] - pts[:, 1]) ** 2
+        order = np.sort(d, axis=-1)
+        a = cols[np.argmin(d, axis=-1)]
+        grout = (np.sqrt(order[..., 1]) - np.sqrt(order[..., 0])) < 0.008
+        a[grout] = 0.12
+    elif name == "swirls":
+        a = np.zeros((size, size, 3), np.float32)
+        base = np.array([0.05, 0.1, 0.35], np.float32)
+        a[:] = base
+        for _ in range(9):
+            cy, cx, r = rng.random(), rng.random(), 0.12 + 0.15 * rng.random()
+            dy, dx = yy - cy, xx - cx
+            rad = np.sqrt(dy ** 2 + dx ** 2)
+            ang = np.arctan2(dy, dx)
+            ring = np.sin(2 * np.pi * rad / 0.05 + 3 * ang) * np.exp(-(rad / r) ** 2)
+            col = np.array([0.95, 0.85, 0.3] if rng.random() < 0.5 else [0.45, 0.7, 0.95], np.float32)
+            a += np.clip(ring, 0, 1)[..., None] * (col - base) * 0.9
+    elif name == "dots":
+        a = np.full((size, size, 3), [0.97, 0.93, 0.82], np.float32)
+        for _ in range(400):
+            cy, cx, r = rng.random(), rng.random(), 0.006 + 0.02 * rng.random()
+            col = rng.choice(np.array([[0.8, 0.1, 0.2], [0.1, 0.2, 0.6], [0.1, 0.1, 0.1]], np.float32))
+            a[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = col
+    elif name == "waves":
+        t = np.sin(2 * np.pi * 10 * (yy + 0.06 * np.sin(2 * np.pi * 3 * xx)))
+        crest = np.clip(t, 0, 1) ** 6
+        a = np.stack([0.1 + 0.85 * crest, 0.25 + 0.7 * crest, 0.55 + 0.4 * crest + 0.1 * t], -1)
+    else:
+        raise ValueError(f"Unknown pattern {name!r}; choose one of {', '.join(PATTERNS)}.")
+    return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+
+
+PATTERNS = {"swirls": "Swirls — golden and blue whirls on deep blue",
+            "mosaic": "Mosaic — coloured Voronoi tiles with dark grout",
+            "stripes": "Stripes — wavy diagonal bands",
+            "waves": "Waves — blue water with white crests",
+            "dots": "Dots — a Pointillist scatter on paper"}
+
+
+# --------------------------------------------------------------------------- Gatys
+
+
+def stylize(content: np.ndarray | None, style: np.ndarray, model: Any, *,
+            alpha: float = 1.0, beta: float = 1e3, tv_weight: float = 10.0,
+            style_layers: Sequence[str] | Mapping[str, float] | None = None,
+            content_layer: str | None = None, init: str = "content",
+            optimizer: str = "lbfgs", steps: int = 100, lr: float | None = None,
+            size: int | None = 256, style_size: int | None = None, preserve_color: bool = False,
+            normalization: str = "hw", content_kind: str = "mse", seed: int = 0,
+            snapshot_every: int = 5, out_size: tuple[int, int] | None = None,
+            threads: int | None = None) -> Iterator[Snapshot]:
+    """Gatys style transfer: minimise J(G) = α·J_content + β·J_style + w_TV·TV over the pixels.
+
+    ``content``/``style``: RGB uint8 (content None → texture synthesis of ``out_size``).
+    ``size``: longer side of the result (None: as given); ``style_size``: longer side the style
+    picture is seen at (default: ``size``). ``style_layers``: labels from :data:`LOSS_LAYERS`
+    (or module paths), or {label: λ}; ``content_layer``: default the net's (Lite0 ``blocks[3]``).
+    ``init``: "content" or "noise". ``optimizer``: "lbfgs" (lr 1, history 50, strong Wolfe:
+    ``steps`` counts loss evaluations, each one forward + backward) or "adam" (lr 0.02 on 0–1
+    pixels, one evaluation per step). TV uses ``reduction="mean"``; the style loss uses
+    ``normalization`` ("hw" default, or the notes' "notes"); content ``content_kind``.
+
+    Yields :class:`Snapshot` about every ``snapshot_every`` evaluations: ``loss`` = J, ``info``
+    = ``content``/``style``/``tv`` (the weighted terms αJ_c, βJ_s, w·TV), ``J_content``,
+    ``J_style``, ``J_tv`` (unweighted) and ``per_layer`` {label: style loss}; ``image`` the
+    current result (colour-preserved when asked). ``threads``: torch CPU threads while it runs
+    (``core.devices.torch_threads``; 1 is fastest on a busy 2-core machine; None leaves it).
+    Raises ``ValueError`` for bad parameters.
+    """
+    net = A.as_net(model)
+    s = _check_image(style, "style image")
+    for name, v in (("alpha", alpha), ("beta", beta), ("tv_weight", tv_weight)):
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise ValueError(f"{name} must be a number ≥ 0 (got {v!r}).")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"steps must be a whole number ≥ 1 (got {steps!r}).")
+    if init not in ("content", "noise"):
+        raise ValueError(f"init must be 'content' or 'noise', not {init!r}.")
+    if optimizer not in ("lbfgs", "adam"):
+        raise ValueError(f"optimizer must be 'lbfgs' or 'adam', not {optimizer!r}.")
+    if normalization not in ("hw", "notes"):
+        raise ValueError(f"normalization must be 'hw' or 'notes', not {normalization!r}.")
+    table = loss_layers(net)
+    chosen = _style_paths(net, style_layers)
+    gen = torch.Generator().manual_seed(int(seed))
+    if content is not None:
+        c = _prep(content, size, net.device)
+        c_path = table.content if content_layer in (None, table.content_label) else \
+            _resolve_any(net, content_layer)
+    else:
+        if init == "content":
+            init = "noise"
+        h, w = out_size or (size or 256, size or 256)
+        c = torch.rand((1, 3, h, w), generator=gen).to(net.device)
+        c_path = None
+        alpha = 0.0
+    st_side = style_size or (max(c.shape[-2:]) if size is None else size)
+    sx = _prep(s, st_side, net.device)
+    paths = list(dict.fromkeys([p for p, _ in chosen.values()]))
+    with torch.no_grad():
+        sf = A.activations(net, sx, paths)
+        targets = {name: style_gram(sf[p], normalization) for name, (p, _) in chosen.items()}
+        c_target = A.activations(net, c, [c_path])[c_path].detach() if c_path else None
+    weights = {name: w for name, (_, w) in chosen.items()}
+    if init == "content":
+        x0 = c.clone()
+    else:
+        x0 = (0.5 + 0.1 * torch.randn(c.shape, generator=gen)).clamp(0, 1).to(net.device) \
+            if content is not None else c.clone()
+    x = x0.contiguous().requires_grad_(True)
+    all_paths = paths + ([c_path] if c_path and c_path not in paths else [])
+    content_np = A.to_image(c) if content is not None else None
+    return _optimise(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta,
+                     tv_weight, normalization, content_kind, optimizer, int(steps), lr,
+                     max(1, int(snapshot_every)), preserve_color and content_np is not None, content_np,
+                     threads)
+
+
+def _optimise(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta, tv_w,
+              normalization, content_kind, optimizer, steps, lr, every, keep_colour, content_np,
+              threads=None) -> Iterator[Snapshot]:
+    from .devices import torch_threads
+
+    with torch_threads(threads):
+        yield from _optimise_loop(net, x, chosen, targets, weights, c_path, c_target, all_paths,
+                                  alpha, beta, tv_w, normalization, content_kind, optimizer, steps,
+                                  lr, every, keep_colour, content_np)
+
+
+def _optimise_loop(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta, tv_w,
+                   normalization, content_kind, optimizer, steps, lr, every, keep_colour, content_np
+                   ) -> Iterator[Snapshot]:
+    last: dict[str, Any] = {}
+    evals = [0]
+
+    seen = [None]   # the pixels the numbers in ``last`` belong to
+
+    def evaluate():
+        xc = x.clamp(0, 1)          # the picture is what the network sees and what is shown
+        acts = A.activations(net, xc, all_paths)
+        feats = {name: acts[p] for name, (p, _) in chosen.items()}
+        js, per = style_loss(feats, targets, weights, normalization, targets_are_grams=True)
+        jc = content_loss(acts[c_path], c_target, content_kind) if c_path else x.new_zeros(())
+        jt = tv_loss(xc, "mean")
+        total = alpha * jc + beta * js + tv_w * jt
+        evals[0] += 1
+        seen[0] = x.detach().clone()
+        last.update(J_content=float(jc.detach()), J_style=float(js.detach()), J_tv=float(jt.detach()),
+                    total=float(total.detach()), per_layer=per)
+        return total
+
+    def snap() -> Snapshot:
+        if seen[0] is None or not torch.equal(seen[0], x.detach()):
+            with torch.no_grad():       # the line search ended on an earlier trial point
+                evaluate()
+            evals[0] -= 1
+        img = A.to_image(x)
+        if keep_colour:
+            img = preserve_colors(img, content_np)
+        return Snapshot(step=min(evals[0], steps), total=steps, loss=last["total"], image=img,
+                        info={"content": alpha * last["J_content"], "style": beta * last["J_style"],
+                              "tv": tv_w * last["J_tv"], "J_content": last["J_content"],
+                              "J_style": last["J_style"], "J_tv": last["J_tv"],
+                              "per_layer": dict(last["per_layer"])})
+
+    with torch.no_grad():
+        evaluate()
+    evals[0] = 0
+    yield snap()                                  # step 0: the starting point's losses
+    if optimizer == "lbfgs":
+        opt = torch.optim.LBFGS([x], lr=lr or 1.0, history_size=50, line_search_fn="strong_wolfe",
+                                tolerance_grad=1e-9, tolerance_change=1e-12)
+
+        def closure():
+            opt.zero_grad()
+            total = evaluate()
+            total.backward()
+            return total
+
+        while evals[0] < steps:
+            before = evals[0]
+            left = steps - evals[0]
+            group = opt.param_groups[0]
+            group["max_iter"] = max(1, min(every, left))
+            group["max_eval"] = left
+            opt.step(closure)
+            if evals[0] == before:           # converged: nothing more to do
+                break
+            yield snap()
+            if evals[0] - before <= 1 and group["max_iter"] > 1:
+                break                         # LBFGS stopped on its tolerances
+    else:
+        opt = torch.optim.Adam([x], lr=lr or 0.02)
+        for i in range(steps):
+            opt.zero_grad()
+            total = evaluate()
+            total.backward()
+            opt.step()
+            if (i + 1) % every == 0 or i + 1 == steps:
+                yield snap()
+
+
+def synthesize_texture(style: np.ndarray, model: Any, size: int | tuple[int, int] = 192, *,
+                       style_layers: Sequence[str] | Mapping[str, float] | None = None,
+                       style_size: int | None = None, steps: int = 100, optimizer: str = "lbfgs",
+                       tv_weight: float = 0.0, beta: float = 1e3, normalization: str = "hw", seed: int = 0,
+                       snapshot_every: int = 5, threads: int | None = None) -> Iterator[Snapshot]:
+    """Neural texture synthesis (notes 001): start from noise and match only the style Grams.
+
+    ``size``: side (or (h, w)) of the texture; ``style_size``: longer side the style is seen at
+    (default 256). The loss is β·J_style + w_TV·TV (β = 1000 as in :func:`stylize`, so TV weights
+    mean the same in both); ``info["J_style"]`` is the Gram distance at each snapshot.
+    """
+    hw = (size, size) if isinstance(size, int) else tuple(size)
+    return stylize(None, style, model, alpha=0.0, beta=beta, tv_weight=tv_weight,
+                   style_layers=style_layers, init="noise", optimizer=optimizer, steps=steps,
+                   size=None, style_size=style_size or 256, normalization=normalization,
+                   seed=seed, snapshot_every=snapshot_every, out_size=hw, threads=threads)
+
+
+def run_to_end(it: Iterator[Snapshot]) -> Snapshot:
+    """Run a style iterator to the end; the last snapshot."""
+    last = None
+    for last in it:
+        pass
+    if last is None:
+        raise ValueError("Nothing was computed.")
+    return last
+
+
+# --------------------------------------------------------------------------- fast style
+
+
+class _ConvIN(nn.Sequential):
+    def __init__(self, cin: int, cout: int, k: int, stride: int = 1, relu: bool = True):
+        layers: list[nn.Module] = [nn.ReflectionPad2d(k // 2), nn.Conv2d(cin, cout, k, stride),
+                                   nn.InstanceNorm2d(cout, affine=True)]
+        if relu:
+            layers.append(nn.ReLU(inplace=True))
+        super().__init__(*layers)
+
+
+class _Residual(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.body = nn.Sequential(_ConvIN(c, c, 3), _ConvIN(c, c, 3, relu=False))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class _Up(nn.Sequential):
+    """×2 upsampling as a sub-pixel convolution: 3×3 conv to 4·cout channels at the low
+    resolution, then a pixel shuffle (same arithmetic as upsample + conv, but faster on a CPU)."""
+    def __init__(self, cin: int, cout: int):
+        super().__init__(nn.ReflectionPad2d(1), nn.Conv2d(cin, 4 * cout, 3), nn.PixelShuffle(2),
+                         nn.InstanceNorm2d(cout, affine=True), nn.ReLU(inplace=True))
+
+
+class TransformerNet(nn.Module):
+    """Johnson et al.'s image transformation network, slimmed for live video on a CPU: three
+    stride-2 downsampling convolutions (the first 5×5), ``n_res`` residual blocks at 1/8
+    resolution, two ×2 sub-pixel upsampling convolutions and a 3×3 output convolution to
+    2×2 sub-pixels (pixel shuffle), added to the input in logit space (a skip connection: the
+    untrained net is nearly the identity); instance normalisation throughout. Input and output are pixels in [0, 1]."""
+
+    def __init__(self, widths: Sequence[int] = (16, 32, 48), n_res: int = 3):
+        super().__init__()
+        c1, c2, c3 = widths
+        self.config = {"widths": list(widths), "n_res": n_res}
+        self.down = nn.Sequential(_ConvIN(3, c1, 5, 2), _ConvIN(c1, c2, 3, 2), _ConvIN(c2, c3, 3, 2))
+        self.res = nn.Sequential(*[_Residual(c3) for _ in range(n_res)])
+        self.up = nn.Sequential(_Up(c3, c2), _Up(c2, c1))
+        # The last ×2: a 3×3 convolution at half resolution to 4 sub-pixels × RGB, then a pixel
+        # shuffle — a quarter of the cost of a full-resolution convolution.
+        self.out = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c1, 12, 3), nn.PixelShuffle(2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        ph, pw = (-h) % 8, (-w) % 8
+        y = F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x
+        # A skip connection in logit space: at initialisation the net is close to the identity,
+        # so training spends its steps on the style, not on learning to copy the photo.
+        y = torch.sigmoid(self.out(self.up(self.res(self.down(y)))) + torch.logit(y.clamp(0.02, 0.98)))
+        return y[..., :h, :w]
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@dataclass
+class FastStyleModel:
+    name: str
+    net: TransformerNet
+    card: dict = field(default_factory=dict)
+    path: Path | None = None
+
+
+def save_fast_style(net: TransformerNet, path: str | Path, card: dict | None = None) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to(torch.float16) if v.is_floating_point() else v
+             for k, v in net.state_dict().items()}
+    torch.save({"config": net.config, "state_dict": state, "card": card or {}}, path)
+    return path
+
+
+def load_fast_style(path: str | Path) -> FastStyleModel:
+    """A fast-style model file (from :func:`save_fast_style`), in eval mode, frozen."""
+    path = Path(path)
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        net = TransformerNet(**blob["config"])
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v
+                             for k, v in blob["state_dict"].items()})
+    except (OSError, KeyError, RuntimeError, TypeError) as e:
+        raise ValueError(f"{path.name} is not a usable fast-style model: {e}") from e
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    name = path.stem.removeprefix("fast_style_")
+    return FastStyleModel(name, net, dict(blob.get("card", {})), path)
+
+
+def bundled_fast_styles(folder: str | Path | None = None) -> dict[str, Path]:
+    """{name: file} of the fast-style models shipped in ``assets/`` (``fast_style_<name>.pt``)."""
+    folder = Path(folder) if folder else ASSETS
+    return {p.stem.removeprefix("fast_style_"): p for p in sorted(folder.glob("fast_style_*.pt"))}
+
+
+def load_bundled_fast_style(device: str = "cpu", name: str = "starry_night"):
+    """A bundled fast-style network as a zoo ``LoadedModel`` (for ``core.zoo`` / the model cache)."""
+    from . import zoo
+
+    path = bundled_fast_styles().get(name)
+    if path is None:
+        raise zoo.ModelUnavailable(f"No bundled fast-style model {name!r}: run `make assets`.")
+    try:
+        m = load_fast_style(path)
+    except ValueError as e:
+        raise zoo.ModelUnavailable(str(e)) from e
+    fast_style_frame(np.zeros((64, 64, 3), np.uint8), m)  # warm-up: the first timing shown is real
+    card = m.card
+    return zoo.LoadedModel(
+        name=f"fast-style-{name}", requested=f"fast-style-{name}",
+        title=f"Fast style: {name.replace('_', ' ').title()}", task="style", model=m,
+        provenance=(f"bundled: trained by this project (scripts/make_style_assets.py, "
+                    f"{card.get('steps', '?')} steps at {card.get('size', '?')} px, style "
+                    f"{card.get('style_image', name)}; card assets/fast_style.md)"),
+        preprocess=None, labels=[], device="cpu", pretrained=True, meta={"card": card})
+
+
+def fast_style_frame(frame: np.ndarray, model: FastStyleModel | TransformerNet,
+                     max_side: int | None = None, strength: float = 1.0,
+                     threads: int | None = None) -> np.ndarray:
+    """The live frame function: one forward pass of a fast-style network on an RGB uint8
+    frame → stylised RGB uint8 of the same size. ``max_side``: process at most this size (the
+    result is scaled back); ``strength`` in [0, 1] blends with the input; ``threads``: torch CPU
+    threads for this call (``core.devices.torch_threads``; None leaves the setting alone)."""
+    if threads is not None:
+        from .devices import torch_threads
+
+        with torch_threads(threads):
+            return fast_style_frame(frame, model, max_side, strength)
+    net = model.net if isinstance(model, FastStyleModel) else model
+    a = np.asarray(frame)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ValueError(f"Expected an RGB frame H×W×3, got shape {a.shape}.")
+    h, w = a.shape[:2]
+    with torch.inference_mode():
+        x = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).unsqueeze(0).float().div_(255)
+        if max_side and max(h, w) > max_side:
+            s = max_side / max(h, w)
+            x = F.interpolate(x, size=(max(8, round(h * s)), max(8, round(w * s))), mode="bilinear",
+                              align_corners=False, antialias=True)
+        y = net(x)
+        if tuple(y.shape[-2:]) != (h, w):
+            y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False)
+        if strength < 1.0:
+            y = strength * y + (1 - strength) * torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255
+        out = y[0].clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    return np.ascontiguousarray(out)
+
+
+FAST_RECIPE = dict(size=192, batch=2, steps=1500, lr=2e-3, alpha=1.0, beta=1e3, tv_weight=10.0,
+                   style_size=256, widths=(16, 32, 48), n_res=3, seed=0)
+
+
+def _random_crops(pool: list[torch.Tensor], n: int, size: int, gen: torch.Generator) -> torch.Tensor:
+    out = []
+    for _ in range(n):
+        img = pool[int(torch.randint(len(pool), (1,), generator=gen))]
+        h, w = img.shape[-2:]
+        scale = float(torch.empty(1).uniform_(0.35, 1.0, generator=gen)) * min(h, w)
+        side = max(size, int(scale)) if min(h, w) >= size else min(h, w)
+        y0 = int(torch.randint(h - side + 1, (1,), generator=gen))
+        x0 = int(torch.randint(w - side + 1, (1,), generator=gen))
+        crop = img[:, :, y0:y0 + side, x0:x0 + side]
+        crop = F.interpolate(crop, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+        if torch.rand(1, generator=gen) < 0.5:
+            crop = crop.flip(-1)
+        out.append(crop)
+    return torch.cat(out)
+
+
+def train_fast_style(style: np.ndarray, contents: Sequence[np.ndarray], model: Any, *,
+                     steps: int = FAST_RECIPE["steps"], size: int = FAST_RECIPE["size"],
+                     batch: int = FAST_RECIPE["batch"], lr: float = FAST_RECIPE["lr"],
+                     alpha: float = FAST_RECIPE["alpha"], beta: float = FAST_RECIPE["beta"],
+                     tv_weight: float = FAST_RECIPE["tv_weight"],
+                     style_size: int = FAST_RECIPE["style_size"],
+                     widths: Sequence[int] = FAST_RECIPE["widths"], n_res: int = FAST_RECIPE["n_res"],
+                     style_layers: Sequence[str] | None = None, seed: int = FAST_RECIPE["seed"],
+                     net: TransformerNet | None = None, preview_every: int = 50,
+                     preview: np.ndarray | None = None, threads: int | None = None
+                     ) -> Iterator[Snapshot]:
+    """Train a :class:`TransformerNet` for one style with the perceptual loss (Johnson et al.):
+    for random crops x of the content pictures, J = α·MSE(φ_c(T(x)), φ_c(x)) + β·J_style(T(x), S)
+    + w·TV(T(x)), with the same loss network and layers as :func:`stylize`; Adam.
+
+    Yields a :class:`Snapshot` per step (``info``: content, style, tv, seconds); every
+    ``preview_every`` steps (and at the end) ``image`` is the net applied to ``preview`` (default
+    the first content picture) and ``info["net"]`` the network being trained.
+    """
+    if not contents:
+        raise ValueError("Training needs at least one content picture.")
+    from .devices import torch_threads
+
+    with torch_threads(threads):
+        yield from _train_loop(style, contents, model, steps, size, batch, lr, alpha, beta,
+                               tv_weight, style_size, widths, n_res, style_layers, seed, net,
+                               preview_every, preview)
+
+
+def _train_loop(style, contents, model, steps, size, batch, lr, alpha, beta, tv_weight, style_size,
+                widths, n_res, style_layers, seed, net, preview_every, preview) -> Iterator[Snapshot]:
+    lossnet = A.as_net(model)
+    table = loss_layers(lossnet)
+    chosen = _style_paths(lossnet, style_layers)
+    torch.manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(int(seed))
+    net = net or TransformerNet(widths, n_res)
+    net.train()
+    pool = [A.to_tensor(_check_image(c, "content picture")) for c in contents]
+    sx = _prep(_check_image(style, "style image"), style_size, lossnet.device)
+    paths = list(dict.fromkeys([p for p, _ in chosen.values()]))
+    with torch.no_grad():
+        sf = A.activations(lossnet, sx, paths)
+        targets = {n: style_gram(sf[p], "hw") for n, (p, _) in chosen.items()}
+    weights = {n: w for n, (_, w) in chosen.items()}
+    all_paths = paths + ([table.content] if table.content not in paths else [])
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=lr * 0.1)
+    view = preview if preview is not None else contents[0]
+    vx = _prep(view, 320, "cpu")
+    t0 = time.perf_counter()
+    for step in range(1, steps + 1):
+        x = _random_crops(pool, batch, size, gen)
+        with torch.no_grad():
+            cf = A.activations(lossnet, x, [table.content])[table.content]
+        y = net(x)
+        acts = A.activations(lossnet, y, all_paths)
+        jc = content_loss(acts[table.content], cf)
+        js, _ = style_loss({n: acts[p] for n, (p, _) in chosen.items()}, targets, weights, "hw",
+                           targets_are_grams=True)
+        jt = tv_loss(y, "mean")
+        total = alpha * jc + beta * js + tv_weight * jt
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        sched.step()
+        image = None
+        info: dict[str, Any] = {"content": alpha * float(jc.detach()), "style": beta * float(js.detach()),
+                                "tv": tv_weight * float(jt.detach()), "seconds": time.perf_counter() - t0}
+        if step % preview_every == 0 or step == steps:
+            net.eval()
+            with torch.no_grad():
+                image = A.to_image(net(vx))
+            net.train()
+            info["net"] = net
+        yield Snapshot(step=step, total=steps, loss=float(total.detach()), image=image, info=info)
+    net.eval()
+
+
+def _read_folder(folder: Path, max_side: int = 512) -> list[np.ndarray]:
+    from .images import load_image
+
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".bmp", ".webp"):
+            try:
+                out.append(load_image(p, max_side=max_side))
+            except ValueError:
+                continue
+    return out
+
+
+def train_style_main(argv: Sequence[str] | None = None) -> int:
+    """``cnnlab train-style STYLE_IMAGE --content-dir DIR [--out FILE] [--steps N] ...``: train a
+    fast-style network and save it (default ``assets/fast_style_<style name>.pt``)."""
+    from . import zoo
+    from .images import load_image, load_sample, samples
+
+    ap = argparse.ArgumentParser(prog="cnnlab train-style",
+                                 description="Train a fast (feed-forward) style-transfer network.")
+    ap.add_argument("style", type=Path, help="the style picture (a painting)")
+    ap.add_argument("--content-dir", type=Path, default=None,
+                    help="folder of content photos (default: the bundled sample images)")
+    ap.add_argument("--with-samples", action="store_true",
+                    help="add the bundled sample images to the content folder's photos")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--name", default=None, help="style name (default: the style file's stem)")
+    ap.add_argument("--steps", type=int, default=FAST_RECIPE["steps"])
+    ap.add_argument("--size", type=int, default=FAST_RECIPE["size"])
+    ap.add_argument("--batch", type=int, default=FAST_RECIPE["batch"])
+    ap.add_argument("--lr", type=float, default=FAST_RECIPE["lr"])
+    ap.add_argument("--beta", type=float, default=FAST_RECIPE["beta"], help="style weight")
+    ap.add_argument("--tv", type=float, default=FAST_RECIPE["tv_weight"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--model", default="imagenet", help="loss network from the zoo")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    torch.set_num_threads(max(1, args.threads))
+    try:
+        style = load_image(args.style, max_side=512)
+        contents = _read_folder(args.content_dir) if args.content_dir else []
+        if args.content_dir is None or args.with_samples:
+            for n in samples():
+                try:
+                    contents.append(load_sample(n, max_side=512))
+                except ValueError:
+                    pass
+        if not contents:
+            raise ValueError(f"No pictures found in {args.content_dir}.")
+    except (ValueError, OSError) as e:
+        print(f"error: {e}")
+        return 2
+    name = args.name or args.style.stem
+    out = args.out or ASSETS / f"fast_style_{name}.pt"
+    lm = zoo.load(args.model)
+    print(f"Training fast style '{name}': {len(contents)} content pictures, {args.steps} steps of "
+          f"{args.batch}×{args.size} px, loss network {lm.title}", flush=True)
+    t0 = time.perf_counter()
+    last = None
+    for snap in train_fast_style(style, contents, lm, steps=args.steps, size=args.size,
+                                 batch=args.batch, lr=args.lr, beta=args.beta, tv_weight=args.tv):
+        last = snap
+        if snap.step % 50 == 0 or snap.step == snap.total:
+            bar = "#" * int(30 * snap.fraction)
+            print(f"\r[{bar:<30}] {snap.describe()}", end="", flush=True)
+    print()
+    assert last is not None
+    net = last.info["net"]
+    card = dict(name=name, style_image=args.style.name, content=str(args.content_dir or "samples"),
+                n_content=len(contents), steps=args.steps, size=args.size, batch=args.batch,
+                loss_network=lm.title, seconds=round(time.perf_counter() - t0, 1),
+                final_loss=last.loss, params=count_params(net))
+    save_fast_style(net, out, card)
+    print(f"Saved {out} ({os.path.getsize(out) / 1e6:.2f} MB) in {card['seconds']} s")
+    return 0
