@@ -64,6 +64,29 @@ def image_input(key: str, default: str | None = None, *, label: str = "Image",
     return image
 
 
+# Keys of widgets whose value Streamlit does not let a script assign (buttons, uploads, camera,
+# WebRTC, data editors) and of objects that are not widget values at all (runners, results).
+_NOT_ASSIGNABLE = ("upload", "camera", "-snap", "-webrtc", "-runner", "-grid-", "-go", "-run",
+                   "-stop", "-dl", "-tab", "-enrol", "-del", "-plot", "-clear", "-samples")
+
+
+def keep_tab_state(prefix: str, extra_skip: tuple[str, ...] = ()) -> None:
+    """Keep the settings of tabs that are not drawn in this run.
+
+    With ``st.tabs(..., on_change="rerun")`` only the open tab runs, and Streamlit forgets the
+    state of widgets that were not drawn; re-assigning the page's own keys (those starting with
+    ``prefix``) keeps them. Call it once, before the tabs.
+    """
+    skip = _NOT_ASSIGNABLE + tuple(extra_skip)
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        value = st.session_state[key]
+        if any(part in key for part in skip):
+            continue
+        if isinstance(value, (str, int, float, bool, type(None))) or (
+                isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value)):
+            st.session_state[key] = value
+
+
 def _checked(data: bytes, max_side: int, name: str) -> np.ndarray | None:
     try:
         return _decode(data, max_side)

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 import core.architectures as arch
 from core.architectures import summary as arch_summary
+from dashboard.widgets import keep_tab_state
 
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#4a6fa5", "#e8833a", "#3a9e5c", "#8e5ccf", "#8a8f98"
 PLAIN = "#c44e52"  # the plain (no-skip) net in the residual experiment
@@ -163,12 +164,7 @@ st.latex(r"\text{params}^{[l]} = (f^{[l]}\, f^{[l]}\, n_C^{[l-1]} + 1)\, n_C^{[l
          r"\text{MACs}^{[l]} = n_H^{[l]}\, n_W^{[l]}\, n_C^{[l]} \cdot f^{[l]}\, f^{[l]}\, "
          r"n_C^{[l-1]}")
 
-# Only the open tab runs, and Streamlit forgets the state of widgets that were not drawn in
-# a run; re-assigning our keys keeps every tab's settings while another tab is open.
-_UNASSIGNABLE = ("upload", "camera", "-go", "-stop", "-dl", "arch-tab")
-for _key in [k for k in st.session_state if isinstance(k, str) and k.startswith("arch-")]:
-    if not any(part in _key for part in _UNASSIGNABLE):
-        st.session_state[_key] = st.session_state[_key]
+keep_tab_state("arch-")  # only the open tab runs; keep the others' settings
 
 TABS = ["Networks", "Compare", "Residual block", "1×1 & Inception",
         "Depthwise separable & MobileNetV2", "EfficientNet scaling", "Augmentation",

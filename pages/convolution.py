@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.widgets import download_png, image_input
+from dashboard.widgets import download_png, image_input, keep_tab_state
 
 CELL = 34  # px per matrix cell in the small heatmaps
 DIVERGING = "RdBu_r"  # blue negative, white zero, red positive (same as cv.signed_to_rgb)
@@ -126,13 +126,7 @@ st.write(
 st.latex(r"(x * k)[i,j] = \sum_{a=0}^{f-1}\sum_{b=0}^{f-1} x[i\,s+a,\ j\,s+b]\;k[a,b]"
          r"\qquad n_{out} = \left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1")
 
-# Only the open tab runs, and Streamlit forgets the state of widgets that were not drawn in
-# a run. Re-assigning our keys keeps every tab's settings while another tab is open.
-# (Buttons, uploads, camera and grid editors cannot be assigned, so they are skipped.)
-_UNASSIGNABLE = ("-grid-", "upload", "camera", "-run", "-stop", "-dl", "conv-tab")
-for _key in [k for k in st.session_state if isinstance(k, str) and k.startswith("conv-")]:
-    if not any(part in _key for part in _UNASSIGNABLE):
-        st.session_state[_key] = st.session_state[_key]
+keep_tab_state("conv-")  # only the open tab runs; keep the others' settings
 
 TABS = ["Edge filters", "Worked examples", "Output size", "Volumes", "1×1 conv",
         "Pooling", "Transposed conv", "Learn a filter"]

@@ -14,7 +14,7 @@ import streamlit as st
 from core.embeddings import faces, losses, metrics, mining, project
 from core.zoo import ModelUnavailable
 from dashboard.cache import get_model
-from dashboard.widgets import download_png, follow, image_input
+from dashboard.widgets import download_png, follow, image_input, keep_tab_state
 
 st.title("Embeddings and faces")
 st.write(
@@ -27,12 +27,7 @@ st.write(
 st.latex(r"L(A,P,N)=\max\!\left(0,\ \lVert f(A)-f(P)\rVert^2-\lVert f(A)-f(N)\rVert^2+\alpha\right)"
          r"\qquad d(\mathrm{img}_1,\mathrm{img}_2)\le\tau\ \Rightarrow\ \text{same person}")
 
-# Only the open tab runs; keep the settings of tabs that are not drawn in this run.
-_UNASSIGNABLE = ("upload", "camera", "-go", "-stop", "-enrol", "-del", "-snap", "-webrtc",
-                 "emb-tab", "-runner", "-run", "-plot", "-clear", "-samples")
-for _key in [k for k in st.session_state if isinstance(k, str) and k.startswith("emb-")]:
-    if not any(part in _key for part in _UNASSIGNABLE):
-        st.session_state[_key] = st.session_state[_key]
+keep_tab_state("emb-")  # only the open tab runs; keep the others' settings
 
 TABS = ["Why embeddings", "Train your own", "Faces & landmarks", "Verification (1:1)",
         "Identification (1:K)", "Live", "Plots"]
