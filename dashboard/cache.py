@@ -82,3 +82,21 @@ def provenance_badge(lm: zoo.LoadedModel) -> None:
     else:
         st.badge(f"{lm.title} · pretrained", icon=":material/verified:", color="green")
         st.caption(lm.provenance)
+
+
+IMAGENET_CHOICES = {
+    "imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
+    "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)",
+}
+
+
+def model_picker(key: str, choices: dict[str, str] | None = None) -> zoo.LoadedModel:
+    """A model select box with the chosen model's provenance badge; stops the page with a
+    clear message when the model cannot be had."""
+    choices = choices or IMAGENET_CHOICES
+    name = st.selectbox("Model", list(choices), format_func=choices.get, key=key)
+    lm = model_or_error(name)
+    if lm is None:
+        st.stop()
+    provenance_badge(lm)
+    return lm

@@ -9,7 +9,7 @@ import streamlit as st
 from core import dream as dd
 from core import images, precompute
 from core.vis import ascent as A
-from dashboard.cache import model_or_error, provenance_badge
+from dashboard.cache import model_picker
 from dashboard.widgets import download_gif, download_png, follow, image_input
 
 st.title("DeepDream")
@@ -23,19 +23,13 @@ st.latex(r"L(x)=\frac{1}{N}\sum_{c,i,j}F_\ell(x)_{c,i,j}^{2},\qquad "
          r"x\leftarrow x+\eta\,\frac{\nabla_x L}{\operatorname{mean}\lvert\nabla_x L\rvert}")
 
 SIZES = [256, 384, 512, 768, 1024, 1920]
-MODELS = {"imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
-          "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)"}
 
 # --------------------------------------------------------------------------- inputs
 left, right = st.columns([1, 1], gap="large")
 with left:
     picked = image_input("dd-image", default="china", max_side=2048)
 with right:
-    model_name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="dd-model")
-    lm = model_or_error(model_name)
-    if lm is None:
-        st.stop()
-    provenance_badge(lm)
+    lm = model_picker("dd-model")
     catalogue = {i.name: i for i in A.layer_catalogue(lm)}
     classic = dd.preset(lm)
     k = lm.name                                   # widget keys per network: layer names differ

@@ -14,7 +14,7 @@ from core.vis import attribution as T
 from core.vis import features as Fe
 from core.vis import neighbours as N
 from core.vis import optimise as O
-from dashboard.cache import model_or_error, provenance_badge
+from dashboard.cache import model_picker, provenance_badge
 from dashboard.widgets import download_png, follow, image_input
 
 st.title("Inside the network")
@@ -26,15 +26,9 @@ st.write(
 st.latex(r"I^{*}=\arg\max_{I}\; f(I)+R(I)\qquad "
          r"x_{t+1}=x_t+\eta\,\frac{\partial a_i(x)}{\partial x}")
 
-MODELS = {"imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
-          "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)"}
 top_l, top_r = st.columns([1, 1], gap="large")
 with top_r:
-    model_name = st.selectbox("Model", list(MODELS), format_func=MODELS.get, key="inside-model")
-    lm = model_or_error(model_name)
-    if lm is None:
-        st.stop()
-    provenance_badge(lm)
+    lm = model_picker("inside-model")
     if lm.name != "vgg16":
         st.caption("The notes use ImageNet-trained **VGG-16** (block1_conv1 … block5_conv3). Its "
                    "weights are not available here, so EfficientNet-Lite0 stands in; its stages are "
