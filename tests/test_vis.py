@@ -177,9 +177,12 @@ def test_neighbours_feature_space_sees_through_a_mirror(lm):
     assert N.neighbours(feats[-1], feats[:-1], k=1)[0][0] == 0
     xy = N.project(feats, "pca")
     assert xy.shape == (len(pics) + 1, 2)
-    if not N.umap_available():
-        with pytest.raises(ValueError, match="umap-learn"):
-            N.project(feats, "umap")
+    from core.embeddings.project import pca
+
+    assert np.allclose(np.abs(xy), np.abs(pca(feats, 2)), atol=1e-4)   # one implementation
+    assert N.project(feats, "tsne").shape == (len(pics) + 1, 2)
+    with pytest.raises(ValueError, match="Unknown projection"):
+        N.project(feats, "lda")
 
 
 def test_top_patches(lm, cat):

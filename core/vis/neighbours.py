@@ -56,24 +56,13 @@ def neighbours(query: np.ndarray, gallery: np.ndarray, k: int = 5, exclude: int 
 
 
 def project(features: np.ndarray, method: str = "tsne", seed: int = 0) -> np.ndarray:
-    """N×D → N×2. ``tsne``: scikit-learn's t-SNE (perplexity ≤ 30, below N/3); ``pca``: the two
-    main axes; ``umap``: umap-learn, when installed (``ValueError`` saying so otherwise)."""
-    X = np.asarray(features, np.float64)
-    if X.ndim != 2 or X.shape[0] < 3:
-        raise ValueError("Need at least 3 feature vectors to project.")
-    if method == "pca":
-        Xc = X - X.mean(0)
-        _, _, vt = np.linalg.svd(Xc, full_matrices=False)
-        return (Xc @ vt[:2].T).astype(np.float32)
-    if method == "tsne":
-        from sklearn.manifold import TSNE
+    """N×D → N×2 by ``tsne``, ``pca`` or ``umap``: the projections of
+    :func:`core.embeddings.project.project` (one implementation for the whole lab)."""
+    from ..embeddings.project import project as _project
 
-        perp = float(min(30.0, max(2.0, (X.shape[0] - 1) / 3)))
-        return TSNE(2, perplexity=perp, init="pca", random_state=seed).fit_transform(X).astype(np.float32)
-    if method == "umap":
-        if not umap_available():
-            raise ValueError("UMAP needs the umap-learn package, which is not installed here; use t-SNE or PCA.")
-        import umap
-
-        return umap.UMAP(n_components=2, random_state=seed).fit_transform(X).astype(np.float32)
-    raise ValueError(f"Unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}.")
+    if method == "umap" and not umap_available():
+        raise ValueError("UMAP needs the umap-learn package, which is not installed here; use t-SNE or PCA.")
+    X = np.asarray(features, np.float32)
+    if X.ndim != 2 or X.shape[0] < 4:
+        raise ValueError("Need at least 4 feature vectors to project.")
+    return np.asarray(_project(X, method, 2, seed=seed)[0], np.float32)
