@@ -28,3 +28,11 @@ def median_ms(fn: Callable[[], object], repeat: int, warmup: bool = True) -> flo
         fn()
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
+
+
+def sync(device: str) -> None:
+    """Wait for queued GPU work, so a timer around it measures the work and not the queueing."""
+    if str(device).startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()

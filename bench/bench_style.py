@@ -28,11 +28,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("CNNLAB_OFFLINE", "1")
 
 
-def _sync(device: str) -> None:
-    import torch
-
-    if device == "cuda":
-        torch.cuda.synchronize()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import sync as _sync  # noqa: E402
 
 
 def step_ratio(lm, side: int, evals: int, repeat: int, device: str
