@@ -1,0 +1,1 @@
+"""Object detection: sliding windows, their convolutional implementation, boxes."""

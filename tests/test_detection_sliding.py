@@ -1,0 +1,201 @@
+"""Sliding windows, naive and convolutional (core.detection.sliding)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from core.detection import sliding as sl
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="session")
+def lenet():
+    """A LeNet-5 (the zoo's variant and recipe, shorter: 5 epochs of 64, ~2 s on one thread;
+    the zoo's 8 epochs of 32 take ~10 s here) trained on the digits, frozen like a zoo model."""
+    from core.architectures.lenet import train_lenet_digits
+
+    last = None
+    for last in train_lenet_digits(epochs=5, batch_size=64, lr=1e-2, seed=0, threads=1):
+        pass
+    assert last.accuracy > 0.93, last.accuracy
+    model = last.model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def conv_lenet(lenet):
+    return sl.fc_to_conv(lenet)
+
+
+def _iou(a, b) -> float:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+def test_converted_lenet_equals_original_on_single_windows(lenet, conv_lenet):
+    from core.architectures.lenet import digits_dataset
+
+    before = {k: v.clone() for k, v in lenet.state_dict().items()}
+    rng_before = torch.get_rng_state()
+    conv = sl.fc_to_conv(lenet)
+    assert torch.equal(torch.get_rng_state(), rng_before)          # no random init used
+    for k, v in lenet.state_dict().items():                       # the model is untouched
+        assert torch.equal(v, before[k])
+    assert all(not p.requires_grad for p in lenet.parameters())
+    assert isinstance(lenet.classifier[1], nn.Linear)
+
+    kernels = [m.kernel_size for m in conv.modules() if isinstance(m, nn.Conv2d)]
+    assert kernels == [(5, 5), (5, 5), (5, 5), (1, 1), (1, 1)]    # FC 400→120 is a 5×5×16 conv
+    assert conv.stride == 4 and conv.window == (32, 32) and conv.feature_shape == (16, 5, 5)
+    fc1 = conv.body[6]
+    assert torch.equal(fc1.weight.reshape(120, -1), lenet.classifier[1].weight)
+
+    x = digits_dataset().x_test[:64]
+    with torch.no_grad():
+        ref = lenet(x)
+        out = conv(x)
+    assert out.shape == (64, 10, 1, 1)
+    assert torch.allclose(out[:, :, 0, 0], ref, atol=1e-4)
+    assert (out[:, :, 0, 0].argmax(1) == ref.argmax(1)).all()
+
+
+def test_maps_identical_on_a_digit_canvas(lenet, conv_lenet):
+    canvas = sl.digit_canvas(6, (128, 128), seed=0)
+    r = sl.compare(lenet, canvas.image, batch_size=256, repeat=1, conv_model=conv_lenet)
+    assert r.shape == (25, 25, 10) and r.n_windows == 625 and r.stride == 4
+    assert r.max_abs_diff < 1e-5
+    assert np.allclose(r.conv.sum(-1), 1, atol=1e-5)              # probabilities
+    assert r.detected.shape == (25, 25) and r.detected.any()
+    # the truly naive loop (one window at a time) gives the same numbers (speed: bench/bench_sliding.py)
+    small = canvas.image[:60, :76]                                 # 8×12 windows
+    one = sl.sliding_window_scores(lenet, small, stride=4, batch_size=1)
+    assert one.shape == (8, 12, 10)
+    assert np.abs(one - sl.convolutional_scores(conv_lenet, small)).max() < 1e-5
+    # a stride the network does not imply is fine for crops: the map just has another shape
+    assert sl.sliding_window_scores(lenet, small, stride=8).shape == (4, 6, 10)
+    timed = sl.compare(lenet, canvas.image, batch_size=1, repeat=1, conv_model=conv_lenet)
+    assert timed.max_abs_diff < 1e-5 and timed.naive_seconds > 0 and timed.conv_seconds > 0
+
+
+def test_window_boxes_map_cells_to_image_coordinates():
+    b = sl.window_boxes(25, 25, 4, 32)
+    assert b.shape == (25, 25, 4)
+    assert tuple(b[0, 0]) == (0, 0, 32, 32)
+    assert tuple(b[3, 7]) == (28, 12, 60, 44)                     # (x, y) = (4·col, 4·row)
+    assert tuple(b[24, 24]) == (96, 96, 128, 128)                  # the last window ends at the edge
+
+
+def test_detections_land_on_the_canvas_digits(lenet, conv_lenet):
+    """For most digits, a confident window with the right label lies within a few pixels
+    (IoU >= 0.6 with the digit's 32×32 patch: at most about 4 px off)."""
+    found = total = 0
+    for seed in range(5):
+        canvas = sl.digit_canvas(6, (128, 128), seed=seed)
+        probs = sl.convolutional_scores(conv_lenet, canvas.image)
+        dets = sl.detections(probs, conv_lenet.stride, conv_lenet.window, 0.9, peak_radius=0)
+        assert all(d.score > 0.9 for d in dets)
+        assert [d.score for d in dets] == sorted((d.score for d in dets), reverse=True)
+        for box, label in zip(canvas.boxes, canvas.labels):
+            total += 1
+            found += any(d.label == label and _iou(d.box, box) >= 0.6 for d in dets)
+    assert found >= 0.8 * total, f"{found}/{total} digits found"
+    # grid non-maximum suppression keeps fewer windows, each a local maximum
+    kept = sl.detections(probs, 4, 32, 0.9, peak_radius=1)
+    assert 0 < len(kept) < len(dets)
+    top = probs.max(-1)
+    for d in kept:
+        r, c = d.cell
+        assert d.score == top[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2].max()
+
+
+def test_notes_example_shapes_and_equality():
+    # 14×14×3 → CONV 5×5 16 → 10×10×16 → POOL 2×2 → 5×5×16 → FC as CONV 5×5 400 → 1×1×400
+    # → CONV 1×1 400 → CONV 1×1 4
+    shapes = [s for _name, s in sl.output_shapes(14)]
+    assert shapes == [(14, 14, 3), (10, 10, 16), (5, 5, 16), (1, 1, 400), (1, 1, 400), (1, 1, 4)]
+    assert [s for _n, s in sl.output_shapes(16)][1:4] == [(12, 12, 16), (6, 6, 16), (2, 2, 400)]
+    assert [s for _n, s in sl.output_shapes(28)][1:4] == [(24, 24, 16), (12, 12, 16), (8, 8, 400)]
+    assert sl.output_shape(14) == (1, 1, 4)
+    assert sl.output_shape(16) == (2, 2, 4)
+    assert sl.output_shape(28) == (8, 8, 4)
+
+    net = sl.notes_example_classifier()
+    conv = sl.fc_to_conv(net, window=14)
+    assert [m.kernel_size for m in conv.modules() if isinstance(m, nn.Conv2d)] == \
+        [(5, 5), (5, 5), (1, 1), (1, 1)]
+    assert conv.stride == 2
+    results = sl.verify_notes_example((14, 16, 28))
+    assert [r["shape"] for r in results] == [(1, 1, 4), (2, 2, 4), (8, 8, 4)]
+    for r in results:
+        assert r["shape"] == r["expected"] and r["stride"] == 2
+        assert r["max_abs_diff"] < 1e-6
+    assert [r["windows"] for r in results] == [1, 4, 64]
+
+
+def test_lenet_1998_variant_converts_too():
+    from core.architectures import build
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = build("lenet5").eval()
+    conv = sl.fc_to_conv(net)
+    assert conv.stride == 4 and isinstance(conv.body[-1], sl.RBFConv)
+    x = torch.randn(3, 1, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(conv(x)[:, :, 0, 0], net(x), atol=1e-4)
+    image = np.random.default_rng(0).normal(size=(48, 52)).astype(np.float32)
+    a = sl.sliding_window_scores(net, image, stride=4)
+    b = sl.convolutional_scores(conv, image)
+    assert a.shape == b.shape == (5, 6, 10) and np.abs(a - b).max() < 1e-5
+
+
+def test_digit_canvas_places_digits_without_overlap():
+    c = sl.digit_canvas(8, (128, 160), seed=3)
+    assert c.image.shape == (128, 160) and c.image.dtype == np.float32
+    assert len(c.labels) == len(c.boxes) == 8
+    assert (c.boxes[:, 2] - c.boxes[:, 0] == 32).all() and (c.boxes[:, 3] - c.boxes[:, 1] == 32).all()
+    for i in range(8):
+        for j in range(i):
+            assert _iou(c.boxes[i], c.boxes[j]) == 0
+    assert c.image.min() == pytest.approx(-0.1) and c.image.max() > 1.0
+    mask = np.ones(c.image.shape, bool)
+    for x0, y0, x1, y1 in c.boxes:
+        mask[y0:y1, x0:x1] = False
+    assert np.all(c.image[mask] == np.float32(-0.1))               # background outside the digits
+    assert np.array_equal(c.image, sl.digit_canvas(8, (128, 160), seed=3).image)
+    assert c.to_uint8().dtype == np.uint8 and c.to_uint8().max() > 200
+    assert list(sl.digit_canvas(labels=[3, 1, 4], seed=0).labels) == [3, 1, 4]
+
+
+def test_bad_inputs_raise_clear_errors(lenet, conv_lenet):
+    tiny = np.zeros((20, 40), np.float32)
+    with pytest.raises(ValueError, match="smaller than the window"):
+        sl.sliding_window_scores(lenet, tiny)
+    with pytest.raises(ValueError, match="smaller than the window"):
+        sl.convolutional_scores(conv_lenet, tiny)
+    with pytest.raises(ValueError, match="smaller than the window"):
+        sl.compare(lenet, tiny)
+    ok = np.zeros((40, 40), np.float32)
+    with pytest.raises(ValueError, match="stride"):
+        sl.sliding_window_scores(lenet, ok, stride=0)
+    with pytest.raises(ValueError, match="1-channel"):
+        sl.convolutional_scores(conv_lenet, np.zeros((40, 40, 3), np.float32))
+    with pytest.raises(ValueError, match="do not fit"):
+        sl.digit_canvas(10, (64, 64))
+    with pytest.raises(ValueError, match="at least 32"):
+        sl.digit_canvas(1, (16, 64))
+    with pytest.raises(ValueError, match="window"):                # unknown input size
+        sl.fc_to_conv(sl.notes_example_classifier())
+    padded = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Flatten(), nn.Linear(4 * 8 * 8, 2))
+    with pytest.raises(ValueError, match="pads"):
+        sl.fc_to_conv(padded, window=8)
+    with pytest.raises(ValueError, match="already fully convolutional"):
+        sl.fc_to_conv(conv_lenet)
