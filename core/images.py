@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +89,23 @@ def _too_big(n: int) -> str:
             f"{MAX_FILE_BYTES // 2**20} MB. Please shrink it first.")
 
 
+def _pil_open(fp):
+    """Pillow's own ``Image.open``.
+
+    Importing ultralytics replaces ``PIL.Image.open`` with a wrapper that, on a file Pillow cannot
+    identify, tries to install and import ``pi-heif`` and then raises ``ModuleNotFoundError``
+    instead of Pillow's error; bad uploads would lose their clear message once a YOLO was loaded.
+    """
+    opener = Image.open
+    original = getattr(sys.modules.get(getattr(opener, "__module__", None) or ""), "_image_open", None)
+    return (original if callable(original) else opener)(fp)
+
+
 def _decode(raw: bytes, max_side: int | None) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(raw))
+            img = _pil_open(io.BytesIO(raw))
         except Image.DecompressionBombError as e:
             raise ValueError(_bomb_message(None)) from e
         except Image.DecompressionBombWarning as e:

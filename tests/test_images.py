@@ -234,3 +234,18 @@ def test_png_and_gif_encoders_round_trip():
     assert frames.n_frames == 3 and frames.size == (64, 48)
     with pytest.raises(ValueError):
         images.to_gif_bytes([])
+
+
+def test_bad_input_keeps_its_message_after_ultralytics_is_imported():
+    """ultralytics patches PIL.Image.open (HEIF plugin install on unknown files); our messages stay."""
+    from core.zoo import configure_ultralytics
+
+    configure_ultralytics()
+    import ultralytics  # noqa: F401  (applies the patch)
+    from PIL import Image
+
+    assert Image.open.__module__ == "ultralytics.utils.patches"
+    for name in ("text", "html", "zip"):
+        raw, words = BAD_INPUTS[name]
+        with pytest.raises(ValueError, match=words):
+            images.load_image(raw)
