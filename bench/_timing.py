@@ -30,6 +30,20 @@ def median_ms(fn: Callable[[], object], repeat: int, warmup: bool = True) -> flo
     return statistics.median(times)
 
 
+def interleaved_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median milliseconds of each function, timed round-robin (one warm-up call each), so a
+    change in machine load during the run affects every variant alike."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t) * 1000)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def sync(device: str) -> None:
     """Wait for queued GPU work, so a timer around it measures the work and not the queueing."""
     if str(device).startswith("cuda"):

@@ -236,6 +236,18 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "LeNet-5 trained here on scikit-learn's 8×8 digits on first use (seconds on a CPU, "
              "deterministic): the small classifier for sliding windows and fast examples.",
              "trained", {"epochs": 8, "seed": 0}),
+    ZooEntry("lenet5-digits-windows", "LeNet-5 (digit windows)", "classification",
+             "LeNet-5 with an 11th class, \"no digit\", trained here on first use (about 10 s on a "
+             "CPU, deterministic) on 32×32 windows cut from canvases of scikit-learn's digits: "
+             "centred digits against empty, half and straddled windows. The sliding-window "
+             "detector's classifier (fc_to_conv makes it convolutional).",
+             "trained", {"epochs": 4, "seed": 0,
+                         "trainer": "core.detection.sliding:train_window_classifier",
+                         "labels": [str(i) for i in range(10)] + ["no digit"],
+                         "data": "32×32 windows cut from canvases of scikit-learn's training "
+                                 "digits, with an 11th class \"no digit\"",
+                         "measure": "window accuracy",
+                         "input": "1×32×32 window in digit-canvas units (background -0.1)"}),
     ZooEntry("dlib-faces", "dlib face models", "faces",
              "dlib's HOG face detector, 68- and 5-point landmark predictors and the ResNet that "
              "maps an aligned face to 128 numbers (99.38% on LFW); files from the "
@@ -243,10 +255,17 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "faces", {}),
     ZooEntry("yolo11n", "YOLO11n (COCO)", "detection",
              "Ultralytics YOLO11 nano detector, 80 COCO classes.",
-             "ultralytics", {"file": "yolo11n.pt", "url": _ULTRA_BASE + "yolo11n.pt"}),
+             "ultralytics", {"file": "yolo11n.pt", "url": _ULTRA_BASE + "yolo11n.pt"},
+             fallback="detector-shapes"),
     ZooEntry("yolo11n-seg", "YOLO11n-seg (COCO)", "segmentation",
              "Ultralytics YOLO11 nano instance segmentation, 80 COCO classes.",
              "ultralytics", {"file": "yolo11n-seg.pt", "url": _ULTRA_BASE + "yolo11n-seg.pt"}),
+    ZooEntry("detector-shapes", "Shapes detector (bundled)", "detection",
+             "YOLO11 (thin) trained from scratch by this project on generated scenes of circles, "
+             "squares and triangles (assets/detector_shapes.pt; card: assets/detector_shapes.md). "
+             "Works offline; stands in for YOLO11n when its weights cannot be had.",
+             "bundled", {"path": _asset("detector_shapes.pt"),
+                         "loader": "core.detection.detector:load_bundled_detector"}),
     ZooEntry("unet-shapes", "U-Net (shapes)", "segmentation",
              "U-Net trained by this project on generated circles, squares and triangles "
              "(assets/unet_shapes.pt; card: assets/unet_shapes.md). Works offline.",
@@ -396,7 +415,7 @@ def _load_ultralytics(entry: ZooEntry, device: str, path: Path, how: str) -> Loa
         name=entry.name, requested=entry.name, title=entry.title, task=entry.task, model=model,
         provenance=f"COCO-pretrained {entry.title.split(' (')[0]} (ultralytics {entry.spec['file']}, {how})",
         preprocess=None, labels=labels, device=device, pretrained=True,
-        meta={"weights_file": str(path)})
+        meta={"weights_file": str(path), "imgsz": 640})
 
 
 def fetch_weights(entry: ZooEntry, *, progress=None, timeout: float | None = None) -> tuple[Path, str]:
@@ -413,16 +432,29 @@ def fetch_weights(entry: ZooEntry, *, progress=None, timeout: float | None = Non
     return path, "downloaded"
 
 
+def _resolve(path: str) -> Any:
+    """``"package.module:name"`` → that object (imported on demand)."""
+    import importlib
+
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def _load_lenet_digits(entry: ZooEntry, device: str) -> LoadedModel:
-    """Train LeNet-5 on the digits that ship with scikit-learn: no file, no network."""
+    """Train LeNet-5 on the digits that ship with scikit-learn: no file, no network. The spec's
+    ``trainer`` (default ``train_lenet_digits``) yields LeNet snapshots; ``labels``, ``data``,
+    ``measure`` and ``input`` describe what it makes (defaults: the 10-digit classifier)."""
     import torch
 
-    from .architectures.lenet import to_lenet_input, train_lenet_digits
+    from .architectures.lenet import to_lenet_input
 
+    spec = entry.spec
+    trainer = _resolve(spec.get("trainer", "core.architectures.lenet:train_lenet_digits"))
     last = None
-    for last in train_lenet_digits(epochs=entry.spec["epochs"], seed=entry.spec["seed"], threads=1):
+    for last in trainer(epochs=spec["epochs"], seed=spec["seed"], threads=1):
         pass
     model = _freeze(last.model, device)
+    data = spec.get("data", "scikit-learn's digits")
 
     def preprocess(image: Any) -> "torch.Tensor":
         """An 8×8 digit array (0..16), or any picture (made gray, 8×8, dark ink → 0..16)."""
@@ -437,10 +469,13 @@ def _load_lenet_digits(entry: ZooEntry, device: str) -> LoadedModel:
 
     return LoadedModel(
         name=entry.name, requested=entry.name, title=entry.title, task=entry.task, model=model,
-        provenance=(f"LeNet-5 trained here on scikit-learn's digits ({entry.spec['epochs']} epochs, "
-                    f"seed {entry.spec['seed']}): held-out accuracy {last.accuracy * 100:.1f}%"),
-        preprocess=preprocess, labels=[str(i) for i in range(10)], device=device, pretrained=True,
-        meta={"accuracy": last.accuracy, "input": "1×32×32, digits 8×8 upsampled to 28 and padded"})
+        provenance=(f"LeNet-5 trained here on {data} ({spec['epochs']} epochs, seed "
+                    f"{spec['seed']}): held-out {spec.get('measure', 'accuracy')} "
+                    f"{last.accuracy * 100:.1f}%"),
+        preprocess=preprocess, labels=list(spec.get("labels", [str(i) for i in range(10)])),
+        device=device, pretrained=True,
+        meta={"accuracy": last.accuracy, "seconds": last.seconds,
+              "input": spec.get("input", "1×32×32, digits 8×8 upsampled to 28 and padded")})
 
 
 def _load_entry(entry: ZooEntry, device: str) -> LoadedModel:
@@ -449,10 +484,7 @@ def _load_entry(entry: ZooEntry, device: str) -> LoadedModel:
     if entry.kind == "trained":
         return _load_lenet_digits(entry, device)
     if entry.kind == "bundled":  # a model this project trained itself (assets/, with a card)
-        import importlib
-
-        module, fn = entry.spec["loader"].split(":")
-        return getattr(importlib.import_module(module), fn)(device, **entry.spec.get("kwargs", {}))
+        return _resolve(entry.spec["loader"])(device, **entry.spec.get("kwargs", {}))
     if entry.kind == "faces":
         from .embeddings.faces import FaceModelsUnavailable, load_face_models
 

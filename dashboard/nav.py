@@ -26,7 +26,8 @@ TOPICS: list[Topic] = [
           "LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
           "tables and cost explorers; LeNet-5 trained in the browser."),
     Topic("Detection", "Object detection", "detection", "detection.py", ":material/center_focus_strong:",
-          "YOLO on images and webcam; IoU, non-max suppression, grid targets and anchors step by step."),
+          "YOLO on images, video and webcam; IoU, non-max suppression on the model's real "
+          "candidates, grid targets and anchors, sliding windows done by convolution."),
     Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation.py", ":material/texture:",
           "U-Net built, trained and explained; transposed convolution as up-sampling."),
     Topic("Inside the network", "Inside the network", "inside", "inside.py", ":material/visibility:",

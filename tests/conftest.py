@@ -58,3 +58,12 @@ def lm():
     from core import zoo
 
     return zoo.load("imagenet")
+
+
+@pytest.fixture(scope="session")
+def lenet_windows():
+    """The zoo's LeNet-5 with a "no digit" class (``lenet5-digits-windows``), trained on first
+    use (~10 s on one thread), shared read-only."""
+    from core import zoo
+
+    return zoo.load("lenet5-digits-windows")

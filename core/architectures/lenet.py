@@ -18,7 +18,7 @@ from torch import nn
 
 from ..snapshots import Snapshot
 from ..devices import torch_threads
-from .builders import build
+from .builders import LeNet5Modern, _key, build
 
 __all__ = [
     "DigitsData",
@@ -108,7 +108,8 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
 def train_lenet_digits(epochs: int = 10, variant: str = "lenet5_modern", lr: float = 5e-3,
                        batch_size: int = 32, seed: int = 0, test_size: float = 0.2,
                        max_shift: int = 2, data: DigitsData | None = None,
-                       threads: int | None = None) -> Iterator[LeNetSnapshot]:
+                       threads: int | None = None, num_classes: int = 10
+                       ) -> Iterator[LeNetSnapshot]:
     """Train LeNet-5 (``variant``: "lenet5_modern" or the 1998 "lenet5") on the digits,
     yielding a snapshot after every epoch (held-out loss/accuracy, the model itself and the
     history so far).
@@ -118,16 +119,20 @@ def train_lenet_digits(epochs: int = 10, variant: str = "lenet5_modern", lr: flo
     Deterministic for a given seed (the global RNG is left untouched). ``threads``: run with
     that many PyTorch threads (1 is best for this tiny net on a shared machine; None leaves
     the setting alone). Break out of the loop to stop; the model in the last snapshot is in
-    eval mode."""
+    eval mode. ``data`` and ``num_classes`` (the modern variant only) train it on other
+    32×32 pictures, e.g. :func:`core.detection.sliding.window_data`'s windows."""
+    if num_classes != 10 and _key(variant) != "lenet5_modern":
+        raise ValueError(f"Only lenet5_modern takes another number of classes; {variant} has 10.")
     with torch_threads(threads):
-        yield from _train_lenet(epochs, variant, lr, batch_size, seed, test_size, max_shift, data)
+        yield from _train_lenet(epochs, variant, lr, batch_size, seed, test_size, max_shift, data,
+                                num_classes)
 
 
-def _train_lenet(epochs, variant, lr, batch_size, seed, test_size, max_shift, data):
+def _train_lenet(epochs, variant, lr, batch_size, seed, test_size, max_shift, data, num_classes):
     data = data if data is not None else digits_dataset(test_size=test_size, seed=seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = build(variant)
+        model = build(variant) if num_classes == 10 else LeNet5Modern(num_classes)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     n = len(data.y_train)

@@ -19,6 +19,11 @@ its convolutions and poolings (4 for LeNet-5's two 2×2 poolings).
   top-left corner is ``(x, y) = (j·stride, i·stride)``;
 - :func:`compare` — both maps, their largest difference and both timings;
 - :func:`window_boxes`, :func:`detections` — map cells as boxes in image coordinates;
+- a classifier that can say "no digit": :func:`window_data` (32×32 windows of digit canvases
+  — centred digits, and empty, half or straddled windows as an 11th class), and
+  :func:`train_window_classifier` (LeNet-5 with 11 outputs, the zoo's
+  ``lenet5-digits-windows``); :func:`clean_detections` (threshold on the best digit, then
+  non-max suppression) and :func:`score_detections` (digits found, false alarms);
 - :func:`output_shapes`, :func:`notes_example_classifier`, :func:`verify_notes_example` — the
   course's 14×14×3 → 16×16×3 → 28×28×3 example, with its shapes and a random network that
   shows crops and one pass agree.
@@ -28,7 +33,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -37,7 +42,9 @@ from torch import nn
 
 from ..architectures.builders import (LeNet5, LeNet5Modern, RBFOutput, ScaledTanh, Subsampling,
                                       input_size)
+from ..architectures.lenet import DigitsData, LeNetSnapshot, train_lenet_digits
 from ..convolution import output_size
+from .boxes import nms
 
 __all__ = [
     "FullyConvolutional",
@@ -52,6 +59,13 @@ __all__ = [
     "Detection",
     "window_boxes",
     "detections",
+    "WINDOW_LABELS",
+    "NO_DIGIT",
+    "window_data",
+    "train_window_classifier",
+    "clean_detections",
+    "CanvasScore",
+    "score_detections",
     "NOTES_LAYERS",
     "output_shapes",
     "output_shape",
@@ -248,18 +262,22 @@ class DigitCanvas:
         return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
 
 
-_DIGITS_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_DIGITS_CACHE: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _held_out_digits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's held-out digits at LeNet scale, (N, 32, 32) float32 and labels — the
-    split the zoo's LeNet did not train on (same split as ``digits_dataset(seed=0)``)."""
-    if seed not in _DIGITS_CACHE:
+def _split_digits(split: str = "test", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits at LeNet scale, (N, 32, 32) float32 and labels, from the split of
+    ``digits_dataset(seed=seed)``: "test" is the held-out split the zoo's LeNets did not train
+    on (the canvas's digits), "train" the one they trained on."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test'; got {split!r}.")
+    if (split, seed) not in _DIGITS_CACHE:
         from ..architectures.lenet import digits_dataset
 
         d = digits_dataset(seed=seed)
-        _DIGITS_CACHE[seed] = (d.x_test[:, 0].numpy().copy(), d.y_test.numpy().copy())
-    return _DIGITS_CACHE[seed]
+        for name, x, y in (("train", d.x_train, d.y_train), ("test", d.x_test, d.y_test)):
+            _DIGITS_CACHE[name, seed] = (x[:, 0].numpy().copy(), y.numpy().copy())
+    return _DIGITS_CACHE[split, seed]
 
 
 def _place(n: int, h: int, w: int, gap: int, rng: np.random.Generator,
@@ -283,6 +301,18 @@ def _place(n: int, h: int, w: int, gap: int, rng: np.random.Generator,
                      f"{gap} px); use fewer digits or a larger canvas.")
 
 
+def _compose(images: np.ndarray, targets: np.ndarray, idx: np.ndarray, h: int, w: int, gap: int,
+             rng: np.random.Generator) -> DigitCanvas:
+    """The patches ``images[idx]`` at random non-overlapping places on an H×W background."""
+    canvas = np.full((h, w), -0.1, dtype=np.float32)
+    boxes = _place(len(idx), h, w, gap, rng)
+    for k, (x, y, _x1, _y1) in zip(idx, boxes):
+        canvas[y:y + 32, x:x + 32] = images[k]
+    b = np.array(boxes, dtype=np.int64).reshape(-1, 4)
+    return DigitCanvas(image=canvas, boxes=b, labels=targets[idx].astype(np.int64),
+                       digit_boxes=b + np.array([2, 2, -2, -2]), indices=np.asarray(idx))
+
+
 def digit_canvas(n_digits: int = 6, size: int | tuple[int, int] = (128, 128), seed: int = 0,
                  gap: int = 0, labels: Sequence[int] | None = None) -> DigitCanvas:
     """A ``size`` = (H, W) canvas with ``n_digits`` held-out scikit-learn digits at LeNet scale
@@ -294,7 +324,7 @@ def digit_canvas(n_digits: int = 6, size: int | tuple[int, int] = (128, 128), se
         raise ValueError("n_digits must be 0 or more.")
     if h < 32 or w < 32:
         raise ValueError(f"The canvas ({h}×{w}) must be at least 32×32, one digit's patch.")
-    images, targets = _held_out_digits()
+    images, targets = _split_digits("test")
     rng = np.random.default_rng(seed)
     if labels is not None:
         labels = [int(v) for v in labels]
@@ -302,13 +332,7 @@ def digit_canvas(n_digits: int = 6, size: int | tuple[int, int] = (128, 128), se
         idx = np.array([rng.choice(np.flatnonzero(targets == v)) for v in labels], dtype=np.int64)
     else:
         idx = rng.choice(len(targets), size=n_digits, replace=False)
-    canvas = np.full((h, w), -0.1, dtype=np.float32)
-    boxes = _place(len(idx), h, w, gap, rng)
-    for k, (x, y, _x1, _y1) in zip(idx, boxes):
-        canvas[y:y + 32, x:x + 32] = images[k]
-    b = np.array(boxes, dtype=np.int64).reshape(-1, 4)
-    return DigitCanvas(image=canvas, boxes=b, labels=targets[idx].astype(np.int64),
-                       digit_boxes=b + np.array([2, 2, -2, -2]), indices=np.asarray(idx))
+    return _compose(images, targets, idx, h, w, gap, rng)
 
 
 # --------------------------------------------------------------------------- the two ways
@@ -418,7 +442,7 @@ def window_boxes(rows: int, cols: int, stride: int, window: int | tuple[int, int
 class Detection:
     box: tuple[int, int, int, int]   # x0, y0, x1, y1 in image pixels
     label: int
-    score: float                     # the window's top probability
+    score: float                     # the window's top probability (of its label)
     cell: tuple[int, int]            # (row, col) in the map
 
 
@@ -452,7 +476,8 @@ def detections(probs: np.ndarray, stride: int, window: int | tuple[int, int] = 3
     Expect false alarms: a 10-class digit classifier has no "no digit" answer, so windows that
     see half a digit, or parts of two, are often confident too (on the digit canvas about one
     window in four to eight over the threshold sits on a digit). The notes' point: sliding
-    windows find roughly where things are; precise boxes need more (YOLO, NMS)."""
+    windows find roughly where things are; precise boxes need more (YOLO, NMS). A classifier
+    trained with a "no digit" class fixes most of it: :func:`clean_detections`."""
     if probs.ndim != 3:
         raise ValueError(f"probs must be (rows, cols, classes); got shape {probs.shape}.")
     top, label = probs.max(-1), probs.argmax(-1)
@@ -463,6 +488,177 @@ def detections(probs: np.ndarray, stride: int, window: int | tuple[int, int] = 3
     cells = sorted(map(tuple, np.argwhere(keep)), key=lambda rc: -top[rc])
     return [Detection(tuple(int(v) for v in boxes[r, c]), int(label[r, c]), float(top[r, c]),
                       (int(r), int(c))) for r, c in cells]
+
+
+# --------------------------------------------------------------------------- a "no digit" class
+
+#: The window classifier's classes (:func:`train_window_classifier`, zoo entry
+#: ``lenet5-digits-windows``): the ten digits, then "no digit" at index :data:`NO_DIGIT`.
+WINDOW_LABELS: tuple[str, ...] = tuple(str(i) for i in range(10)) + ("no digit",)
+NO_DIGIT = 10
+
+
+def _window_corners(canvas: DigitCanvas, rng: np.random.Generator, per_digit: int,
+                    negatives: int, jitter: int, min_offset: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(M, 2) top-left x, y of training windows on ``canvas`` and their (M,) labels.
+
+    Per digit, ``per_digit`` windows at most ``jitter`` px off its 32×32 patch (in x and y):
+    that digit. Then ``negatives`` random windows at least ``min_offset`` px off (in x or y)
+    every digit's patch — empty background, part of a digit, parts of two: "no digit".
+    Windows in between (when ``min_offset > jitter + 1``) are left out, undecided."""
+    h, w = canvas.image.shape
+    corner = canvas.boxes[:, :2]
+    jit = rng.integers(-jitter, jitter + 1, size=(len(corner), per_digit, 2))
+    pos = np.clip(corner[:, None] + jit, 0, (w - 32, h - 32)).reshape(-1, 2)
+    cand = rng.integers(0, (w - 31, h - 31), size=(4 * negatives, 2))
+    off = np.abs(cand[:, None] - corner[None]).max(-1)            # (candidates, digits)
+    neg = cand[(off >= min_offset).all(1)][:negatives]
+    labels = np.concatenate([np.repeat(canvas.labels, per_digit),
+                             np.full(len(neg), NO_DIGIT)])
+    return np.concatenate([pos, neg]), labels
+
+
+def _windows(split: str, n_canvases: int, rng: np.random.Generator, size: int, max_digits: int,
+             per_digit: int, negatives: float, jitter: int, min_offset: int, noise: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+    images, targets = _split_digits(split)
+    crops, labels = [], []
+    for _ in range(n_canvases):
+        k, gap = int(rng.integers(1, max_digits + 1)), int(rng.integers(0, 4))
+        while True:
+            idx = rng.choice(len(targets), size=k, replace=False)
+            try:
+                canvas = _compose(images, targets, idx, size, size, gap, rng)
+                break
+            except ValueError:  # no room for k digits this far apart: one fewer
+                k, gap = max(1, k - 1), 0
+        xy, lab = _window_corners(canvas, rng, per_digit, max(1, round(negatives * k * per_digit)),
+                                  jitter, min_offset)
+        crops += [canvas.image[y:y + 32, x:x + 32] for x, y in xy]
+        labels.append(lab)
+    x, y = np.stack(crops), np.concatenate(labels)
+    # a few windows of speckle noise, "no digit" too: ink that is no digit
+    n_noise = int(noise * (y == NO_DIGIT).sum())
+    speck = (rng.random((n_noise, 32, 32)) < rng.uniform(0.02, 0.3, (n_noise, 1, 1))) * \
+        rng.uniform(0.2, 1.275, (n_noise, 32, 32))
+    x = np.concatenate([x, (speck - 0.1).astype(np.float32)])
+    return x, np.concatenate([y, np.full(n_noise, NO_DIGIT)])
+
+
+def window_data(n_canvases: int = 600, seed: int = 0, *, size: int = 128, max_digits: int = 6,
+                per_digit: int = 2, negatives: float = 1.0, jitter: int = 2, min_offset: int = 3,
+                noise: float = 0.05, test_canvases: int | None = None) -> DigitsData:
+    """32×32 windows cut from digit canvases, labelled with :data:`WINDOW_LABELS`.
+
+    Training windows come from ``n_canvases`` canvases (``size``×``size``, 1 to
+    ``max_digits`` digits, patches 0–3 px apart; fewer where they do not fit) of
+    scikit-learn's **training** digits; the held-out windows (``x_test``, ``y_test``;
+    ``test_canvases``, default a quarter as many) from canvases of the held-out digits, the
+    ones :func:`digit_canvas` draws. Positives: a digit
+    at most ``jitter`` px off the window (``per_digit`` windows per digit, labelled with it);
+    negatives (``negatives`` per positive, labelled :data:`NO_DIGIT`): windows at least
+    ``min_offset`` px off every digit, plus ``noise`` × as many speckle-noise windows.
+
+    On a canvas a digit's nearest window (stride 4) is at most 2 px off in x and y, the next
+    one 2 to 4 px. Those 3–4 px off must say "no digit" too (``min_offset=3``): left
+    undecided (6 was tried), a window 3–4 px off an 8 said "1" or "4" with more confidence
+    than the centred window said "8", and non-max suppression then kept the wrong one.
+    Deterministic for a seed; ``images_test`` holds the held-out windows (N, 32, 32)."""
+    if jitter < 0 or min_offset <= jitter:
+        raise ValueError(f"Need 0 ≤ jitter < min_offset; got jitter={jitter}, "
+                         f"min_offset={min_offset}.")
+    if size < 32:
+        raise ValueError(f"The canvases ({size}×{size}) must be at least 32×32.")
+    test_canvases = max(1, n_canvases // 4) if test_canvases is None else test_canvases
+    rng = np.random.default_rng(seed)
+    opts = (size, max_digits, per_digit, negatives, jitter, min_offset, noise)
+    xtr, ytr = _windows("train", n_canvases, rng, *opts)
+    xte, yte = _windows("test", test_canvases, rng, *opts)
+    as_x = lambda a: torch.from_numpy(a)[:, None]  # noqa: E731
+    return DigitsData(x_train=as_x(xtr), y_train=torch.from_numpy(ytr).long(),
+                      x_test=as_x(xte), y_test=torch.from_numpy(yte).long(), images_test=xte)
+
+
+def train_window_classifier(epochs: int = 4, seed: int = 0, n_canvases: int = 600,
+                            lr: float = 5e-3, batch_size: int = 64, threads: int | None = None,
+                            data: DigitsData | None = None) -> Iterator[LeNetSnapshot]:
+    """Train a sliding-window digit detector's classifier: LeNet-5 (``lenet5_modern``, so
+    :func:`fc_to_conv` converts it as it does the zoo's) with 11 outputs, :data:`WINDOW_LABELS`
+    — the ten digits and "no digit" — on :func:`window_data` (``n_canvases``, ``seed``; or
+    ``data``). The recipe of :func:`core.architectures.lenet.train_lenet_digits` (Adam, cosine
+    schedule), without random shifts: where the digit sits in the window is the label.
+
+    Yields a :class:`~core.architectures.lenet.LeNetSnapshot` per epoch; ``accuracy`` is the
+    held-out **window** accuracy. Deterministic for a seed; ``threads`` as there."""
+    data = data if data is not None else window_data(n_canvases, seed)
+    yield from train_lenet_digits(epochs, "lenet5_modern", lr, batch_size, seed, max_shift=0,
+                                  data=data, threads=threads, num_classes=len(WINDOW_LABELS))
+
+
+def clean_detections(probs: np.ndarray, stride: int, window: int | tuple[int, int] = 32,
+                     threshold: float = 0.5, iou_threshold: float = 0.3,
+                     background: int | None = NO_DIGIT) -> list[Detection]:
+    """Detections as a detector gives them: every window whose best **object** class (any
+    class but ``background``, the "no digit" class; ``None`` when the classifier has none)
+    scores above ``threshold``, then greedy non-max suppression over all classes
+    (:func:`core.detection.boxes.nms`: a window overlapping a better one by IoU >
+    ``iou_threshold`` goes; one window holds one digit). Highest score first; ``score`` is the
+    class's probability, ``label`` its index in ``probs``.
+
+    With a background class, windows that see half a digit or parts of two say "no digit"
+    and never reach the threshold. Neighbouring windows of one digit overlap by IoU 0.78
+    (4 px apart) to 0.39 (8 px apart in x and y); windows on two digits side by side by
+    little (about 0.07): the default 0.3 keeps one window per digit."""
+    if probs.ndim != 3:
+        raise ValueError(f"probs must be (rows, cols, classes); got shape {probs.shape}.")
+    objects = probs
+    if background is not None:
+        objects = probs.copy()
+        objects[..., background] = -1.0
+    top, label = objects.max(-1), objects.argmax(-1)
+    cells = np.argwhere(top > threshold)
+    rows, cols = cells[:, 0], cells[:, 1]
+    boxes = window_boxes(*top.shape, stride, window)[rows, cols]
+    keep = nms(boxes, top[rows, cols], iou_threshold)
+    return [Detection(tuple(int(v) for v in boxes[k]), int(label[rows[k], cols[k]]),
+                      float(top[rows[k], cols[k]]), (int(rows[k]), int(cols[k]))) for k in keep]
+
+
+@dataclass(frozen=True)
+class CanvasScore:
+    """How detections on a :class:`DigitCanvas` match its digits (:func:`score_detections`)."""
+
+    digits: int          # digits on the canvas
+    detections: int
+    found: int           # digits matched by a detection with the right label
+
+    @property
+    def false_alarms(self) -> int:
+        """Detections that matched no digit: elsewhere, a wrong label, or a second one."""
+        return self.detections - self.found
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.digits if self.digits else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.found / self.detections if self.detections else 1.0
+
+
+def score_detections(dets: Sequence[Detection], canvas: DigitCanvas,
+                     max_offset: int = 4) -> CanvasScore:
+    """Match ``dets`` to the canvas's digits, best score first: a detection finds the nearest
+    digit not found yet whose label it gives and whose 32×32 patch is at most ``max_offset``
+    px off its window (in x and y; 4 = one stride: IoU ≥ 0.62)."""
+    free = np.ones(len(canvas.labels), bool)
+    for d in sorted(dets, key=lambda d: -d.score):
+        off = np.abs(canvas.boxes[:, :2] - np.array(d.box[:2])).max(1)
+        ok = np.flatnonzero(free & (canvas.labels == d.label) & (off <= max_offset))
+        if len(ok):
+            free[ok[np.argmin(off[ok])]] = False
+    return CanvasScore(len(canvas.labels), len(dets), int((~free).sum()))
 
 
 # --------------------------------------------------------------------------- comparison

@@ -126,6 +126,17 @@ def _shape_alpha(rng, kind: str, h: int, w: int, cx: float, cy: float, r: float)
 def scene_from_rng(rng: np.random.Generator, config: SceneConfig = SceneConfig()
                    ) -> tuple[np.ndarray, np.ndarray]:
     """One scene: (RGB uint8 H×W×3, mask int64 H×W with values in 0..len(CLASSES)-1)."""
+    img, mask, _, _ = instances_from_rng(rng, config)
+    return img, mask
+
+
+def instances_from_rng(rng: np.random.Generator, config: SceneConfig = SceneConfig()
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """One scene with its instances: (image, class mask, instance map, class of each instance).
+
+    The instance map holds 1..n where shape k is visible (0 elsewhere); ``classes[k-1]`` is its
+    class index.  Draws exactly what :func:`scene_from_rng` draws for the same generator state.
+    """
     h, w = _hw(config.size)
     side = min(h, w)
     img = _background(rng, h, w)
@@ -140,6 +151,7 @@ def scene_from_rng(rng: np.random.Generator, config: SceneConfig = SceneConfig()
     n = int(rng.integers(config.min_shapes, config.max_shapes + 1))
     ids = np.zeros((h, w), np.int32)           # which shape (1-based) is visible at each pixel
     placed = 0
+    classes: list[int] = []
     for _ in range(n * 6):                     # tries
         if placed == n:
             break
@@ -171,12 +183,13 @@ def scene_from_rng(rng: np.random.Generator, config: SceneConfig = SceneConfig()
         placed += 1
         ids[cover] = placed
         mask[cover] = cls
+        classes.append(cls)
     # camera-ish degradations
     if rng.random() < 0.5:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
     gain, bias = rng.uniform(0.8, 1.2), rng.uniform(-20, 20)
     img = img * gain + bias + rng.normal(0, rng.uniform(0, config.noise), img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8), mask
+    return np.clip(img, 0, 255).astype(np.uint8), mask, ids, classes
 
 
 def scene(seed: int, size: int | tuple[int, int] = 96, **kw) -> tuple[np.ndarray, np.ndarray]:

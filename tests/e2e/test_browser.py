@@ -95,3 +95,33 @@ def test_a_prepared_link_opens_the_exact_demo(app_url, page):
     page.get_by_role("button", name="Classify").click()
     page.get_by_text("espresso").first.wait_for(timeout=120_000)
     assert not exceptions_on(page)
+
+
+def test_detection_video_upload_and_a_bad_one(app_url, page, tmp_path):
+    """A video file goes through the detector frame by frame and comes back as an MP4; a file
+    that is not a video gets a message and the page keeps serving."""
+    from core.detection import scenes
+    from core.detection.detector import encode_mp4
+
+    page.goto(f"{app_url}/detection")
+    wait_rendered(page, 180_000)
+    page.get_by_text("Detections", exact=True).first.wait_for(timeout=60_000)   # a generated scene, detected
+    page.screenshot(path=str(SHOTS / "detection.png"))
+    shutil.copyfile(SHOTS / "detection.png", ROOT / "docs" / "screenshots" / "detection.png")
+    page.get_by_text("Video file", exact=True).click()
+    wait_rendered(page)
+    bad = tmp_path / "lecture.mp4"
+    bad.write_text("not a video, just text\n")
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(str(bad))
+    page.get_by_text("cannot be read as a video").wait_for(timeout=30_000)
+    assert not exceptions_on(page)
+    clip = tmp_path / "shapes.mp4"
+    clip.write_bytes(encode_mp4([s.image for s in scenes.scenes(8, seed=2)], fps=4))
+    uploader.set_input_files(str(clip))
+    page.get_by_role("button", name="Detect on the video").click()
+    page.locator("video").first.wait_for(timeout=120_000)
+    wait_rendered(page)
+    assert not exceptions_on(page)
+    assert page.get_by_role("button", name="Download annotated MP4").count() == 1
+    page.screenshot(path=str(SHOTS / "detection-video.png"))

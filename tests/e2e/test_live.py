@@ -16,6 +16,17 @@ def _processed(page) -> int:
     return int(m.group(1)) if m else 0
 
 
+def _start_and_count(page, want: int, seconds: float) -> int:
+    """Press the WebRTC component's START and wait until ``want`` frames have been processed."""
+    start = page.frame_locator('iframe[title*="webrtc"]').first.get_by_role("button", name="START")
+    start.wait_for(timeout=60_000)
+    start.click()
+    deadline = time.time() + seconds
+    while time.time() < deadline and _processed(page) < want:
+        time.sleep(1)
+    return _processed(page)
+
+
 def test_webcam_frames_go_through_the_frame_function():
     (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
     with streamlit_server(env={"CNNLAB_OFFLINE": "1"}) as url, browser_page() as page:
@@ -26,16 +37,24 @@ def test_webcam_frames_go_through_the_frame_function():
         page.get_by_text("Live mode: the frame function on your webcam").click()
         page.get_by_text("Webcam live mode", exact=True).click()
         wait_rendered(page)
-        start = page.frame_locator('iframe[title*="webrtc"]').first.get_by_role("button", name="START")
-        start.wait_for(timeout=60_000)
-        start.click()
-        deadline = time.time() + 120
-        while time.time() < deadline and _processed(page) < 5:
-            time.sleep(1)
-        n = _processed(page)
+        n = _start_and_count(page, 5, 120)
         page.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "convolution-live.png"))
         assert n >= 5, f"only {n} frames came back through the frame function"
         assert not exceptions_on(page)
         # The stream is shown in the page: the <video> inside the component has real frames.
         video = page.frame_locator('iframe[title*="webrtc"]').first.locator("video").first
         assert video.evaluate("v => v.videoWidth") > 0
+
+
+def test_webcam_detection_runs_the_detector_on_frames():
+    """The Detection page's webcam input: frames go through detect_frame (the bundled detector
+    offline) and come back with the FPS overlay."""
+    with streamlit_server(env={"CNNLAB_OFFLINE": "1"}) as url, browser_page() as page:
+        page.goto(f"{url}/detection")
+        wait_rendered(page, 180_000)
+        page.get_by_text("Webcam", exact=True).first.click()
+        wait_rendered(page, 180_000)
+        n = _start_and_count(page, 3, 150)
+        page.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "detection-live.png"))
+        assert n >= 3, f"only {n} frames came back through detect_frame"
+        assert not exceptions_on(page)
