@@ -46,7 +46,9 @@ NAMES = det.names if det else []
 
 def _scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
     seed = st.number_input("Scene seed", 0, 10**6, default_seed, key=f"{key}-seed",
-                           help="Scenes are generated: the same seed gives the same picture everywhere.")
+                           help="Scenes are generated: the same seed gives the same picture everywhere. "
+                                "Seeds 0 and 1 start the streams the bundled detector was trained and "
+                                "validated on; every other seed is a scene it never saw.")
     return _scene(int(seed))
 
 
