@@ -344,7 +344,8 @@ def _open_video(data: bytes):
         raise VideoError(f"The video is {cc.width}×{cc.height}; the lab reads videos up to "
                          f"{MAX_VIDEO_PIXELS // 10**6} megapixels per frame (4K). Please scale it down first.")
     fmt = container.format.name or ""
-    if fmt.endswith("_pipe") or fmt == "image2":
+    still = cc.name in ("mjpeg", "png", "bmp", "webp", "tiff") and (container.streams.video[0].frames or 0) <= 1
+    if fmt.endswith("_pipe") or fmt == "image2" or still:        # a picture, or audio with cover art
         container.close()
         raise VideoError("This is a still image, not a video: use the image input for pictures.")
     return container
