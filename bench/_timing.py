@@ -6,8 +6,8 @@ import time
 from typing import Callable
 
 
-def best(fn: Callable[[], object], repeat: int = 5, warmup: bool = True) -> float:
-    """Fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
+def _seconds(fn: Callable[[], object], repeat: int, warmup: bool) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls (after one untimed call when ``warmup``)."""
     if warmup:
         fn()
     times = []
@@ -15,19 +15,17 @@ def best(fn: Callable[[], object], repeat: int = 5, warmup: bool = True) -> floa
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    return times
+
+
+def best(fn: Callable[[], object], repeat: int = 5, warmup: bool = True) -> float:
+    """Fastest of ``repeat`` runs, in seconds (the least disturbed by other work)."""
+    return min(_seconds(fn, repeat, warmup))
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: bool = True) -> float:
     """Median of ``repeat`` runs, in milliseconds."""
-    if warmup:
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return statistics.median(_seconds(fn, repeat, warmup)) * 1000
 
 
 def interleaved_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
@@ -38,10 +36,8 @@ def interleaved_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[st
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
         for k, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            times[k].append((time.perf_counter() - t) * 1000)
-    return {k: statistics.median(v) for k, v in times.items()}
+            times[k] += _seconds(fn, 1, warmup=False)
+    return {k: statistics.median(v) * 1000 for k, v in times.items()}
 
 
 def sync(device: str) -> None:

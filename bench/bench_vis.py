@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,17 +21,11 @@ from core.vis import ascent as A  # noqa: E402
 from core.vis import attribution as T  # noqa: E402
 from core.vis import features as Fe  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import best  # noqa: E402
+
 OPTIONS = {"occlusion": dict(window=64, stride=32), "smoothgrad": dict(samples=16),
            "integrated_gradients": dict(steps=24)}
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -54,13 +47,13 @@ def main() -> None:
 
     fwd_bwd()
     T.attribute("guided_backprop", lm, img, 281)           # builds the guided copy once
-    ref = best(fwd_bwd, args.repeat)
+    ref = best(fwd_bwd, args.repeat, warmup=False)
     print(f"{lm.title} on {img.shape[1]}×{img.shape[0]} px, {args.threads} thread(s); "
           f"one forward+backward = {ref * 1000:.0f} ms")
     print(f"{'method':24s} {'seconds':>8s} {'÷ fwd+bwd':>10s}  options")
     for m in T.METHODS:
         opts = OPTIONS.get(m, {})
-        t = best(lambda: T.attribute(m, lm, img, 281, **opts), max(1, args.repeat if m != "occlusion" else 1))
+        t = best(lambda: T.attribute(m, lm, img, 281, **opts), max(1, args.repeat if m != "occlusion" else 1), warmup=False)
         print(f"{T.METHODS[m]:24s} {t:8.3f} {t / ref:10.2f}  {opts or ''}")
 
 
