@@ -454,28 +454,6 @@ def pool2d_steps(x, f: int, s: int | None = None, mode: str = "max") -> Iterator
 # ---------------------------------------------------------------------------
 
 
-def _normalise_transpose(x, k) -> tuple[np.ndarray, np.ndarray, bool]:
-    x = _as_image(x).astype(np.float64, copy=False)
-    k = np.asarray(k, dtype=np.float64)
-    two_d = x.ndim == 2 and k.ndim == 2
-    if x.ndim == 2:
-        x = x[:, :, None]
-    if k.ndim == 2:
-        k = k[:, :, None, None]
-    elif k.ndim == 3:
-        k = k[:, :, :, None]
-    elif k.ndim != 4:
-        raise ValueError(
-            f"The filter must be f x f, f x f x C or f x f x C x K; got shape {k.shape}."
-        )
-    if k.shape[2] != x.shape[2]:
-        raise ValueError(
-            f"The number of channels must match: the input has {x.shape[2]}, the filter "
-            f"has {k.shape[2]}."
-        )
-    return x, k, two_d
-
-
 def conv_transpose2d(
     x, k, stride: int = 1, padding: int = 0, output_padding: int = 0
 ) -> np.ndarray:
@@ -486,7 +464,7 @@ def conv_transpose2d(
     ``output_padding`` extra rows/columns are kept at the bottom/right).
     ``x``: H x W (with k f x f) or H x W x C (with k f x f x C x K -> K channels).
     """
-    x, k, two_d = _normalise_transpose(x, k)
+    x, k, two_d = _normalise(x, k)   # the same shapes and checks as conv2d
     kh, kw = k.shape[:2]
     ho = transposed_output_size(x.shape[0], kh, padding, stride, output_padding)
     wo = transposed_output_size(x.shape[1], kw, padding, stride, output_padding)
