@@ -8,8 +8,8 @@ import streamlit as st
 
 from core.detection import boxes as B
 from core.detection import scenes
-from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
-                                     encode_mp4, video_info)
+from core.detection.detector import (Detector, VideoError, class_colour, detect_frame, detect_video,
+                                     draw_boxes, encode_mp4, video_info)
 from dashboard import urlstate
 from dashboard.cache import model_or_error, provenance_badge
 from dashboard.widgets import download_png, follow, image_input, keep_tab_state
@@ -39,9 +39,11 @@ def _is_open(i: int) -> bool:
     return tabs[i].open is not False
 
 # --------------------------------------------------------------------------- the model
-lm = model_or_error("yolo11n")
-det = Detector(lm) if lm is not None else None
-NAMES = det.names if det else []
+def _detector() -> Detector | None:
+    """The shared detector (zoo "yolo11n", the bundled shapes detector offline), loaded on first
+    use by a tab that needs it, not on page load."""
+    lm = model_or_error("yolo11n")
+    return Detector(lm) if lm is not None else None
 
 
 def _scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
@@ -92,9 +94,11 @@ def _video_result(name: str, fps: float) -> None:
 
 
 def _detect_tab() -> None:
+    det = _detector()
     if det is None:
         return
-    provenance_badge(lm)
+    NAMES = det.names
+    provenance_badge(det.loaded)
     if det.bundled:
         st.info("YOLO11n's COCO weights cannot be had here (offline), so the **bundled shapes "
                 "detector** stands in: a YOLO11 this project trained on generated scenes. It knows "
@@ -296,8 +300,10 @@ def _nms_tab() -> None:
     st.markdown("1. drop every box with **p_c ≤ 0.6**;\n"
                 "2. repeat until no box is left: take the box with the **highest p_c** (keep it), "
                 "and remove every remaining box whose **IoU with it is ≥ 0.5**.")
+    det = _detector()
     if det is None:
         return
+    NAMES = det.names
     image = st.session_state.get("det-last-image")
     origin = "the picture from the Detect tab"
     if image is None:
@@ -415,7 +421,7 @@ def _grid_picture(image: np.ndarray, target: YG.YoloTarget, boxes_xyxy: np.ndarr
     for obj in target.objects:
         r, c = obj.cell
         x0, y0, x1, y1 = int(c * w / S), int(r * h / S), int((c + 1) * w / S), int((r + 1) * h / S)
-        col = draw_colour(obj.class_id, len(names))
+        col = class_colour(obj.class_id, len(names))
         region = out[y0:y1, x0:x1].astype(np.float32)
         out[y0:y1, x0:x1] = (region * 0.65 + np.array(col) * 0.35).astype(np.uint8)
     for i in range(1, S):
@@ -425,7 +431,7 @@ def _grid_picture(image: np.ndarray, target: YG.YoloTarget, boxes_xyxy: np.ndarr
         cv2.line(out, (0, y), (w, y), (40, 40, 40), 1)
         cv2.line(out, (0, y + 1), (w, y + 1), (255, 255, 255), 1)
     for obj, b in zip(target.objects, boxes_xyxy):
-        col = draw_colour(obj.class_id, len(names))
+        col = class_colour(obj.class_id, len(names))
         cv2.rectangle(out, (int(b[0]), int(b[1])), (int(b[2]), int(b[3])), col, 2)
         cx, cy = obj.box[0] * w, obj.box[1] * h
         cv2.circle(out, (int(cx), int(cy)), 4, (255, 255, 255), -1)
@@ -439,12 +445,6 @@ def _grid_picture(image: np.ndarray, target: YG.YoloTarget, boxes_xyxy: np.ndarr
         cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, 0.45, (30, 30, 30), 3, cv2.LINE_AA)
         cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
     return out
-
-
-def draw_colour(c: int, n: int) -> tuple[int, int, int]:
-    from core.detection.detector import class_colour
-
-    return class_colour(c, n)
 
 
 def _target_tables(target: YG.YoloTarget, names, key: str) -> None:
