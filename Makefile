@@ -27,8 +27,8 @@ run: install
 	@echo "CNN Lab: open http://localhost:$(PORT)"
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --browser.gatherUsageStats false
 
-dev: install  # with hot reload on file changes
-	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.fileWatcherType auto
+dev: install  # with hot reload on file changes and tracebacks shown (CNNLAB_DEBUG=1)
+	CNNLAB_DEBUG=1 $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.fileWatcherType auto
 
 test: dev-install
 	mkdir -p artifacts

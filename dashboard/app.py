@@ -1,6 +1,7 @@
 """CNN Lab entry point: ``streamlit run dashboard/app.py``."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import streamlit as st  # noqa: E402
 
 from dashboard import nav, urlstate  # noqa: E402
 from dashboard.sidebar import presentation_style, status_panel  # noqa: E402
+
+if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full tracebacks again
+    st.set_option("client.showErrorDetails", "full")
 
 present = urlstate.presenting()
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide",

@@ -1,6 +1,7 @@
 """One shared instance of every model, across pages, sessions and threads.
 
-Pages never load models themselves: they call :func:`get_model`, which wraps
+Pages never load models themselves: they call :func:`get_model` (or the widgets
+``model_picker`` / ``model_or_error`` in ``dashboard.widgets``), which wraps
 ``core.zoo.load`` in ``st.cache_resource`` keyed by (name, device). Cached models are
 read-only (eval mode, frozen parameters); callers that attach hooks hold ``model.lock``.
 """
@@ -39,17 +40,6 @@ def get_model(name: str, device: str | None = None) -> zoo.LoadedModel:
     return lm
 
 
-def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | None:
-    """Like :func:`get_model`, but shows a clear message and returns None on failure."""
-    try:
-        return get_model(name, device)
-    except zoo.ModelUnavailable as e:
-        st.error(str(e))
-    except ValueError as e:
-        st.error(str(e))
-    return None
-
-
 def loaded_models() -> list[zoo.LoadedModel]:
     with _REGISTRY_LOCK:
         return list(_REGISTRY.values())
@@ -71,32 +61,3 @@ def free_models() -> int:
     except Exception:  # noqa: BLE001
         pass
     return n
-
-
-def provenance_badge(lm: zoo.LoadedModel) -> None:
-    """The model's provenance where users see it: green when pretrained as asked, orange when a
-    bundled fallback stands in."""
-    if lm.fallback:
-        st.badge(f"{lm.title} · bundled fallback", icon=":material/offline_bolt:", color="orange")
-        st.caption(lm.provenance)
-    else:
-        st.badge(f"{lm.title} · pretrained", icon=":material/verified:", color="green")
-        st.caption(lm.provenance)
-
-
-IMAGENET_CHOICES = {
-    "imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
-    "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)",
-}
-
-
-def model_picker(key: str, choices: dict[str, str] | None = None) -> zoo.LoadedModel:
-    """A model select box with the chosen model's provenance badge; stops the page with a
-    clear message when the model cannot be had."""
-    choices = choices or IMAGENET_CHOICES
-    name = st.selectbox("Model", list(choices), format_func=choices.get, key=key)
-    lm = model_or_error(name)
-    if lm is None:
-        st.stop()
-    provenance_badge(lm)
-    return lm

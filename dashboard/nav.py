@@ -1,4 +1,8 @@
-"""The topics of the lab, in the order of the course notes, and their pages."""
+"""The topics of the lab, in the order of the course notes, and their pages.
+
+Each topic is a package ``pages/<package>/``: ``__init__.py`` holds the page (title, intro, shared
+inputs, ``TABS``) and one module per tab holds that tab's ``render()``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,48 +16,62 @@ class Topic:
     section: str
     title: str
     url: str
-    file: str
+    package: str          # pages/<package>/: __init__.py has render(), one module per tab
     icon: str
     summary: str
 
 
 TOPICS: list[Topic] = [
-    Topic("Convolution", "Convolution lab", "convolution", "convolution.py", ":material/grid_on:",
+    Topic("Convolution", "Convolution lab", "convolution", "convolution", ":material/grid_on:",
           "Edge filters on any image, the notes' 6×6 worked example, output-size arithmetic, "
           "padding and stride, volumes, 1×1 and transposed convolution, pooling."),
-    Topic("Architectures", "Classic architectures", "architectures", "architectures.py",
+    Topic("Architectures", "Classic architectures", "architectures", "architectures",
           ":material/account_tree:",
           "LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
           "tables and cost explorers; LeNet-5 trained in the browser."),
-    Topic("Detection", "Object detection", "detection", "detection.py", ":material/center_focus_strong:",
+    Topic("Detection", "Object detection", "detection", "detection", ":material/center_focus_strong:",
           "YOLO on images, video and webcam; IoU, non-max suppression on the model's real "
           "candidates, grid targets and anchors, sliding windows done by convolution."),
-    Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation.py", ":material/texture:",
+    Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation", ":material/texture:",
           "U-Net built, trained and explained; transposed convolution as up-sampling."),
-    Topic("Inside the network", "Inside the network", "inside", "inside.py", ":material/visibility:",
+    Topic("Inside the network", "Inside the network", "inside", "inside", ":material/visibility:",
           "Filters, feature maps, maximally activating patches, saliency and Grad-CAM, gradient "
           "ascent, feature inversion, adversarial and fooling images."),
-    Topic("DeepDream", "DeepDream", "deepdream", "deepdream.py", ":material/cloud:",
+    Topic("DeepDream", "DeepDream", "deepdream", "deepdream", ":material/cloud:",
           "Amplify what a layer sees, octave by octave, from edges to eyes and dog faces."),
-    Topic("Style", "Style transfer", "style", "style.py", ":material/palette:",
+    Topic("Style", "Style transfer", "style", "style", ":material/palette:",
           "Gram matrices, texture synthesis, Gatys style transfer with live progress, fast style."),
-    Topic("Embeddings", "Embeddings and faces", "embeddings", "embeddings.py", ":material/face:",
+    Topic("Embeddings", "Embeddings and faces", "embeddings", "embeddings", ":material/face:",
           "Contrastive and triplet losses, face verification and recognition, UMAP and t-SNE."),
 ]
 
 _PAGES: dict[str, object] = {}
 
 
+def render_function(package: str):
+    """The page's ``render()`` wrapped in the error boundary (what ``st.Page`` runs)."""
+    import importlib
+
+    from dashboard.tabs import boundary
+
+    def page() -> None:
+        module = importlib.import_module(f"pages.{package}")
+        boundary(module.render, where=f"page {package}")
+
+    page.__name__ = f"page_{package}"  # st.Page derives a default title/url from it
+    return page
+
+
 def build_pages() -> dict[str, list]:
     """``st.navigation`` input: {section: [st.Page, ...]}, home first."""
     import streamlit as st
 
-    home = st.Page(str(PAGES_DIR / "home.py"), title="Home", icon=":material/home:",
+    home = st.Page(render_function("home"), title="Home", icon=":material/home:",
                    url_path="home", default=True)
     nav: dict[str, list] = {"CNN Lab": [home]}
     _PAGES["home"] = home
     for t in TOPICS:
-        page = st.Page(str(PAGES_DIR / t.file), title=t.title, icon=t.icon, url_path=t.url)
+        page = st.Page(render_function(t.package), title=t.title, icon=t.icon, url_path=t.url)
         _PAGES[t.url] = page
         nav.setdefault(t.section, []).append(page)
     return nav

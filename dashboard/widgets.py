@@ -1,15 +1,15 @@
-"""Widgets more than one page needs: image picker, downloads, progress for long jobs."""
+"""Widgets more than one page needs: image picker, model picker with its provenance badge,
+downloads. (Tabs are run by ``dashboard.tabs``, long jobs drawn by ``dashboard.jobs``.)"""
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
 
 import numpy as np
 import streamlit as st
 
-from core import images
+from core import images, zoo
 from dashboard import urlstate
-from core.snapshots import Snapshot
+from dashboard.cache import get_model
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
 _SOURCES = ["Sample", "Upload", "Camera"]
@@ -21,7 +21,9 @@ def _sample(name: str, max_side: int) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _decode(data: bytes, max_side: int) -> np.ndarray:
+def decode(data: bytes, max_side: int) -> np.ndarray:
+    """An uploaded picture decoded (cached per content), longer side ≤ ``max_side``; raises
+    ``ValueError`` with a clear message for anything that is not a usable image."""
     return images.load_image(data, max_side=max_side)
 
 
@@ -64,32 +66,9 @@ def image_input(key: str, default: str | None = None, *, label: str = "Image",
     return image
 
 
-# Keys of widgets whose value Streamlit does not let a script assign (buttons, uploads, camera,
-# WebRTC, data editors) and of objects that are not widget values at all (runners, results).
-_NOT_ASSIGNABLE = ("upload", "camera", "-snap", "-webrtc", "-runner", "-grid-", "-go", "-run",
-                   "-stop", "-dl", "-tab", "-enrol", "-del", "-plot", "-clear", "-samples")
-
-
-def keep_tab_state(prefix: str, extra_skip: tuple[str, ...] = ()) -> None:
-    """Keep the settings of tabs that are not drawn in this run.
-
-    With ``st.tabs(..., on_change="rerun")`` only the open tab runs, and Streamlit forgets the
-    state of widgets that were not drawn; re-assigning the page's own keys (those starting with
-    ``prefix``) keeps them. Call it once, before the tabs.
-    """
-    skip = _NOT_ASSIGNABLE + tuple(extra_skip)
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
-        value = st.session_state[key]
-        if any(part in key for part in skip):
-            continue
-        if isinstance(value, (str, int, float, bool, type(None))) or (
-                isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value)):
-            st.session_state[key] = value
-
-
 def _checked(data: bytes, max_side: int, name: str) -> np.ndarray | None:
     try:
-        return _decode(data, max_side)
+        return decode(data, max_side)
     except ValueError as e:
         st.error(f"**{name}**: {e}")
         return None
@@ -118,26 +97,43 @@ def download_gif(frames: list[np.ndarray], filename: str, label: str = "Download
                        key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:")
 
 
-def follow(snapshots: Iterable[Snapshot], key: str, *, image_caption: str = "",
-           image_width: int | str = "content", every: int = 1) -> Snapshot | None:
-    """Draw a core iterator's progress: a bar, the current image, and a Stop button.
+# --------------------------------------------------------------------------- models
 
-    Pressing Stop reruns the page, which interrupts the loop (Streamlit stops the running
-    script at its next call); the last snapshot stays in ``st.session_state[key]`` so the page
-    can show what was reached. Returns the last snapshot when the loop ends by itself.
-    """
-    st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:",
-              help="Stops the run; the last intermediate result stays on the page.")
-    bar = st.progress(0.0)
-    slot = st.empty()
-    last: Snapshot | None = None
-    for i, snap in enumerate(snapshots):
-        last = snap
-        st.session_state[key] = snap
-        if i % every == 0 or snap.step >= snap.total:
-            bar.progress(snap.fraction, text=snap.describe())
-            if snap.image is not None:
-                slot.image(snap.image, caption=image_caption or snap.describe(), width=image_width)
-    if last is not None:
-        bar.progress(1.0 if last.step >= last.total else last.fraction, text=last.describe())
-    return last
+def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | None:
+    """Like :func:`get_model`, but shows a clear message and returns None on failure."""
+    try:
+        return get_model(name, device)
+    except zoo.ModelUnavailable as e:
+        st.error(str(e))
+    except ValueError as e:
+        st.error(str(e))
+    return None
+
+
+def provenance_badge(lm: zoo.LoadedModel) -> None:
+    """The model's provenance where users see it: green when pretrained as asked, orange when a
+    bundled fallback stands in."""
+    if lm.fallback:
+        st.badge(f"{lm.title} · bundled fallback", icon=":material/offline_bolt:", color="orange")
+        st.caption(lm.provenance)
+    else:
+        st.badge(f"{lm.title} · pretrained", icon=":material/verified:", color="green")
+        st.caption(lm.provenance)
+
+
+IMAGENET_CHOICES = {
+    "imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
+    "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)",
+}
+
+
+def model_picker(key: str, choices: dict[str, str] | None = None) -> zoo.LoadedModel:
+    """A model select box with the chosen model's provenance badge; stops the page with a
+    clear message when the model cannot be had."""
+    choices = choices or IMAGENET_CHOICES
+    name = st.selectbox("Model", list(choices), format_func=choices.get, key=key)
+    lm = model_or_error(name)
+    if lm is None:
+        st.stop()
+    provenance_badge(lm)
+    return lm

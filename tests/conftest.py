@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the page packages (pages/) are not installed, only core/ and dashboard/
+    sys.path.insert(0, str(ROOT))
 
 # Tests never touch the network and never write into the user's caches.
 os.environ.setdefault("CNNLAB_OFFLINE", "1")

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from core import convolution as cv
 from core.convolution import (
+from tests.pageapp import page_app
     AVGPOOL_INPUT, AVGPOOL_RESULT, KERNELS, LEARN_4x4, MAXPOOL_INPUT, MAXPOOL_RESULT,
     NOTES_6x6, NOTES_6x6_VERTICAL, STEP_IMAGE, STEP_RESULT, TRANSPOSE_INPUT,
     TRANSPOSE_KERNEL, VOLUME_FILTERS, VOLUME_INPUT, apply_filter, conv2d, conv2d_steps,
@@ -431,7 +432,7 @@ PAGE_TABS = ["Edge filters", "Worked examples", "Output size", "Volumes", "1×1 
 def test_page_tabs_render_the_notes_numbers_and_explain_bad_parameters(root):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(root / "pages" / "convolution.py"), default_timeout=120).run()
+    at = page_app("convolution", default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Convolution lab"
     assert [t.label for t in at.tabs] == PAGE_TABS

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.pageapp import page_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(str(ROOT / "pages" / "detection.py"), default_timeout=300).run()
+    app = page_app("detection", default_timeout=300).run()
     assert not app.exception, [e.message for e in app.exception]
     return app
 

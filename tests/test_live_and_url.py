@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.frames import classify_frame, draw_panel, identity_frame
 from dashboard.live import FrameRunner, ice_servers
+from tests.pageapp import page_app
 
 
 def _frame(h=240, w=320, value=100):
@@ -142,7 +143,7 @@ def test_bad_url_parameters_are_ignored():
 
 @pytest.mark.parametrize("sample", ["coffee", "no-such-picture"])
 def test_image_input_reads_the_url(sample):
-    at = AppTest.from_file("../pages/inside.py", default_timeout=60)
+    at = page_app("inside", default_timeout=60)
     at.query_params["inside-classify-sample"] = sample
     at.run()
     assert not at.exception
@@ -169,7 +170,7 @@ def test_frame_functions_may_return_a_result_object():
 
 
 def test_live_mode_without_a_webrtc_server_degrades_to_a_message():
-    at = AppTest.from_file("../pages/inside.py", default_timeout=120).run()
+    at = page_app("inside", default_timeout=120).run()
     at.toggle(key="inside-live").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Snapshot tab" in w.value for w in at.warning)

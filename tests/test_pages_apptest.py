@@ -5,15 +5,16 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.pageapp import page_app
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.parent.name for p in (ROOT / "pages").glob("*/__init__.py"))
 
 
 def test_every_topic_has_a_page():
     from dashboard import nav
 
-    assert {t.file for t in nav.TOPICS} | {"home.py"} == set(PAGES)
+    assert {t.package for t in nav.TOPICS} | {"home"} == set(PAGES)
 
 
 def test_app_shell_renders_home_and_sidebar():
@@ -26,13 +27,13 @@ def test_app_shell_renders_home_and_sidebar():
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs(page):
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120).run()
+    at = page_app(page, default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, "every page starts with a title"
 
 
 def test_classifier_on_the_inside_page_is_real():
-    at = AppTest.from_file(str(ROOT / "pages" / "inside.py"), default_timeout=120).run()
+    at = page_app("inside", default_timeout=120).run()
     at.button(key="inside-classify-go").click().run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -41,7 +42,7 @@ def test_classifier_on_the_inside_page_is_real():
 
 
 def test_image_input_switches_sources_without_errors():
-    at = AppTest.from_file(str(ROOT / "pages" / "inside.py"), default_timeout=120).run()
+    at = page_app("inside", default_timeout=120).run()
     at.radio(key="inside-classify-source").set_value("Upload").run()
     assert not at.exception and not at.error
     at.radio(key="inside-classify-source").set_value("Camera").run()

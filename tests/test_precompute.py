@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import precompute, zoo
 from core.images import load_sample, resize_max
+from tests.pageapp import page_app
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_the_deepdream_page_shows_a_prepared_dream(store):
     precompute.save("deepdream", precompute.dream_params(settings, lm.name), image, dict(
         image=marker, frames=[image, marker], losses=[(1, 0, 1.0), (2, 0, 2.0)],
         layer=settings["layers"], step=80, total=80, seconds=12.0, stopped=False))
-    at = AppTest.from_file("../pages/deepdream.py", default_timeout=120).run()
+    at = page_app("deepdream", default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(str(i.proto) for i in at.get("image"))
     assert "prepared ahead" in captions, captions

@@ -1,0 +1,245 @@
+"""Every figure more than one tab draws: number matrices, heatmaps, loss curves, confusion
+matrices, and the one place that owns their sizes in normal and presentation mode.
+
+Pages build a figure here and show it with :func:`show`; the maths behind the numbers stays in
+``core``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import urlstate
+
+DIVERGING = "RdBu_r"  # blue negative, white zero, red positive (same as core.convolution.signed_to_rgb)
+GREY = "gray"
+HIGHLIGHT = "#f5a623"
+PLOT_CONFIG = {"displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Pixel sizes of figure text and marks; presentation mode makes them legible from the back."""
+    cell: int            # px per matrix cell
+    cell_font: int       # numbers in matrix cells
+    title_font: int      # figure titles
+    plot_font: int       # axes, legends, ticks
+    line: int            # box and highlight outline width
+    scale: float         # factor for anything else (box labels in pictures, heights)
+
+
+NORMAL = Sizes(cell=34, cell_font=13, title_font=14, plot_font=12, line=4, scale=1.0)
+PRESENTING = Sizes(cell=48, cell_font=20, title_font=22, plot_font=18, line=6, scale=1.5)
+
+
+def sizes() -> Sizes:
+    """The sizes for this view (presentation mode follows ``?present=1``)."""
+    try:
+        return PRESENTING if urlstate.presenting() else NORMAL
+    except Exception:  # noqa: BLE001 - outside a Streamlit run (a notebook): normal sizes
+        return NORMAL
+
+
+def fmt(v: float) -> str:
+    """A matrix cell: integers as integers, others with at most two decimals, NaN empty."""
+    if np.isnan(v):
+        return ""
+    if float(v).is_integer():
+        return f"{int(v)}"
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def latex_matrix(m) -> str:
+    rows = [" & ".join(fmt(v) for v in row) for row in np.asarray(m, dtype=float)]
+    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def _styled(fig: go.Figure) -> go.Figure:
+    s = sizes()
+    fig.update_layout(font={"size": s.plot_font})
+    return fig
+
+
+def show(fig: go.Figure, key: str | None = None, *, slot=None, width: str = "content",
+         height: int | None = None) -> None:
+    """Show a plotly figure (no mode bar) in the page or in ``slot`` (an ``st.empty``/column)."""
+    if height:
+        fig.update_layout(height=height)
+    _styled(fig)
+    target = slot if slot is not None else st
+    kw = {"key": key} if key else {}
+    target.plotly_chart(fig, width=width, config=PLOT_CONFIG, **kw)
+
+
+# --------------------------------------------------------------------------- matrices
+
+def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float | None = 0.0,
+           zrange: tuple[float, float] | None = None, boxes=(), fmt: Callable[[float], str] = fmt,
+           cell: int | None = None, font: int | None = None, dashed=()) -> go.Figure:
+    """A small matrix as a grid of square cells with its numbers written in them.
+
+    ``boxes``: (row, col, h, w[, colour]) outlines; ``dashed``: (row, col, h, w) dashed ones.
+    ``zmid`` centres a diverging scale on that value; ``zrange`` fixes it instead.
+    """
+    s = sizes()
+    cell = round((cell or NORMAL.cell) * s.cell / NORMAL.cell)
+    font = round((font or NORMAL.cell_font) * s.cell_font / NORMAL.cell_font)
+    z = np.asarray(m, dtype=float)
+    if z.ndim == 1:
+        z = z[None, :]
+    text = [[fmt(v) for v in row] for row in z]
+    kw = {}
+    if zrange is not None:
+        kw.update(zmin=zrange[0], zmax=zrange[1])
+    elif zmid is not None:
+        lim = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+        kw.update(zmin=-(lim or 1.0), zmax=lim or 1.0)
+    fig = go.Figure(
+        go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": font},
+                   colorscale=scale, showscale=False, xgap=1, ygap=1,
+                   hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>", **kw))
+    for b in boxes:
+        r, c, h, w = b[:4]
+        colour = b[4] if len(b) > 4 else HIGHLIGHT
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + w - 0.5, y0=r - 0.5, y1=r + h - 0.5,
+                      line={"color": colour, "width": s.line})
+    for r, c, h, w in dashed:
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + w - 0.5, y0=r - 0.5, y1=r + h - 0.5,
+                      line={"color": "#333", "width": max(2, s.line // 2), "dash": "dash"})
+    rows, cols = z.shape
+    title_font = round(13 * s.title_font / NORMAL.title_font)
+    top = round(26 * s.scale) if title else 2
+    # plotly renders at least 150 px wide; long titles need room too
+    width = max(cols * cell + 4, 150, 12 + round(0.54 * title_font) * len(title or ""))
+    # fixed pixel sizes (no scaleanchor) so every cell is a square of `cell` px
+    fig.update_layout(
+        title={"text": title, "font": {"size": title_font}, "x": 0, "xanchor": "left", "y": 1,
+               "yanchor": "top", "pad": {"t": 4}} if title else None,
+        height=rows * cell + top + 2, width=width,
+        margin={"l": 2, "r": width - 2 - cols * cell, "t": top, "b": 2},
+        plot_bgcolor="#eef0f4", paper_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(visible=False, range=[-0.5, cols - 0.5], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[rows - 0.5, -0.5], fixedrange=True)
+    return fig
+
+
+def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highlight=None,
+            patch=None, colorscale: str = "Blues", height: int = 260, zmin=None, zmax=None,
+            square: bool = True, hover: str = "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
+            gap: int = 2) -> go.Figure:
+    """A heatmap of any size, its values (or ``text``) written in the cells when ``annotate``.
+
+    ``highlight``/``patch``: (r0, r1, c0, c1) outlines, solid red and dotted blue.
+    """
+    s = sizes()
+    v = np.asarray(values, dtype=float)
+    if text is None and annotate:
+        text = [[f"{x:g}" for x in row] for row in v]
+    fig = go.Figure(go.Heatmap(z=v, text=text, texttemplate="%{text}" if annotate else None,
+                               textfont={"size": s.cell_font} if annotate else None,
+                               colorscale=colorscale, showscale=False, xgap=gap, ygap=gap,
+                               zmin=zmin, zmax=zmax, hovertemplate=hover))
+    if highlight is not None:
+        r0, r1, c0, c1 = highlight
+        fig.add_shape(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
+                      line=dict(color="#e53935", width=s.line - 1))
+    if patch is not None:
+        r0, r1, c0, c1 = patch
+        fig.add_shape(type="rect", x0=c0 - 0.45, x1=c1 - 0.55, y0=r0 - 0.45, y1=r1 - 0.55,
+                      line=dict(color="#1e88e5", width=s.line - 1, dash="dot"))
+    fig.update_layout(title=dict(text=title, font=dict(size=s.title_font)) if title else None,
+                      height=round(height * s.scale), margin=dict(l=10, r=10, t=36 if title else 10, b=10))
+    fig.update_yaxes(autorange="reversed", showticklabels=False,
+                     **({"scaleanchor": "x"} if square else {}))
+    fig.update_xaxes(showticklabels=False)
+    return fig
+
+
+def confusion(cm, labels: Sequence | None = None, *, title: str = "confusion matrix",
+              height: int = 420, width: int | None = 440, x_title: str = "predicted",
+              y_title: str = "true") -> go.Figure:
+    """A confusion matrix: rows true class, columns predicted, counts written in the cells."""
+    s = sizes()
+    cm = np.asarray(cm)
+    labels = list(labels) if labels is not None else list(range(cm.shape[0]))
+    fig = go.Figure(go.Heatmap(
+        z=cm, x=labels, y=labels, colorscale="Blues", showscale=False, text=cm,
+        texttemplate="%{text}", textfont={"size": s.cell_font}, xgap=1, ygap=1,
+        hovertemplate=f"{y_title} %{{y}}, {x_title} %{{x}}: %{{z}}<extra></extra>"))
+    fig.update_xaxes(title=x_title, dtick=1, side="top")
+    fig.update_yaxes(title=y_title, dtick=1, autorange="reversed")
+    fig.update_layout(height=round(height * s.scale), width=round(width * s.scale) if width else None,
+                      margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      title={"text": title, "font": {"size": s.title_font}, "y": 0.99})
+    return fig
+
+
+# --------------------------------------------------------------------------- curves
+
+@dataclass(frozen=True)
+class Curve:
+    """One line of a loss plot. ``axis="y2"`` puts it on the right-hand axis; ``panel`` picks
+    a side-by-side panel (0-based) when the plot has ``panels`` > 1."""
+    name: str
+    x: Sequence[float]
+    y: Sequence[float]
+    colour: str | None = None
+    dash: str | None = None
+    mode: str = "lines"
+    axis: str = "y"
+    panel: int = 0
+
+
+def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: str = "step",
+                y_title: str = "loss", log_y: bool = False, height: int = 280,
+                y2_title: str | None = None, y2_range=None, y_range=None, hline=None,
+                panels: Sequence[str] = (), legend_y: float | None = -0.3, y_format: Sequence[str | None] = (),
+                dtick=None) -> go.Figure:
+    """Training or optimisation curves: any number of named lines, an optional second y axis,
+    an optional horizontal reference line ``hline=(y, text)``, or side-by-side ``panels``."""
+    s = sizes()
+    curves = list(curves)
+    if panels:
+        from plotly.subplots import make_subplots
+
+        fig = make_subplots(rows=1, cols=len(panels), subplot_titles=tuple(panels))
+    else:
+        fig = go.Figure()
+    for c in curves:
+        line = {k: v for k, v in (("color", c.colour), ("dash", c.dash)) if v}
+        trace = go.Scatter(x=list(c.x), y=list(c.y), name=c.name, mode=c.mode, line=line or None,
+                           marker={"size": 4} if "markers" in c.mode else None,
+                           yaxis=c.axis if c.axis != "y" and not panels else None)
+        if panels:
+            fig.add_trace(trace, row=1, col=c.panel + 1)
+        else:
+            fig.add_trace(trace)
+    if hline is not None:
+        y, text = hline
+        fig.add_hline(y=y, line_dash="dot", line_color="#bbb", annotation_text=text,
+                      annotation_position="bottom right")
+    layout = dict(height=round(height * s.scale), margin=dict(l=10, r=10, t=40 if title else 30, b=10))
+    if legend_y is not None:  # None: plotly's own legend at the right
+        layout["legend"] = dict(orientation="h", y=legend_y)
+    if title:
+        layout["title"] = dict(text=title, font=dict(size=s.title_font))
+    if not panels:
+        layout.update(xaxis_title=x_title, yaxis=dict(title=y_title))
+        if log_y:
+            layout["yaxis"]["type"] = "log"
+        if y_range is not None:
+            layout["yaxis"]["range"] = list(y_range)
+        if any(c.axis == "y2" for c in curves):
+            layout["yaxis2"] = dict(title=y2_title, overlaying="y", side="right", showgrid=False,
+                                    **({"range": list(y2_range)} if y2_range is not None else {}))
+    else:
+        fig.update_xaxes(title=x_title, dtick=dtick)
+        for i, f in enumerate(y_format):
+            if f:
+                fig.update_yaxes(tickformat=f, row=1, col=i + 1)
+    fig.update_layout(**layout)
+    return fig

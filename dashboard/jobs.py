@@ -1,0 +1,97 @@
+"""Long jobs on a page: progress, the current picture, a Stop button and the snapshot history.
+
+Every long job in ``core`` is an iterator of snapshots (:class:`core.snapshots.Snapshot`, or any
+object with ``fraction``). :func:`follow` draws it; pressing Stop (or changing any widget) reruns
+the page, which interrupts the loop at its next Streamlit call, and what was reached stays in
+``st.session_state`` so the page can show it (:func:`interrupted`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import streamlit as st
+
+
+@dataclass
+class History:
+    """What a run went through: one row of numbers per snapshot, and its pictures."""
+    rows: list[dict] = field(default_factory=list)
+    frames: list[np.ndarray] = field(default_factory=list)
+    seconds: float = 0.0
+    done: bool = False
+
+    def add(self, snap: Any, row: Callable[[Any], dict] | None = None) -> None:
+        if row is not None:
+            self.rows.append(row(snap))
+        else:
+            info = getattr(snap, "info", {}) or {}
+            self.rows.append({"step": getattr(snap, "step", len(self.rows)),
+                              "total": getattr(snap, "loss", None),
+                              **{k: v for k, v in info.items() if isinstance(v, float)}})
+        image = getattr(snap, "image", None)
+        if image is not None:
+            self.frames.append(image)
+
+
+def _describe(snap: Any) -> str:
+    describe = getattr(snap, "describe", None)
+    return describe() if callable(describe) else ""
+
+
+def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
+           image_width: int | str = "content", every: int = 1,
+           describe: Callable[[Any], str] | None = None,
+           on_snapshot: Callable[[Any], None] | None = None,
+           history: History | None = None, row: Callable[[Any], dict] | None = None,
+           stop_help: str = "Stops the run; the last intermediate result stays on the page.",
+           area=None) -> Any:
+    """Draw a core iterator's progress: a Stop button, a bar, the current image.
+
+    ``describe(snap)`` gives the bar's text (default ``snap.describe()``); ``on_snapshot(snap)``
+    draws anything else (curves) every ``every`` snapshots and on the last; ``history`` records
+    every snapshot (``row(snap)`` makes its row). The last snapshot is kept in
+    ``st.session_state[key]`` and returned when the loop ends by itself. ``area`` is a container
+    to draw the button and bar in (default: here).
+    """
+    describe = describe or _describe
+    where = area if area is not None else st.container()
+    with where:
+        st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:", help=stop_help)
+        bar = st.progress(0.0, text="starting…")
+        slot = st.empty()
+    st.session_state[f"{key}-active"] = True
+    last = None
+    t0 = time.perf_counter()
+    for i, snap in enumerate(snapshots):
+        last = snap
+        st.session_state[key] = snap
+        if history is not None:
+            history.add(snap, row)
+            history.seconds = time.perf_counter() - t0
+        final = getattr(snap, "step", 0) >= getattr(snap, "total", 1)
+        if i % every == 0 or final:
+            bar.progress(float(snap.fraction), text=describe(snap))
+            image = getattr(snap, "image", None)
+            if image is not None:
+                slot.image(image, caption=image_caption or describe(snap), width=image_width)
+            if on_snapshot is not None:
+                on_snapshot(snap)
+    st.session_state.pop(f"{key}-active", None)
+    if history is not None:
+        history.seconds = time.perf_counter() - t0
+        history.done = True
+    if last is not None:
+        done = getattr(last, "step", 0) >= getattr(last, "total", 1)
+        bar.progress(1.0 if done else float(last.fraction), text=describe(last))
+    return last
+
+
+def interrupted(key: str) -> Any:
+    """The last snapshot of a run that :func:`follow` was drawing when the page was rerun
+    (Stop, or any widget change), once; None when there was none."""
+    if st.session_state.pop(f"{key}-active", None) is None:
+        return None
+    return st.session_state.get(key)

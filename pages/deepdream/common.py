@@ -1,0 +1,88 @@
+"""What both DeepDream tabs share: the inputs chosen above the tabs, running a dream with live
+progress, and the prepared-ahead results."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core import precompute
+from dashboard import figures, jobs
+
+
+@dataclass
+class Dream:
+    """The page's inputs, as the tabs need them."""
+    lm: Any
+    image: np.ndarray               # the picture at its processing size
+    catalogue: dict                 # layer name -> core.vis.ascent.LayerInfo
+    layer: str
+    settings: dict                  # keyword arguments of core.dream.dream
+    stamp: tuple                    # what a result was made from (to tell when it is stale)
+    sizes: list[tuple[int, int]]    # the octaves' (h, w)
+    use_guide: bool
+
+    @property
+    def key(self) -> str:           # widget keys per network: layer names differ
+        return self.lm.name
+
+
+def steps_text(steps: int) -> str:
+    return f"{steps} step" + ("" if steps == 1 else "s")
+
+
+def finish_interrupted(run_key: str, result_key: str) -> None:
+    """A run that was stopped (Stop, or any widget change) leaves its last snapshot behind."""
+    snap = jobs.interrupted(run_key)
+    if snap is None:
+        return
+    record = st.session_state.get(f"{run_key}-record") or {"frames": [], "losses": []}
+    frames = record["frames"]
+    if frames:
+        last = snap.image if snap.image is not None else frames[-1]
+        st.session_state[result_key] = dict(
+            image=last, frames=frames, stopped=True, step=snap.step, total=snap.total,
+            losses=record["losses"], seconds=None, stamp=None,
+            layer=st.session_state.get(f"{run_key}-layer"))
+
+
+def prepared(d: Dream, layer_name: str) -> dict | None:
+    """The same dream prepared ahead by `cnnlab precompute`, if there is one."""
+    if d.use_guide:
+        return None
+    res = precompute.load("deepdream", precompute.dream_params({**d.settings, "layers": layer_name},
+                                                                d.lm.name), d.image)
+    if res is not None:
+        res.update(stamp=d.stamp, losses=[tuple(x) for x in res.get("losses", [])])
+    return res
+
+
+def run_dream(d: Dream, run_key: str, layer_name: str, caption: str) -> dict | None:
+    """Dream with the chosen settings on ``layer_name``, drawing progress; the result dict."""
+    try:
+        snapshots, record = precompute.run_dream_recorded(d.image, d.lm,
+                                                          {**d.settings, "layers": layer_name})
+    except ValueError as e:
+        st.error(str(e))
+        return None
+    st.session_state[f"{run_key}-record"] = record
+    st.session_state[f"{run_key}-layer"] = layer_name
+    history = jobs.History()
+    last = jobs.follow(snapshots, run_key, image_caption=caption, image_width="stretch",
+                       history=history, row=lambda s: {})
+    if last is None:
+        return None
+    return dict(image=last.image, frames=record["frames"], stopped=False,
+                step=last.step, total=last.total, losses=record["losses"], layer=layer_name,
+                seconds=history.seconds, stamp=d.stamp)
+
+
+def loss_plot(losses: list[tuple[int, int, float]]):
+    curves = []
+    for o in sorted({o for _, o, _ in losses}):
+        pts = [(s, v) for s, oo, v in losses if oo == o]
+        curves.append(figures.Curve(f"octave {o}", [p[0] for p in pts], [p[1] for p in pts]))
+    return figures.loss_curves(curves, title="The objective rises in every octave", height=240,
+                               y_title="objective L", legend_y=None)

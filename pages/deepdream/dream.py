@@ -1,0 +1,56 @@
+"""DeepDream › Dream: the chosen layer amplified, live, octave by octave."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import figures
+from dashboard.widgets import download_gif, download_png
+
+from .common import Dream, finish_interrupted, loss_plot, prepared, run_dream, steps_text
+
+
+def render(d: Dream) -> None:
+    finish_interrupted("dd-run", "dd-result")
+    steps = d.settings["steps"]
+    st.caption(f"{d.image.shape[1]}×{d.image.shape[0]} px · octaves at "
+               + ", ".join(f"{w}×{h}" for h, w in d.sizes)
+               + f" · {steps_text(len(d.sizes) * steps)} in all")
+    go_dream = st.button("Dream", type="primary", icon=":material/cloud:", key="dd-go")
+    a, b = st.columns(2)
+    a.image(d.image, caption="Input", width="stretch")
+    with b:
+        if go_dream:
+            res = run_dream(d, "dd-run", d.layer, f"dreaming on {d.layer}")
+            if res is not None:
+                st.session_state["dd-result"] = res
+                st.rerun()
+        res = st.session_state.get("dd-result")
+        if res is None or res.get("stamp") != d.stamp:
+            res = prepared(d, d.layer) or res
+            if res is not None and res.get("prepared"):
+                st.session_state["dd-result"] = res
+        if res is None:
+            st.caption("Press **Dream**: the picture updates live, octave by octave; Stop keeps "
+                       "what was reached.")
+        else:
+            what = (f"stopped at step {res['step']}/{res['total']}" if res["stopped"]
+                    else f"{steps_text(res['total'])} in {res['seconds']:.1f} s")
+            if res.get("prepared"):
+                what += " · prepared ahead by `cnnlab precompute`"
+            st.image(res["image"], caption=f"{res['layer']} · {what}", width="stretch")
+            if res.get("stamp") not in (None, d.stamp):
+                st.caption("The settings or picture changed since this dream — press **Dream** "
+                           "to dream again.")
+            d1, d2 = st.columns(2)
+            with d1:
+                download_png(res["image"], "deepdream.png", key="dd-png")
+            with d2:
+                download_gif(res["frames"], "deepdream.gif", key="dd-gif", duration_ms=150)
+    res = st.session_state.get("dd-result")
+    if res is not None and res["losses"]:
+        gains = []
+        for o in sorted({o for _, o, _ in res["losses"]}):
+            vals = [v for _, oo, v in res["losses"] if oo == o]
+            gains.append(f"octave {o}: ×{vals[-1] / vals[0]:.2f}" if vals[0] else f"octave {o}")
+        figures.show(loss_plot(res["losses"]), width="stretch")
+        st.caption("Objective gain within each octave (last step ÷ first step): " + " · ".join(gains))

@@ -1,0 +1,42 @@
+"""DeepDream › Low vs high layer: the notes' sky dreamed by a low and a high layer side by side."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.vis import ascent as A
+from dashboard.widgets import download_png
+
+from .common import Dream, finish_interrupted, prepared, run_dream
+
+
+def render(d: Dream) -> None:
+    finish_interrupted("dd-low", "dd-pair-low")
+    finish_interrupted("dd-high", "dd-pair-high")
+    st.write("The notes dream on a sky: a **high** layer fills it with dogs, eyes and fish-like "
+             "animals, a **low** layer with edges and strange patterns. Pick *Temple in China* "
+             "(sky, roof and trees) or *Rocket launch* above; both dreams use the settings above.")
+    names = list(d.catalogue)
+    p1, p2 = st.columns(2)
+    hint = lambda n: f"{n} — {d.catalogue[n].hint}"  # noqa: E731
+    low = p1.selectbox("Low layer", names, index=names.index(A.LOW_LAYER.get(d.lm.name, names[2])),
+                       key=f"dd-low-{d.key}", format_func=hint)
+    high = p2.selectbox("High layer", names, index=names.index(A.HIGH_LAYER.get(d.lm.name, names[-3])),
+                        key=f"dd-high-{d.key}", format_func=hint)
+    go_pair = st.button("Dream both", type="primary", icon=":material/compare:", key="dd-pair-go")
+    cols = st.columns(3)
+    cols[0].image(d.image, caption="Input", width="stretch")
+    for col, key, name, word in ((cols[1], "dd-low", low, "low"), (cols[2], "dd-high", high, "high")):
+        with col:
+            if go_pair:
+                res = run_dream(d, key, name, f"{word} layer {name}")
+                if res is not None:
+                    st.session_state[f"dd-pair-{word}"] = res
+            res = st.session_state.get(f"dd-pair-{word}")
+            if (res is None or res.get("stamp") != d.stamp) and not go_pair:
+                res = prepared(d, name) or res
+            if res is not None and not go_pair:
+                tail = " (stopped)" if res["stopped"] else (" (prepared ahead)" if res.get("prepared") else "")
+                st.image(res["image"], caption=f"{word} layer: {res['layer']}{tail}", width="stretch")
+                download_png(res["image"], f"deepdream-{word}-{res['layer']}.png", key=f"dd-png-{word}")
+    if go_pair:
+        st.rerun()
