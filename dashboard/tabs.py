@@ -108,7 +108,15 @@ def run(tabs: Sequence[Tab], prefix: str, *args: Any, extra_skip: Sequence[str] 
     which case every tab runs).
     """
     keep_tab_state(prefix, extra_skip)
-    handles = st.tabs([t.title for t in tabs], key=f"{prefix}tab", on_change="rerun")
+    key, kept = f"{prefix}tab", f"_{prefix}tab-kept"
+    titles = [t.title for t in tabs]
+    # Streamlit forgets a widget's value after a run that did not draw it (a page that stopped
+    # above its tabs while no picture was chosen): bring the user back to the tab they were in.
+    if key not in st.session_state and st.session_state.get(kept) in titles:
+        st.session_state[key] = st.session_state[kept]
+    handles = st.tabs(titles, key=key, on_change="rerun")
+    if st.session_state.get(key) in titles:
+        st.session_state[kept] = st.session_state[key]
     opened = None
     for i, (handle, tab) in enumerate(zip(handles, tabs)):
         if handle.open is False:

@@ -125,3 +125,28 @@ def test_detection_video_upload_and_a_bad_one(app_url, page, tmp_path):
     assert not exceptions_on(page)
     assert page.get_by_role("button", name="Download annotated MP4").count() == 1
     page.screenshot(path=str(SHOTS / "detection-video.png"))
+
+
+@pytest.mark.parametrize("path, tab, marker", [
+    ("deepdream", "Low vs high layer", "Dream both"),
+    ("inside", "Saliency", "Explain"),
+], ids=["deepdream", "inside"])
+def test_tabs_keep_their_place_when_the_picture_changes(app_url, page, tmp_path, path, tab, marker):
+    """Switching the picture to Upload and uploading one keeps the user in the tab they were in."""
+    from core import images
+
+    page.goto(f"{app_url}/{path}")
+    wait_rendered(page)
+    page.get_by_role("tab", name=tab).click()
+    wait_rendered(page)
+    page.get_by_text("Upload", exact=True).first.click()
+    wait_rendered(page)
+    picture = tmp_path / "mine.png"
+    picture.write_bytes(images.to_png_bytes(images.load_sample("coffee", max_side=320)))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(picture))
+    wait_rendered(page, 180_000)
+    selected = page.get_by_role("tab", selected=True).first.inner_text()
+    assert selected.strip() == tab, selected
+    assert page.get_by_role("button", name=marker).first.is_visible()
+    assert not exceptions_on(page), exceptions_on(page)
+    page.screenshot(path=str(SHOTS / f"{path}-tab-kept-after-upload.png"))
