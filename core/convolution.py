@@ -36,6 +36,9 @@ __all__ = [
     "gradients", "EdgeMaps", "signed_to_rgb", "orientation_to_rgb", "edge_frame",
     "conv_layer_shapes", "LayerShapes", "conv_params", "conv_mults", "bottleneck_mults",
     "make_edge_pairs", "learn_filter_steps", "LearnStep",
+    "outputs_so_far", "channel_sums", "window_coverage", "PADDING_SEEN", "NEVER_SEEN",
+    "INPUT_SEEN", "percentile_scale", "magnitude_to_gray", "to_picture", "enlarge",
+    "one_by_one_example", "OneByOneExample",
 ]
 
 # ---------------------------------------------------------------------------
@@ -881,3 +884,104 @@ def learn_filter_steps(
         loss = float(np.mean((a @ w - b) ** 2))
         yield LearnStep(step=t, total=steps, loss=loss, kernel=w.reshape(f, f).copy(),
                         grad=grad.reshape(f, f))
+
+
+# ---------------------------------------------------------------------------
+# What the lab's page shows: partial results, window coverage, pictures of maps
+# ---------------------------------------------------------------------------
+
+
+def outputs_so_far(steps: Sequence[ConvStep | PoolStep], upto: int) -> np.ndarray:
+    """The output grid after the first ``upto`` windows of ``steps`` (the others NaN).
+
+    ``steps``: all steps of one ``conv2d_steps`` or ``pool2d_steps`` run, in order.
+    """
+    steps = list(steps)
+    if not steps:
+        raise ValueError("Need at least one window step.")
+    rows, cols = (v + 1 for v in steps[-1].out_pos)
+    out = np.full((rows, cols), np.nan)
+    for step in steps[: max(0, int(upto))]:
+        out[step.out_pos] = step.value
+    return out
+
+
+def channel_sums(step: ConvStep) -> np.ndarray:
+    """The products of one window of a volume summed per input channel (they add up to
+    ``step.value``); a 2-D step gives one sum."""
+    prod = np.asarray(step.products, dtype=float)
+    return prod.sum(axis=(0, 1)) if prod.ndim == 3 else np.array([prod.sum()])
+
+
+#: ``window_coverage`` codes: a padding cell some window covers, a cell no window covers,
+#: an input cell some window covers.
+PADDING_SEEN, NEVER_SEEN, INPUT_SEEN = 0, 1, 2
+
+
+def window_coverage(n: int, f: int, p: int = 0, s: int = 1) -> np.ndarray:
+    """Which cells of the padded (n + 2p) x (n + 2p) input the f x f windows at stride s cover.
+
+    Codes: ``PADDING_SEEN`` (0), ``NEVER_SEEN`` (1: left over by the floor in
+    ``output_size``), ``INPUT_SEEN`` (2).
+    """
+    pos = window_positions(n, f, p, s)
+    size = n + 2 * p
+    is_input = np.zeros((size, size), dtype=bool)
+    is_input[p : p + n, p : p + n] = True
+    used = np.zeros((size, size), dtype=bool)
+    for r in pos:
+        for c in pos:
+            used[r : r + f, c : c + f] = True
+    return np.where(~used, NEVER_SEEN, np.where(is_input, INPUT_SEEN, PADDING_SEEN)).astype(np.int8)
+
+
+def percentile_scale(values, q: float = 98.0) -> float:
+    """The q-th percentile of |values|, the value a picture of them shows at full strength
+    (1.0 when that is 0, so a flat map does not divide by zero)."""
+    v = np.abs(np.asarray(values))
+    if v.size == 0:
+        return 1.0
+    return float(np.percentile(v, q)) or 1.0
+
+
+def magnitude_to_gray(values, scale: float) -> np.ndarray:
+    """|values| as grey uint8: 0 black, ``scale`` and above white."""
+    if not scale > 0:
+        raise ValueError(f"The scale must be positive; got {scale}.")
+    return np.clip(np.abs(np.asarray(values)) / scale * 255, 0, 255).astype(np.uint8)
+
+
+def to_picture(values) -> np.ndarray:
+    """A filtered image back to uint8 pixels (rounded, clipped to 0..255)."""
+    return np.clip(np.asarray(values) + 0.5, 0, 255).astype(np.uint8)
+
+
+def enlarge(values, factor: int) -> np.ndarray:
+    """Each cell of a 2-D (or H x W x C) map as a factor x factor block (nearest neighbour),
+    so a pooled map can be drawn at the size of its input."""
+    factor = _int("factor", factor, "The enlargement factor")
+    if factor < 1:
+        raise ValueError(f"The enlargement factor must be at least 1; got {factor}.")
+    a = np.asarray(values)
+    return np.repeat(np.repeat(a, factor, axis=0), factor, axis=1)
+
+
+@dataclass(frozen=True)
+class OneByOneExample:
+    """A random volume through 1x1 filters, and one pixel's dot product spelled out."""
+
+    x: np.ndarray  #: size x size x channels input
+    w: np.ndarray  #: 1 x 1 x channels x k filters
+    out: np.ndarray  #: conv2d(x, w): size x size x k
+    pixel: np.ndarray  #: 3 x channels: inputs at pixel (0, 0), weights of filter 1, products
+
+
+def one_by_one_example(k: int, channels: int = 32, size: int = 6, seed: int = 0) -> OneByOneExample:
+    """Random integers (inputs -3..3, weights -2..2) through ``k`` filters of 1x1xchannels."""
+    if _int("k", k, "The number of filters") < 1:
+        raise ValueError(f"Need at least one filter; got k={k}.")
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, (size, size, channels)).astype(float)
+    w = rng.integers(-2, 3, (1, 1, channels, k)).astype(float)
+    pixel = np.stack([x[0, 0], w[0, 0, :, 0], x[0, 0] * w[0, 0, :, 0]])
+    return OneByOneExample(x, w, conv2d(x, w), pixel)

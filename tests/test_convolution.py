@@ -11,13 +11,13 @@ import torch.nn.functional as F
 
 from core import convolution as cv
 from core.convolution import (
-from tests.pageapp import page_app
     AVGPOOL_INPUT, AVGPOOL_RESULT, KERNELS, LEARN_4x4, MAXPOOL_INPUT, MAXPOOL_RESULT,
     NOTES_6x6, NOTES_6x6_VERTICAL, STEP_IMAGE, STEP_RESULT, TRANSPOSE_INPUT,
     TRANSPOSE_KERNEL, VOLUME_FILTERS, VOLUME_INPUT, apply_filter, conv2d, conv2d_steps,
     conv_transpose2d, conv_transpose2d_steps, output_size, pool2d, same_padding,
     transposed_output_size,
 )
+from tests.pageapp import page_app
 
 VERTICAL = [[1, 0, -1], [1, 0, -1], [1, 0, -1]]
 
@@ -475,3 +475,64 @@ def test_page_tabs_render_the_notes_numbers_and_explain_bad_parameters(root):
     at.button(key="conv-learn-run").click().run()
     assert not at.exception
     assert "Final loss" in text()
+
+
+# --------------------------------------------------------------------- what the page shows
+
+
+def test_outputs_so_far_fills_the_output_window_by_window():
+    steps = list(conv2d_steps(NOTES_6x6, KERNELS["vertical"]))
+    first = cv.outputs_so_far(steps, 1)
+    assert first.shape == (4, 4) and first[0, 0] == -5 and np.isnan(first).sum() == 15
+    np.testing.assert_array_equal(cv.outputs_so_far(steps, len(steps)), NOTES_6x6_VERTICAL)
+    pooled = cv.outputs_so_far(list(cv.pool2d_steps(AVGPOOL_INPUT, 2, 2, "avg")), 4)
+    np.testing.assert_allclose(pooled, AVGPOOL_RESULT)
+    with pytest.raises(ValueError):
+        cv.outputs_so_far([], 1)
+
+
+def test_channel_sums_add_up_to_the_window_value():
+    step = next(conv2d_steps(VOLUME_INPUT, VOLUME_FILTERS[..., 0]))
+    sums = cv.channel_sums(step)
+    assert sums.shape == (3,) and sums.sum() == pytest.approx(step.value)
+    assert sums[0] == NOTES_6x6_VERTICAL[0, 0] and sums[1] == sums[2] == 0  # filter 1: red only
+    flat = next(conv2d_steps(NOTES_6x6, KERNELS["vertical"]))
+    assert cv.channel_sums(flat).tolist() == [-5]
+
+
+def test_window_coverage_marks_padding_input_and_the_floor_left_over():
+    cov = cv.window_coverage(6, 3, 1, 2)  # padded 8: windows at 0, 2, 4 cover rows 0..6
+    assert cov.shape == (8, 8)
+    assert cov[0, 0] == cv.PADDING_SEEN and cov[1, 1] == cv.INPUT_SEEN
+    assert (cov[7, :] == cv.NEVER_SEEN).all() and (cov[:, 7] == cv.NEVER_SEEN).all()
+    assert (cov[:7, :7] != cv.NEVER_SEEN).all()
+    assert (cv.window_coverage(6, 3) == cv.INPUT_SEEN).all()
+    with pytest.raises(ValueError):
+        cv.window_coverage(1, 3)
+
+
+def test_pictures_of_maps_scale_clip_and_enlarge():
+    resp = np.array([[-100.0, 0.0], [50.0, 400.0]])
+    assert cv.percentile_scale(resp, 100) == 400.0
+    assert cv.percentile_scale(np.zeros((3, 3))) == 1.0
+    gray = cv.magnitude_to_gray(resp, 200.0)
+    assert gray.dtype == np.uint8 and gray.tolist() == [[127, 0], [63, 255]]
+    with pytest.raises(ValueError):
+        cv.magnitude_to_gray(resp, 0.0)
+    assert cv.to_picture(np.array([-3.0, 1.4, 1.6, 300.0])).tolist() == [0, 1, 2, 255]
+    big = cv.enlarge(np.array([[1, 2], [3, 4]], dtype=np.uint8), 2)
+    assert big.dtype == np.uint8
+    np.testing.assert_array_equal(big, np.kron([[1, 2], [3, 4]], np.ones((2, 2))))
+    with pytest.raises(ValueError):
+        cv.enlarge(big, 0)
+
+
+def test_one_by_one_example_spells_out_one_pixel():
+    ex = cv.one_by_one_example(8)
+    assert ex.x.shape == (6, 6, 32) and ex.w.shape == (1, 1, 32, 8) and ex.out.shape == (6, 6, 8)
+    assert ex.pixel.shape == (3, 32)
+    assert ex.pixel[2].sum() == pytest.approx(ex.out[0, 0, 0])
+    np.testing.assert_array_equal(ex.pixel[2], ex.pixel[0] * ex.pixel[1])
+    assert ex.x.min() >= -3 and ex.x.max() <= 3 and ex.w.min() >= -2 and ex.w.max() <= 2
+    with pytest.raises(ValueError):
+        cv.one_by_one_example(0)

@@ -1,0 +1,89 @@
+"""Convolution › 1×1 conv: channel mixing at every pixel, on numbers, on a photo, as a bottleneck."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import convolution as cv
+from dashboard.figures import fmt, matrix, show
+from dashboard.widgets import download_png
+
+from .common import how_it_works, picture_section
+
+MIXES = {
+    "grey (luma)": [[0.299, 0.299, 0.299], [0.587, 0.587, 0.587], [0.114, 0.114, 0.114]],
+    "swap red and blue": [[0, 0, 1], [0, 1, 0], [1, 0, 0]],
+    "sepia": [[0.393, 0.349, 0.272], [0.769, 0.686, 0.534], [0.189, 0.168, 0.131]],
+    "identity": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+}
+
+
+def render() -> None:
+    st.write("On one channel a 1×1 filter only multiplies by a number. With many channels it "
+             "takes the n_C numbers at each pixel and mixes them — a small fully connected "
+             "layer applied at every position (\"network in network\"). It can shrink the "
+             "number of channels, which pooling cannot.")
+    c = st.columns([2, 3])
+    k_out = c[0].slider("Number of 1×1×32 filters", 1, 64, 8, key="conv-1x1-k")
+    ex = cv.one_by_one_example(k_out)
+    c[0].markdown(f"6×6×32 * {k_out} × (1×1×32) → **{'×'.join(map(str, ex.out.shape))}**, "
+                  f"{cv.conv_params(1, 32, k_out):,} parameters.")
+    with c[1]:
+        show(matrix(ex.pixel, cell=20, font=9, title=f"pixel (0,0): 32 inputs × 32 weights → "
+                                                     f"{fmt(ex.out[0, 0, 0])} (output channel 1)"),
+             "1x1-dot")
+        st.caption("Rows: the 32 input values at pixel (0, 0), the 32 weights of filter 1, "
+                   "their products (which sum to the output value).")
+    _photo()
+    _bottleneck()
+    how_it_works(
+        "- A 1×1 convolution is `core.convolution.conv2d(x, w)` with w of shape "
+        "1×1×C×K: at each pixel the C-vector is multiplied by a C×K matrix.\n"
+        "- `core.convolution.bottleneck_mults(h, w, c_in, c_out, f, c_mid)` counts "
+        "H·W·K·f²·C multiplications per layer."
+    )
+
+
+def _photo() -> None:
+    image, left, right = picture_section("On a photo: 1×1 convolution = colour mixing",
+                                         "conv-1x1", "astronaut")
+    with left:
+        preset = st.selectbox("Mixing (3 inputs → 3 outputs)", list(MIXES), key="conv-1x1-mix")
+        df = pd.DataFrame(MIXES[preset], columns=["→R", "→G", "→B"], index=["R", "G", "B"])
+        m = st.data_editor(df, key=f"conv-1x1-grid-{preset}", width="content").to_numpy(float)
+        if np.isnan(m).any():
+            raise ValueError("Every weight of the 1×1 filters needs a number.")
+    if image is not None:
+        img = cv.limit_size(image, 384)
+        mixed = cv.to_picture(cv.conv2d(img, m[None, None]))
+        with right:
+            a, b = st.columns(2)
+            a.image(img, caption="input H×W×3", width="stretch")
+            b.image(mixed, caption="3 filters of 1×1×3 → H×W×3", width="stretch")
+            download_png(mixed, "one_by_one.png", key="conv-dl-1x1")
+
+
+def _bottleneck() -> None:
+    st.subheader("As a bottleneck")
+    c = st.columns(6)
+    h = c[0].number_input("H = W", 1, 1024, 28, key="conv-bn-h")
+    cin = c[1].number_input("input channels", 1, 4096, 192, key="conv-bn-cin")
+    cout = c[2].number_input("output channels", 1, 4096, 32, key="conv-bn-cout")
+    f = c[3].number_input("f (same conv)", 1, 15, 5, step=2, key="conv-bn-f")
+    cmid = c[4].number_input("1×1 bottleneck channels", 1, 4096, 16, key="conv-bn-mid")
+    cost = cv.bottleneck_mults(int(h), int(h), int(cin), int(cout), int(f), int(cmid))
+    c[5].metric("saving", f"{cost['direct'] / cost['bottleneck']:.1f}×")
+    fig = go.Figure(go.Bar(
+        x=[cost["direct"], cost["reduce"], cost["conv"]],
+        y=[f"{f}×{f} conv directly", f"1×1 → {cmid} channels", f"then {f}×{f} conv"],
+        orientation="h", marker_color=["#b2182b", "#2166ac", "#4393c3"],
+        text=[f"{v / 1e6:.1f} M" for v in (cost["direct"], cost["reduce"], cost["conv"])],
+        textposition="auto"))
+    fig.update_layout(height=190, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis_title="multiplications", yaxis={"autorange": "reversed"})
+    show(fig, "bn-bar", width="stretch")
+    st.caption(f"{h}×{h}×{cin} → {h}×{h}×{cout}: {cost['direct']:,} multiplications directly, "
+               f"{cost['bottleneck']:,} through the bottleneck (Inception's trick). Shrink it too "
+               f"much and accuracy suffers.")

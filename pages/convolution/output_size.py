@@ -1,0 +1,115 @@
+"""Convolution › Output size: ⌊(n + 2p − f)/s⌋ + 1 worked out, with the window animated."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import convolution as cv
+from dashboard.figures import HIGHLIGHT, fmt, show
+
+from .common import how_it_works
+
+
+def render() -> None:
+    c = st.columns(5)
+    n = c[0].number_input("n (input)", min_value=1, max_value=4096, value=6, key="conv-n")
+    f = c[1].number_input("f (filter)", min_value=1, max_value=4096, value=3, key="conv-f")
+    mode = c[2].selectbox("padding", ["custom", "valid (p = 0)", "same (p = (f−1)/2)"],
+                          key="conv-pmode")
+    if mode.startswith("valid"):
+        p = 0
+    elif mode.startswith("same"):
+        p = cv.same_padding(int(f))
+    else:
+        p = c[2].number_input("p", min_value=0, max_value=1000, value=1, key="conv-p")
+    s = c[3].number_input("s (stride)", min_value=1, max_value=100, value=2, key="conv-s")
+    n, f, p, s = int(n), int(f), int(p), int(s)
+    out = cv.output_size(n, f, p, s)
+    num = n + 2 * p - f
+    st.latex(
+        rf"n_{{out}} = \left\lfloor \frac{{{n} + 2\cdot{p} - {f}}}{{{s}}} \right\rfloor + 1"
+        rf" = \left\lfloor \frac{{{num}}}{{{s}}} \right\rfloor + 1"
+        rf" = \lfloor {fmt(num / s)} \rfloor + 1 = {out}"
+    )
+    c[4].metric("output", f"{out}×{out}")
+    left_over = num - (out - 1) * s
+    if num % s:
+        st.info(
+            f"(n + 2p − f)/s = {num}/{s} is not a whole number: after {out - 1} steps of {s} the "
+            f"next step would push the filter {s - left_over} pixel(s) past the padded edge, so "
+            f"that position is not computed — hence the floor. The last {left_over} "
+            f"row(s)/column(s) of the padded input are never seen (pink below)."
+        )
+    same = f"p = {cv.same_padding(f)} → {cv.output_size(n, f, cv.same_padding(f), 1)}" \
+        if f % 2 else "impossible with an even f (p would not be whole)"
+    st.markdown(
+        f"**valid** (p = 0, s = 1): {n} − {f} + 1 = {cv.output_size(n, f, 0, 1) if f <= n else '—'}"
+        f" · **same** (s = 1): {same}"
+    )
+    if n + 2 * p <= 24:
+        show(window_animation(n, f, p, s), "size-anim")
+        st.caption("Grey = padding, white = input, pink = never covered by the filter. "
+                   "Press ▶ or drag the slider to move the window.")
+    else:
+        st.caption("The animation is drawn for n + 2p ≤ 24.")
+    how_it_works(
+        "- `core.convolution.output_size(n, f, p, s)` = ⌊(n + 2p − f)/s⌋ + 1; it raises "
+        "`ValueError` with the rule when the filter does not fit, the stride is < 1 or the "
+        "padding negative.\n- `core.convolution.same_padding(f)` = (f − 1)/2, only for odd "
+        "f.\n- `core.convolution.window_positions(n, f, p, s)` gives the window offsets "
+        "animated above."
+    )
+
+
+def window_animation(n: int, f: int, p: int, s: int) -> go.Figure:
+    """The padded input (``core.convolution.window_coverage``) with the window playing over it."""
+    z = cv.window_coverage(n, f, p, s)  # 0 padding, 1 never covered (floor), 2 input
+    size = z.shape[0]
+    pos = cv.window_positions(n, f, p, s)
+    cell = max(14, min(32, 420 // size))
+    fig = go.Figure(go.Heatmap(
+        z=z, colorscale=[[0, "#c4c8d0"], [0.5, "#f4b0b0"], [1, "#ffffff"]], zmin=0, zmax=2,
+        showscale=False, xgap=1, ygap=1, hoverinfo="skip"))
+
+    def rect(r, c):
+        return {"type": "rect", "x0": c - 0.5, "x1": c + f - 0.5, "y0": r - 0.5,
+                "y1": r + f - 0.5, "line": {"color": HIGHLIGHT, "width": 4},
+                "fillcolor": "rgba(245,166,35,0.25)"}
+
+    frames = []
+    for i, r in enumerate(pos):
+        for j, c in enumerate(pos):
+            frames.append(go.Frame(name=f"{i * len(pos) + j + 1}", layout={
+                "shapes": [rect(r, c)],
+                "title": {"text": f"window at ({r}, {c}) → output ({i}, {j})"}}))
+    fig.frames = frames
+    fig.update_layout(
+        shapes=[rect(pos[0], pos[0])], height=size * cell + 165,
+        width=max(size * cell + 20, 340),
+        margin={"l": 10, "r": max(10, 330 - size * cell), "t": 30, "b": 130},
+        title={"text": "window at (0, 0) → output (0, 0)", "font": {"size": 13}, "x": 0,
+               "xanchor": "left"},
+        plot_bgcolor="#9aa1ad", paper_bgcolor="rgba(0,0,0,0)",
+        updatemenus=[{
+            "type": "buttons", "showactive": False, "x": 0, "y": -0.02, "xanchor": "left",
+            "yanchor": "top", "direction": "left",
+            "buttons": [
+                {"label": "▶ Play", "method": "animate",
+                 "args": [None, {"frame": {"duration": 350, "redraw": True},
+                                 "transition": {"duration": 0}, "fromcurrent": True}]},
+                {"label": "❚❚", "method": "animate",
+                 "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}]},
+            ],
+        }],
+        sliders=[{
+            "x": 0, "len": 1, "y": -0.02, "yanchor": "top", "pad": {"t": 42},
+            "currentvalue": {"prefix": "step ", "font": {"size": 12}},
+            "steps": [{"label": fr.name, "method": "animate",
+                       "args": [[fr.name], {"frame": {"duration": 0, "redraw": True},
+                                            "mode": "immediate"}]} for fr in frames],
+        }],
+    )
+    fig.update_xaxes(visible=False, range=[-0.5, size - 0.5], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[size - 0.5, -0.5], fixedrange=True,
+                     scaleanchor="x", scaleratio=1)
+    return fig
