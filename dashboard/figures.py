@@ -196,7 +196,8 @@ class Curve:
 
 def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: str = "step",
                 y_title: str = "loss", log_y: bool = False, height: int = 280,
-                y2_title: str | None = None, y2_range=None, y_range=None, hline=None,
+                y2_title: str | None = None, y2_range=None, y2_ticks: Sequence[float] | None = None,
+                y_range=None, hline=None,
                 panels: Sequence[str] = (), legend_y: float | None = -0.3, y_format: Sequence[str | None] = (),
                 dtick=None) -> go.Figure:
     """Training or optimisation curves: any number of named lines, an optional second y axis,
@@ -235,7 +236,9 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
             layout["yaxis"]["range"] = list(y_range)
         if any(c.axis == "y2" for c in curves):
             layout["yaxis2"] = dict(title=y2_title, overlaying="y", side="right", showgrid=False,
-                                    **({"range": list(y2_range)} if y2_range is not None else {}))
+                                    **({"range": list(y2_range)} if y2_range is not None else {}),
+                                    **({"tickmode": "array", "tickvals": list(y2_ticks)}
+                                       if y2_ticks is not None else {}))
     else:
         fig.update_xaxes(title=x_title, dtick=dtick)
         for i, f in enumerate(y_format):

@@ -228,3 +228,74 @@ def test_segment_frame_is_pure_and_sized(bundled):
     assert segment_frame(odd, bundled, 0.4, work_side=64).image.shape == odd.shape
     with pytest.raises(ValueError):
         segment_frame(odd.astype(np.float32), bundled)
+
+
+# --------------------------------------------------------------------------- pictures for the page
+
+def test_to_display_enlarges_by_whole_pixels():
+    from core.segmentation.show import to_display
+
+    a = np.array([[0, 255], [10, 20]], np.uint8)
+    big = to_display(a, 3)
+    assert big.shape == (6, 6) and big.dtype == np.uint8
+    assert (big[:3, :3] == 0).all() and (big[:3, 3:] == 255).all() and (big[3:, 3:] == 20).all()
+    rgb = np.zeros((4, 5, 3), np.uint8)
+    assert to_display(rgb, 2).shape == (8, 10, 3)
+
+
+def test_feature_and_channel_pictures_by_hand():
+    from core.segmentation.show import channel_pictures, feature_picture
+
+    t = torch.zeros(3, 2, 2)
+    t[0] = torch.tensor([[1.0, 0.0], [0.0, 0.0]])       # weak
+    t[1] = torch.tensor([[0.0, -4.0], [4.0, 0.0]])      # strongest
+    t[2] = torch.tensor([[2.0, 2.0], [0.0, 2.0]])       # second
+    m = feature_picture(t)                              # mean |a| = [[3, 6], [4, 2]] / 3
+    assert m.dtype == np.uint8 and m.shape == (2, 2)
+    assert (m == np.array([[63, 255], [127, 0]], np.uint8)).all()
+    assert (feature_picture(t.numpy()) == m).all()      # numpy arrays as well as tensors
+    pics = channel_pictures(t, k=2)
+    assert len(pics) == 2
+    assert (pics[0] == np.array([[127, 0], [255, 127]], np.uint8)).all()   # channel 1, min → 0
+    assert (pics[1] == np.array([[255, 255], [0, 255]], np.uint8)).all()   # channel 2
+    assert len(channel_pictures(t)) == 3                # k larger than the channels
+    flat = feature_picture(torch.ones(2, 3, 3))         # constant: no division by zero
+    assert (flat == 0).all()
+
+
+def test_upsampling_views_match_conv_transpose():
+    from core.convolution import conv_transpose2d
+    from core.segmentation.show import BILINEAR_4, upsampling_views
+
+    views = upsampling_views(11, 48)
+    assert list(views) == ["input 48×48", "2×2 ones, s=2 → 96×96", "bilinear 4×4, s=2, p=1 → 96×96",
+                           "3×3 ones, s=2, p=1 → 95×95"]
+    assert all(v.dtype == np.uint8 and v.max() == 255 for v in views.values())
+    g = data.scene(11, 48)[0].mean(axis=2) / 255.0
+    bil = conv_transpose2d(g, BILINEAR_4, stride=2, padding=1)
+    assert np.abs(views["bilinear 4×4, s=2, p=1 → 96×96"].astype(int)
+                  - (bil / bil.max() * 255).astype(int)).max() <= 1
+    # 2×2 ones with stride 2: every input cell becomes a 2×2 block
+    two = views["2×2 ones, s=2 → 96×96"]
+    assert (two[::2, ::2] == two[1::2, 1::2]).all()
+
+
+def test_skip_study_drops_each_skip_and_leaves_the_model(tiny_unet):
+    from core.segmentation.infer import skip_study
+
+    img, truth = data.scene(5, 48)
+    before = {k: v.clone() for k, v in tiny_unet.state_dict().items()}
+    study = skip_study(tiny_unet, img, truth)
+    assert study.pred.shape == truth.shape and 0.0 <= study.miou <= 1.0
+    assert study.miou == pytest.approx(metrics.scores(truth, study.pred, 4)["mean_iou"])
+    assert [lv.level for lv in study.levels] == [1, 2, 3]
+    for lv in study.levels:
+        s = 2 ** (lv.level - 1)
+        assert lv.enc.shape == lv.up.shape == (4 * s, 48 // s, 48 // s)
+        assert lv.ablated.shape == truth.shape and 0.0 <= lv.ablated_miou <= 1.0
+    x = data.to_tensor(img)
+    with torch.inference_mode():
+        ref = tiny_unet.forward_features(x, drop_skips=(2,))["output"].argmax(1)[0].numpy()
+    assert (study.levels[1].ablated == ref).all()
+    for k, v in tiny_unet.state_dict().items():
+        assert torch.equal(v, before[k])

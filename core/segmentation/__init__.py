@@ -6,7 +6,8 @@
   per-pixel masks, overlays;
 - :mod:`.metrics` — pixel accuracy, per-class IoU, mean IoU, Dice;
 - :mod:`.train` — the training loop as an iterator of :class:`core.snapshots.Snapshot`;
-- :mod:`.infer` — the bundled U-Net, ``segment_frame`` (the live-mode frame function).
+- :mod:`.infer` — the bundled U-Net, ``segment_frame`` (the live-mode frame function);
+- :mod:`.show` — pictures of activations and of fixed up-sampling filters, for the page.
 """
 from .data import CLASSES, PALETTE
 from .unet import UNet, shapes

@@ -9,6 +9,7 @@
 - :func:`segment_frame` is the frame function of the live mode: RGB uint8 in, the overlay out
   plus the area of every class — the same function serves still images, camera snapshots and
   webcam frames.
+- :func:`skip_study` predicts a scene with every skip connection and without each one in turn.
 - :func:`yolo_semantic_mask` turns an ultralytics instance-segmentation result (YOLO11n-seg,
   when the zoo can load it) into a per-pixel class map so it can be drawn the same way.
 """
@@ -147,6 +148,43 @@ def segment_frame(frame: np.ndarray, model, alpha: float = 0.5, *, work_side: in
     areas = dict(zip(names, metrics.class_areas(mask, len(names)).tolist()))
     out = data.overlay(frame, mask, alpha, outline=outline)
     return FrameResult(out, mask, areas, time.perf_counter() - t0)
+
+
+@dataclass
+class SkipLevel:
+    """One level of the U-Net in :func:`skip_study`."""
+    level: int                      # 1 = full resolution … depth
+    enc: np.ndarray                 # (C, H, W) the encoder map copied across (the skip)
+    up: np.ndarray                  # (C, H, W) what comes up from below (transposed conv)
+    ablated: np.ndarray             # class per pixel with this skip replaced by zeros
+    ablated_miou: float
+
+
+@dataclass
+class SkipStudy:
+    """What each skip connection carries: the prediction, and the prediction without each skip."""
+    pred: np.ndarray                # class per pixel, all skips in place
+    miou: float
+    levels: list[SkipLevel]
+
+
+def skip_study(model, image: np.ndarray, truth: np.ndarray) -> SkipStudy:
+    """Run a U-Net on ``image`` once with every skip and once per level with that skip replaced
+    by zeros (``UNet.forward_features(x, drop_skips=(level,))``); mIoU against ``truth`` for each.
+    The model is only read; hold its lock around the call when it is shared."""
+    net = _model_of(model)
+    k = net.num_classes
+    x = data.to_tensor(image, str(_device_of(net)))
+    with torch.inference_mode():
+        feats = net.forward_features(x)
+        pred = feats["output"].argmax(1)[0].cpu().numpy()
+        levels = []
+        for lvl in range(1, net.depth + 1):
+            ablated = net.forward_features(x, drop_skips=(lvl,))["output"].argmax(1)[0].cpu().numpy()
+            levels.append(SkipLevel(lvl, feats[f"enc{lvl}"][0].float().cpu().numpy(),
+                                    feats[f"up{lvl}"][0].float().cpu().numpy(), ablated,
+                                    metrics.scores(truth, ablated, k)["mean_iou"]))
+    return SkipStudy(pred, metrics.scores(truth, pred, k)["mean_iou"], levels)
 
 
 # --------------------------------------------------------------------------- ultralytics

@@ -1,0 +1,61 @@
+"""Segmentation › What the skips carry: each level's skip, what comes from below, and the
+prediction without that skip."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.segmentation import data
+from core.segmentation.infer import skip_study
+from core.segmentation.show import channel_pictures, feature_picture, to_display
+
+from .common import bundled_or_error
+
+
+def render() -> None:
+    st.subheader("What each skip connection carries")
+    st.write("Left: the encoder map that is copied across (sharp, local: edges and textures). Middle: "
+             "what comes up from below through the transposed convolution (coarse, but it knows *what* "
+             "the shape is). Right: the prediction when that skip is replaced by zeros, and its mIoU — "
+             "a measurement of how much this trained net relies on that level's detail (it differs "
+             "from level to level and from scene to scene).")
+    lm = bundled_or_error()
+    if lm is not None:
+        _levels(lm)
+    with st.expander("How it works"):
+        st.markdown(
+            "- `UNet.forward_features(x)` returns every intermediate tensor by name (`enc1`, `up1`, "
+            "`concat1`, …) in one pass; nothing is hooked or changed in the cached model.\n"
+            "- `UNet.forward_features(x, drop_skips=(level,))` replaces that level's copied encoder "
+            "map by zeros before the concatenation: an ablation, computed on the fly.\n"
+            "- The pictures show the mean absolute activation over channels, scaled to 0–255.")
+
+
+def _levels(lm) -> None:
+    c1, c2 = st.columns([1, 3])
+    seed = c1.number_input("scene seed", 0, 10_000, 9, key="seg-skip-seed")
+    trained = int(lm.meta.get("recipe", {}).get("image_size", 64))
+    size = c1.select_slider("size", sorted({48, 64, 80, 96, 128, trained}), trained, key="seg-skip-size",
+                            help=f"The bundled U-Net was trained on {trained}×{trained} scenes.")
+    img, truth = data.scene(int(seed), int(size))
+    with lm.lock:
+        study = skip_study(lm, img, truth)
+    c2.image([to_display(img, 2), to_display(data.overlay(img, study.pred, 0.55), 2)],
+             caption=["generated scene", f"prediction (mIoU {study.miou:.3f})"])
+    scale = max(1, 192 // int(size))
+    for lv in study.levels:
+        lvl, enc, up = lv.level, lv.enc, lv.up
+        zoom = scale * 2 ** (lvl - 1)
+        st.markdown(f"**Level {lvl}** — skip `enc{lvl}` {enc.shape[1]}×{enc.shape[2]}×{enc.shape[0]} "
+                    f"is concatenated with `up{lvl}` {up.shape[1]}×{up.shape[2]}×{up.shape[0]}")
+        a, b, c = st.columns(3)
+        a.image(to_display(feature_picture(enc), zoom),
+                caption=f"enc{lvl}: mean |activation| (the skip)", width="stretch")
+        b.image(to_display(feature_picture(up), zoom),
+                caption=f"up{lvl}: mean |activation| (from below)", width="stretch")
+        c.image(to_display(data.overlay(img, lv.ablated, 0.55), scale),
+                caption=f"without this skip: mIoU {lv.ablated_miou:.3f}", width="stretch")
+        with st.expander(f"Level {lvl}: the four strongest channels of each"):
+            st.image([to_display(m, zoom) for m in channel_pictures(enc)],
+                     caption=[f"enc{lvl}"] * 4, width=150)
+            st.image([to_display(m, zoom) for m in channel_pictures(up)],
+                     caption=[f"up{lvl}"] * 4, width=150)
