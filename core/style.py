@@ -283,6 +283,41 @@ def gram_report(image: np.ndarray, model: Any, layer: str, size: int = 256,
                       float(corr[i, j]), correlation_matrix(g).numpy())
 
 
+def permutation_gram_change(features: np.ndarray | torch.Tensor, seed: int = 0) -> float:
+    """How much the Gram matrix changes when the positions of a (C,H,W) feature map are
+    shuffled (:func:`permute_positions`): max |G(perm) − G| / max |G|, in float64 — zero up to
+    rounding, because the Gram matrix sums over positions."""
+    f = torch.as_tensor(np.asarray(features)).double()
+    g = gram_matrix(f)
+    scale = float(g.abs().max())
+    if scale == 0.0:
+        return 0.0
+    return float((gram_matrix(permute_positions(f, seed=seed)) - g).abs().max()) / scale
+
+
+def _display_map(m: np.ndarray, zoom: int) -> np.ndarray:
+    m = np.asarray(m)
+    m = m - m.min()
+    m = (255 * m / (m.max() + 1e-9)).astype(np.uint8)
+    return np.kron(m, np.ones((zoom, zoom), np.uint8))
+
+
+def co_occurrence_maps(features: np.ndarray, k: int, k2: int, zoom: int = 4
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Channel k, channel k' and their product of a (C,H,W) feature map as grey uint8 pictures
+    (each stretched to 0–255, every cell enlarged to ``zoom``×``zoom`` px). The Gram entry
+    G[k, k'] is the mean of the product map: it is bright where both channels are active."""
+    f = np.asarray(features)
+    c = f.shape[0]
+    for name, i in (("k", k), ("k'", k2)):
+        if not 0 <= int(i) < c:
+            raise ValueError(f"Channel {name} must be between 0 and {c - 1}, not {i}.")
+    if zoom < 1:
+        raise ValueError(f"zoom must be ≥ 1, not {zoom}.")
+    fk, fk2 = f[int(k)], f[int(k2)]
+    return _display_map(fk, zoom), _display_map(fk2, zoom), _display_map(fk * fk2, zoom)
+
+
 def gram_distance(a: np.ndarray, b: np.ndarray, model: Any, layers: Sequence[str] | None = None,
                   size: int = 256) -> dict[str, float]:
     """Relative Gram difference ‖G_a − G_b‖²/‖G_b‖² per style layer (G = FFᵀ/HW)."""
@@ -584,6 +619,26 @@ def run_to_end(it: Iterator[Snapshot]) -> Snapshot:
     if last is None:
         raise ValueError("Nothing was computed.")
     return last
+
+
+def sweep_beta(content: np.ndarray, style: np.ndarray, model: Any, betas: Sequence[float], *,
+               steps: int = 40, size: int | None = 128, **kwargs: Any) -> Iterator[Snapshot]:
+    """Style transfer once per style weight β, smallest first: one :class:`Snapshot` per β
+    (``step`` = how many are done, ``image`` = that β's result, ``info["beta"]``). The other
+    keyword arguments go to :func:`stylize` as they are. Raises ``ValueError`` when there is no β."""
+    values = sorted(float(b) for b in betas)
+    if not values:
+        raise ValueError("Choose at least one β value.")
+    kwargs.pop("snapshot_every", None)
+    return _sweep(content, style, model, values, steps, size, kwargs)
+
+
+def _sweep(content, style, model, betas, steps, size, kwargs) -> Iterator[Snapshot]:
+    for i, b in enumerate(betas):
+        last = run_to_end(stylize(content, style, model, beta=b, steps=steps, size=size,
+                                  snapshot_every=steps, **kwargs))
+        yield Snapshot(step=i + 1, total=len(betas), loss=last.loss, image=last.image,
+                       info={"beta": b})
 
 
 # --------------------------------------------------------------------------- fast style

@@ -120,6 +120,25 @@ def test_same_gram_different_layout():
     assert np.array_equal(np.sort(sh.reshape(-1)), np.sort(img[:sh.shape[0], :sh.shape[1]].reshape(-1)))
 
 
+def test_permuting_positions_changes_the_gram_only_by_rounding():
+    f = np.random.default_rng(0).random((8, 6, 7)).astype(np.float32)
+    assert S.permutation_gram_change(f, seed=0) < 1e-12
+    assert S.permutation_gram_change(np.zeros((3, 4, 4), np.float32)) == 0.0
+
+
+def test_co_occurrence_maps_are_the_two_channels_and_their_product_enlarged():
+    f = np.zeros((3, 2, 3), np.float32)
+    f[0] = [[0, 1, 2], [3, 4, 5]]
+    f[1] = [[5, 0, 0], [0, 0, 5]]
+    a, b, prod = S.co_occurrence_maps(f, 0, 1, zoom=4)
+    assert a.shape == b.shape == prod.shape == (8, 12) and a.dtype == np.uint8
+    assert a[0, 0] == 0 and a[-1, -1] >= 254 and a[0, 4] in (50, 51)    # 0..5 stretched to 0..255
+    assert (a[:4, :4] == a[0, 0]).all()                                   # one cell → 4×4 px
+    assert prod[-1, -1] >= 254 and prod[0, 0] == 0 and prod[0, 4] == 0    # bright where both fire
+    with pytest.raises(ValueError, match="between 0 and 2"):
+        S.co_occurrence_maps(f, 0, 3)
+
+
 # --------------------------------------------------------------------------- on the loss network
 
 def test_style_loss_of_an_image_against_itself_is_zero(lm, cat, starry):
@@ -175,6 +194,16 @@ def test_stylize_options_adam_noise_notes_and_colour(lm, cat, starry):
         S.stylize(cat, starry, lm, beta=-1)
     with pytest.raises(ValueError, match="style layer"):
         S.stylize(cat, starry, lm, style_layers=[])
+
+
+def test_sweep_beta_gives_one_result_per_beta_smallest_first(lm, cat, starry):
+    snaps = list(S.sweep_beta(cat, starry, lm, [1e4, 1e1], steps=2, size=48, threads=1))
+    assert [s.info["beta"] for s in snaps] == [10.0, 1e4]
+    assert [(s.step, s.total) for s in snaps] == [(1, 2), (2, 2)]
+    assert all(s.image.shape[2] == 3 and max(s.image.shape[:2]) == 48 for s in snaps)
+    assert not np.array_equal(snaps[0].image, snaps[1].image)
+    with pytest.raises(ValueError, match="at least one"):
+        S.sweep_beta(cat, starry, lm, [])
 
 
 def test_texture_synthesis_lowers_the_gram_distance_by_90_percent(lm, starry):
@@ -238,3 +267,28 @@ def test_train_style_cli_writes_a_loadable_model(tmp_path, shared_data):
     m = S.load_fast_style(out)
     assert m.card["steps"] == 3 and m.card["n_content"] == 1
     assert S.train_style_main([str(tmp_path / "missing.jpg"), "--content-dir", str(content)]) == 2
+
+
+# --------------------------------------------------------------------------- the page
+
+def test_style_page_opens_every_tab_and_synthesizes_a_texture():
+    from tests.pageapp import page_app
+
+    at = page_app("style", default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs] == ["Gram matrix", "Texture synthesis", "Style transfer",
+                                          "Fast style"]
+    assert at.dataframe, "the Gram tab's distance table"
+    for label in ("Style transfer", "Fast style", "Texture synthesis"):
+        at.session_state["st-tab"] = label
+        at.run()
+        assert not at.exception and not at.error, (label, [e.value for e in at.exception])
+    at.radio(key="st-tex-kind").set_value("Upload").run()      # an uploader the tabs must not assign
+    at.select_slider(key="st-tex-size").set_value(96).run()    # the kept settings survive it
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    at.radio(key="st-tex-kind").set_value("Pattern").run()
+    at.slider(key="st-tex-steps").set_value(20).run()
+    at.button(key="st-tex-go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    res = at.session_state["st-tex-result"]
+    assert res["image"].shape == (96, 96, 3) and res["rows"][-1]["J_style"] < res["rows"][0]["J_style"]

@@ -1,0 +1,54 @@
+"""Style › Texture synthesis: noise changed until its Gram matrices match the style picture's."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import images
+from core import style as S
+from dashboard import figures
+from dashboard.widgets import download_png
+
+from .common import Style, loss_figure, run_recorded, style_picker
+
+
+def render(s: Style) -> None:
+    st.write(
+        "Neural texture synthesis (notes 001): start from **noise** and change its pixels until "
+        "its Gram matrices at the chosen layers match those of the style picture — nothing else "
+        "is asked, so the result has the style's textures everywhere and its layout nowhere. "
+        "Shallow layers alone give colours and grain; adding deeper layers gives larger "
+        "structures (notes 003: the deeper, the better the texture).")
+    t1, t2 = st.columns(2, gap="large")
+    with t1:
+        tstyle = style_picker("st-tex", default="dots")
+        if tstyle is not None:
+            st.image(images.resize_max(tstyle, 256), caption="Style picture", width=220)
+    with t2:
+        tlayers = st.multiselect("Layers whose Gram matrices are matched", s.labels,
+                                 default=list(s.table.default_style), key="st-tex-layers")
+        tsize = st.select_slider("Texture size (px)", [96, 128, 160, 192, 256], value=160,
+                                 key="st-tex-size")
+        tsteps = st.slider("Steps (L-BFGS loss evaluations)", 20, 300, 150, step=10, key="st-tex-steps")
+        ttv = st.select_slider("TV weight (noise loss)", [0.0, 1.0, 3.0, 10.0, 30.0], value=3.0,
+                               key="st-tex-tv", help="Smooths the pixel noise the start leaves behind.")
+        go_tex = st.button("Synthesize", type="primary", icon=":material/texture:", key="st-tex-go",
+                           disabled=tstyle is None or not tlayers)
+    if go_tex and tstyle is not None and tlayers:
+        res = run_recorded(lambda: S.synthesize_texture(
+            tstyle, s.lm, tsize, style_layers=tlayers, steps=tsteps, tv_weight=ttv,
+            snapshot_every=5, threads=s.threads), "st-tex-run", "texture from noise",
+            layers=list(tlayers))
+        if res is not None:
+            st.session_state["st-tex-result"] = res
+            st.rerun()
+    res = st.session_state.get("st-tex-result")
+    if res is not None:
+        r1, r2 = st.columns([1, 1])
+        r1.image(res["image"], caption=f"Synthesised from noise · {len(res['layers'])} layers · "
+                                       f"{res['seconds']:.1f} s", width="stretch")
+        with r1:
+            download_png(res["image"], "texture.png", key="st-tex-png")
+        first, last = res["rows"][0]["J_style"], res["rows"][-1]["J_style"]
+        figures.show(loss_figure(res["rows"], {"J_style": "Gram distance J_style"},
+                                 "Gram distance falls"), slot=r2, width="stretch")
+        r2.caption(f"Gram distance {first:.3g} → {last:.3g} ({100 * (1 - last / first):.1f} % lower).")
