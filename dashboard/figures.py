@@ -130,19 +130,27 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
 def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highlight=None,
             patch=None, colorscale: str = "Blues", height: int = 260, zmin=None, zmax=None,
             square: bool = True, hover: str = "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
-            gap: int = 2) -> go.Figure:
+            gap: int = 2, ticks: bool = False, x_title: str | None = None,
+            y_title: str | None = None, colorbar: str | None = None,
+            zmid: float | None = None) -> go.Figure:
     """A heatmap of any size, its values (or ``text``) written in the cells when ``annotate``.
 
-    ``highlight``/``patch``: (r0, r1, c0, c1) outlines, solid red and dotted blue.
+    ``highlight``/``patch``: (r0, r1, c0, c1) outlines, solid red and dotted blue. ``ticks`` shows
+    row and column numbers (and tick marks); ``colorbar`` (its title) shows the colour scale;
+    ``zmid`` centres the colour scale on that value (symmetric limits).
     """
     s = sizes()
     v = np.asarray(values, dtype=float)
+    if zmid is not None and zmin is None and zmax is None:
+        lim = float(np.nanmax(np.abs(v - zmid))) if np.isfinite(v).any() else 1.0
+        zmin, zmax = zmid - (lim or 1.0), zmid + (lim or 1.0)
     if text is None and annotate:
         text = [[f"{x:g}" for x in row] for row in v]
     fig = go.Figure(go.Heatmap(z=v, text=text, texttemplate="%{text}" if annotate else None,
                                textfont={"size": s.cell_font} if annotate else None,
-                               colorscale=colorscale, showscale=False, xgap=gap, ygap=gap,
-                               zmin=zmin, zmax=zmax, hovertemplate=hover))
+                               colorscale=colorscale, showscale=colorbar is not None,
+                               colorbar=dict(title=colorbar) if colorbar is not None else None,
+                               xgap=gap, ygap=gap, zmin=zmin, zmax=zmax, hovertemplate=hover))
     if highlight is not None:
         r0, r1, c0, c1 = highlight
         fig.add_shape(type="rect", x0=c0 - 0.5, x1=c1 - 0.5, y0=r0 - 0.5, y1=r1 - 0.5,
@@ -153,9 +161,11 @@ def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highli
                       line=dict(color="#1e88e5", width=s.line - 1, dash="dot"))
     fig.update_layout(title=dict(text=title, font=dict(size=s.title_font)) if title else None,
                       height=round(height * s.scale), margin=dict(l=10, r=10, t=36 if title else 10, b=10))
-    fig.update_yaxes(autorange="reversed", showticklabels=False,
+    ticks = ticks or bool(x_title or y_title)
+    marks = {"showticklabels": ticks, **({} if ticks else {"ticks": ""})}
+    fig.update_yaxes(autorange="reversed", title=y_title, **marks,
                      **({"scaleanchor": "x"} if square else {}))
-    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(title=x_title, **marks)
     return fig
 
 

@@ -26,7 +26,7 @@ log = logging.getLogger("cnnlab")
 # Keys of widgets whose value Streamlit does not let a script assign (buttons, uploads, camera,
 # WebRTC, data editors) and of objects that are not widget values at all (runners, results).
 # Matched as whole "-"-separated parts of the key, so "-go" does not also match "-gold".
-NOT_ASSIGNABLE = ("upload", "up", "camera", "snap", "webrtc", "runner", "grid", "go", "run", "stop",
+NOT_ASSIGNABLE = ("upload", "camera", "snap", "webrtc", "runner", "grid", "go", "run", "stop",
                   "dl", "tab", "enrol", "del", "plot", "clear", "samples")
 
 
@@ -62,7 +62,9 @@ def keep_tab_state(prefix: str, extra_skip: Sequence[str] = ()) -> None:
         if _skipped(key, skip):
             continue
         value = st.session_state[key]
-        if isinstance(value, (str, int, float, bool, type(None))) or (
+        # None is skipped too: an empty uploader or camera (whatever its key) holds None, and
+        # Streamlit refuses a value set for those.
+        if isinstance(value, (str, int, float, bool)) or (
                 isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float, bool)) for v in value)):
             try:
                 st.session_state[key] = value

@@ -372,3 +372,67 @@ def test_equal_iou_goes_to_the_later_true_box_as_pycocotools():
     assert ours.curve(0, 0.75).tp.tolist() == [True, True] and ours.ap[0, 5] == 1.0
     assert ours.curve(0, 0.85).tp.tolist() == [False, True]
     assert ours.map == pytest.approx(_coco_eval(preds, gts, 1).stats[0], abs=1e-12)
+
+
+# ------------------------------------------------------ the page's pieces: IoU parts, status, check
+
+
+def test_iou_parts_worked_numbers():
+    p = bx.iou_parts([20, 20, 70, 60], [28, 26, 78, 66])      # 50×40 each, shifted by (8, 6)
+    np.testing.assert_array_equal(p.intersection_box, [28, 26, 70, 60])
+    assert (p.area_a, p.area_b, p.intersection) == (2000, 2000, 42 * 34)
+    assert p.union == 4000 - 42 * 34 and p.overlaps
+    assert p.iou == pytest.approx(42 * 34 / (4000 - 42 * 34))
+    apart = bx.iou_parts([[10, 10, 50, 50]], [[50, 10, 90, 50]])  # just touching
+    assert apart.intersection == 0 and not apart.overlaps and apart.union == 3200 and apart.iou == 0
+    with pytest.raises(ValueError, match="one box"):
+        bx.iou_parts([[0, 0, 1, 1], [0, 0, 2, 2]], [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_iou_parts_equal_iou(integer):
+    rng = np.random.default_rng(11 + integer)
+    a = random_boxes(rng, 300, span=100, size=(1, 60), integer=integer, dtype=np.float64)
+    b = random_boxes(rng, 300, span=100, size=(1, 60), integer=integer, dtype=np.float64)
+    for x, y in zip(a, b):
+        p = bx.iou_parts(x, y)
+        assert p.iou == iou([x], [y])[0, 0]
+        assert p.union == pytest.approx(p.area_a + p.area_b - p.intersection)
+        if p.union > 0:
+            assert p.intersection / p.union == pytest.approx(p.iou, rel=1e-12, abs=1e-15)
+        if p.overlaps:                                          # the box is A ∩ B
+            assert bx.area(p.intersection_box)[0] == pytest.approx(p.intersection)
+            assert iou([p.intersection_box], [x])[0, 0] == pytest.approx(p.intersection / p.area_a)
+
+
+def test_step_status_follows_the_notes_example():
+    boxes = [[10, 10, 50, 40], [12, 11, 52, 42], [8, 9, 48, 38],
+             [100, 20, 160, 60], [104, 22, 162, 63], [98, 18, 150, 58],
+             [200, 100, 220, 120], [11, 10, 49, 41]]
+    scores = [0.9, 0.6, 0.7, 0.8, 0.75, 0.65, 0.3, 0.55]
+    steps = nms_steps(boxes, scores, score_threshold=0.6, iou_threshold=0.5)
+    s0, s1, s2, s3 = (bx.step_status(steps, 8, k).tolist() for k in range(4))
+    assert s0 == ["live", "dropped", "live", "live", "live", "live", "dropped", "dropped"]
+    assert s1 == ["chosen", "dropped", "suppressed", "live", "live", "live", "dropped", "dropped"]
+    assert s2 == ["kept", "dropped", "gone", "chosen", "suppressed", "suppressed", "dropped", "dropped"]
+    assert s3 == ["kept", "dropped", "gone", "kept", "gone", "gone", "dropped", "dropped"]
+    assert set(s3) <= set(bx.STEP_STATUSES)
+    with pytest.raises(ValueError, match="Step 4"):
+        bx.step_status(steps, 8, 4)
+
+
+def test_check_nms_agrees_with_torchvision_and_reports_ties():
+    rng = np.random.default_rng(9)
+    b = random_boxes(rng, 150)
+    b, s = with_duplicates_and_ties(rng, b, rng.random(150).astype(np.float32))
+    c = bx.check_nms(b, s, 0.3, 0.5)
+    surv = np.flatnonzero(s > np.float32(0.3))
+    np.testing.assert_array_equal(c.torchvision, surv[tv_nms(b[surv], s[surv], 0.5)])
+    np.testing.assert_array_equal(c.ours, c.torchvision)
+    assert c.same
+    # a box and its left half: IoU exactly 0.5, which the notes' ≥ suppresses and torchvision keeps
+    half = bx.check_nms(np.float32([[0, 0, 40, 10], [0, 0, 20, 10]]), np.float32([0.9, 0.8]), 0.6, 0.5)
+    assert half.same and half.ties_differ
+    assert half.ours.tolist() == [0, 1] and half.stepped.tolist() == [0]
+    empty = bx.check_nms(b, s, 1.0, 0.5)                       # nothing passes the score threshold
+    assert empty.same and len(empty.ours) == len(empty.torchvision) == len(empty.stepped) == 0

@@ -226,3 +226,89 @@ def test_haar_detector_finds_the_astronaut_too():
     assert boxes
     (x0, y0, x1, y1), _ = boxes[0]
     assert 150 < (x0 + x1) / 2 < 290 and 60 < (y0 + y1) / 2 < 180
+
+
+# ----------------------------------------------------------------------------- page helpers
+
+
+def _face(x0, descriptor=None):
+    d = np.zeros(128) if descriptor is None else np.asarray(descriptor, dtype=np.float64)
+    return F.Face(box=(x0, 10, x0 + 40, 50), score=1.0, detector="given",
+                  landmarks=np.tile([x0 + 20.0, 30.0], (68, 1)),
+                  landmarks5=np.tile([x0 + 20.0, 30.0], (5, 1)),
+                  chip=np.zeros((150, 150, 3), np.uint8), descriptor=d)
+
+
+def test_nth_from_left_and_labelled_arrays():
+    fs = [_face(200), _face(20), _face(110)]
+    assert F.nth_from_left(fs, 0).box[0] == 20 and F.nth_from_left(fs, 2).box[0] == 200
+    assert F.nth_from_left(fs, 3) is None
+    desc, labels, chips = F.labelled_arrays(fs, ["a", "b", "a"])
+    assert desc.shape == (3, 128) and labels.tolist() == ["a", "b", "a"] and len(chips) == 3
+    empty, names, _ = F.labelled_arrays([], [])
+    assert empty.shape == (0, 128) and len(names) == 0
+    with pytest.raises(ValueError):
+        F.labelled_arrays(fs, ["a"])
+
+
+def test_person_from_filename():
+    assert F.person_from_filename("Ada_Lovelace_2.jpg") == "Ada_Lovelace"
+    assert F.person_from_filename("bob-10.png") == "bob"
+    assert F.person_from_filename("carol.webp") == "carol"
+    assert F.person_from_filename("1234.jpg") == "1234"   # nothing left: the stem as it is
+
+
+def test_gallery_as_set():
+    g = F.Gallery()
+    assert g.as_set()[0].shape == (0, 128)
+    g.enroll("Ann", _face(0, np.ones(128)))
+    g.enroll("Ben", _face(50))
+    desc, names, chips = g.as_set()
+    assert desc.shape == (2, 128) and desc[0, 0] == 1.0 and names.tolist() == ["Ann", "Ben"]
+    assert len(chips) == 2
+
+
+def test_same_person_share():
+    rows = [{"picture": "reference", "pixel distance": 0.0, "descriptor distance": 0.0},
+            {"picture": "mirrored", "pixel distance": 30.0, "descriptor distance": 0.1},
+            {"picture": "darker", "pixel distance": 45.0, "descriptor distance": 0.2},
+            {"picture": "another person", "pixel distance": 50.0, "descriptor distance": 0.8}]
+    assert F.same_person_share(rows) == pytest.approx((0.9, 0.25))
+    assert F.same_person_share(rows[:3]) is None
+    assert F.same_person_share([rows[0], rows[3]]) is None
+
+
+def test_landmarks_closeup_crops_around_the_face():
+    img = np.zeros((100, 300, 3), np.uint8)
+    out = F.landmarks_closeup(img, _face(100))       # box 100..140 × 10..50, margin 10
+    assert out.shape == (60, 60, 3) and out.any()    # cut out, landmarks drawn
+    edge = F.landmarks_closeup(img, _face(0))        # the margin stops at the picture's edge
+    assert edge.shape == (60, 50, 3)
+
+
+def test_digit_thumbnails():
+    from core.embeddings import train
+
+    thumbs = train.thumbnails(np.arange(2 * 8 * 8, dtype=np.uint8).reshape(2, 8, 8), scale=3)
+    assert len(thumbs) == 2 and thumbs[0].shape == (24, 24)
+    assert thumbs[1][3, 0] == thumbs[1][5, 2] == 64 + 8
+
+
+def test_compare_routes_snapshots_counts_every_route():
+    from core.embeddings import train
+
+    snaps = list(train.compare_routes_snapshots(steps=4))
+    steps = [s.step for s in snaps]
+    assert steps == sorted(steps) and snaps[-1].step == snaps[-1].total == 12
+    assert all(s.step < s.total for s in snaps[:-1]) and snaps[-1].info["snapshot"] is None
+    rows = snaps[-1].info["rows"]
+    assert [r["route"].split()[0] for r in rows] == ["raw", "cross-entropy", "contrastive", "triplet"]
+    assert {s.info["route"] for s in snaps[:-1]} == set(train.ROUTES)
+
+
+def test_sample_labelled_set_has_every_sample_person():
+    desc, labels, chips = F.sample_labelled_set()
+    assert desc.shape[1] == 128 and len(desc) == len(labels) == len(chips)
+    assert set(labels.tolist()) == {name for _, _, name in F.SAMPLE_PEOPLE}
+    d, same = metrics.pair_distances(desc, labels)
+    assert d[same].mean() < d[~same].mean()

@@ -17,7 +17,10 @@ The notes' two tools of detection:
 - **Non-max suppression** keeps one box per object: (1) drop every box with p_c ≤ 0.6, (2) take
   the most confident remaining box, drop those that overlap it with IoU ≥ 0.5, repeat.
   :func:`nms` is step (2) exactly as ``torchvision.ops.nms`` does it (same kept indices, same
-  order, ties included); :func:`nms_steps` records both steps for teaching.
+  order, ties included); :func:`nms_steps` records both steps for teaching, :func:`step_status`
+  says where every box stands at one of them, and :func:`check_nms` compares :func:`nms`,
+  ``torchvision.ops.nms`` and the steps on the same boxes.  :func:`iou_parts` spells one pair's
+  IoU out (intersection box, areas, union).
 
 One difference to know: the notes suppress when IoU **≥** the threshold, torchvision when IoU
 **>** it.  They differ only for a pair whose IoU equals the threshold exactly (e.g. a box and
@@ -185,6 +188,34 @@ def iou(a, b) -> np.ndarray:
         inter, union = _inter_union(a[s:s + step], a_area[s:s + step], cols, b_area)
         np.divide(inter, union, out=out[s:s + step], where=union > 0)
     return out
+
+
+@dataclass
+class IoUParts:
+    """The pieces of one pair's IoU, as the notes write it out: |A∩B| / (|A| + |B| − |A∩B|)."""
+    intersection_box: np.ndarray  # (4,) xyxy of A ∩ B; empty (x2 ≤ x1 or y2 ≤ y1) without overlap
+    intersection: float           # |A ∩ B|
+    area_a: float                 # |A|
+    area_b: float                 # |B|
+    union: float                  # |A ∪ B| = |A| + |B| − |A ∩ B|
+    iou: float                    # :func:`iou` of the pair
+
+    @property
+    def overlaps(self) -> bool:
+        return self.intersection > 0
+
+
+def iou_parts(a, b) -> IoUParts:
+    """Intersection box, intersection, both areas, union and IoU of two xyxy boxes (each one
+    box: (4,) or (1, 4)).  ``iou`` is :func:`iou` itself; the rest show how it is made."""
+    a, b = as_boxes(a), as_boxes(b)
+    if len(a) != 1 or len(b) != 1:
+        raise ValueError(f"iou_parts takes one box each; got {len(a)} and {len(b)}.")
+    a, b = a[0], b[0]
+    box = np.concatenate([np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])])
+    inter = float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+    area_a, area_b = float(area(a)[0]), float(area(b)[0])
+    return IoUParts(box, inter, area_a, area_b, area_a + area_b - inter, float(iou(a, b)[0, 0]))
 
 
 # ----------------------------------------------------------------------------------- NMS
@@ -360,6 +391,75 @@ def nms_steps(boxes, scores, score_threshold: float | None = 0.6, iou_threshold:
             live = rest[~hit]
     steps.append(NMSDone(np.asarray(kept, np.int64)))
     return steps
+
+
+#: What a box is at one step of :func:`nms_steps` (:func:`step_status`).
+STEP_STATUSES = ("live", "dropped", "gone", "kept", "chosen", "suppressed")
+
+
+def step_status(steps: Sequence[NMSStep], n: int, k: int) -> np.ndarray:
+    """Where each of the ``n`` input boxes stands after step ``k`` of ``steps`` (from
+    :func:`nms_steps`): an object array of ``"dropped"`` (by the score threshold), ``"gone"``
+    (suppressed in an earlier round), ``"kept"`` (chosen in an earlier round), ``"chosen"`` and
+    ``"suppressed"`` (this round, when step ``k`` is a round) or ``"live"`` (still in play)."""
+    if not 0 <= k < len(steps):
+        raise ValueError(f"Step {k} does not exist: there are {len(steps)} steps.")
+    status = np.array(["live"] * n, dtype=object)
+    kept: list[int] = []
+    for s in steps[:k + 1]:
+        if s.kind == "drop":
+            status[s.dropped] = "dropped"
+        elif s.kind == "round":
+            status[s.suppressed] = "gone"
+            kept.append(s.chosen)
+    status[kept] = "kept"
+    step = steps[k]
+    if step.kind == "round":
+        status[step.chosen] = "chosen"
+        status[step.suppressed] = "suppressed"
+    return status
+
+
+@dataclass
+class NMSCheck:
+    """:func:`nms` against ``torchvision.ops.nms`` on the boxes that pass the score threshold,
+    and the notes' steps (:func:`nms_steps`) with ≥ and with >."""
+    ours: np.ndarray              # :func:`nms` (indices into the input, highest score first)
+    torchvision: np.ndarray       # ``torchvision.ops.nms``
+    stepped: np.ndarray           # :func:`nms_steps`, the notes' ≥ (``inclusive=True``)
+    strict: np.ndarray            # :func:`nms_steps` with > (``inclusive=False``)
+
+    @property
+    def same(self) -> bool:
+        """ours = torchvision = the steps with >: the implementations agree."""
+        return bool(np.array_equal(self.ours, self.torchvision) and np.array_equal(self.strict, self.ours))
+
+    @property
+    def ties_differ(self) -> bool:
+        """The notes' ≥ keeps other boxes (an IoU equals the threshold exactly)."""
+        return not np.array_equal(self.stepped, self.ours)
+
+
+def check_nms(boxes, scores, score_threshold: float, iou_threshold: float) -> NMSCheck:
+    """Run :func:`nms`, ``torchvision.ops.nms`` and both forms of :func:`nms_steps` on the same
+    boxes (those scoring above ``score_threshold``, compared in float32 as the steps do)."""
+    import torch
+    import torchvision
+
+    b = as_boxes(boxes, None)
+    s = _scores(scores, len(b))
+    survivors = np.flatnonzero(s > np.float32(score_threshold))
+    if len(survivors):
+        ours = survivors[nms(b[survivors], s[survivors], iou_threshold)]
+        tv = survivors[torchvision.ops.nms(torch.as_tensor(b[survivors]), torch.as_tensor(s[survivors]),
+                                           iou_threshold).numpy()]
+    else:
+        ours = tv = survivors
+    stepped = nms_steps(b, s, score_threshold=score_threshold, iou_threshold=iou_threshold,
+                        inclusive=True)[-1].kept
+    strict = nms_steps(b, s, score_threshold=score_threshold, iou_threshold=iou_threshold,
+                       inclusive=False)[-1].kept
+    return NMSCheck(ours, tv, stepped, strict)
 
 
 # ------------------------------------------------------------------------ average precision

@@ -625,6 +625,14 @@ def clean_detections(probs: np.ndarray, stride: int, window: int | tuple[int, in
                       float(top[rows[k], cols[k]]), (int(rows[k]), int(cols[k]))) for k in keep]
 
 
+def digit_map(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A window classifier's (rows, cols, 11) map as two (rows, cols) maps: the probability that
+    the window holds a digit (1 − p(no digit)) and its most likely digit."""
+    if probs.ndim != 3 or probs.shape[-1] <= NO_DIGIT:
+        raise ValueError(f"probs must be (rows, cols, {NO_DIGIT + 1}); got shape {probs.shape}.")
+    return 1.0 - probs[..., NO_DIGIT], probs[..., :NO_DIGIT].argmax(-1)
+
+
 @dataclass(frozen=True)
 class CanvasScore:
     """How detections on a :class:`DigitCanvas` match its digits (:func:`score_detections`)."""

@@ -226,6 +226,28 @@ def decode(y, num_classes: int, threshold: float = 0.5) -> Decoded:
                    np.stack([r, c], axis=1), a)
 
 
+@dataclass
+class RoundTrip:
+    """decode(encode(boxes)) against the boxes themselves."""
+    decoded: int                  # how many boxes decode gives back
+    max_error: float | None       # largest corner difference (pixels) over the assigned objects;
+    #                               None when no object is in the target
+
+
+def round_trip(target: YoloTarget, boxes_xyxy, image_size) -> RoundTrip:
+    """Decode ``target`` (made by :func:`encode` from ``boxes_xyxy``, pixel xyxy, on an image of
+    ``image_size`` = (width, height)) and compare every assigned object with its true box."""
+    dec = decode(target.y, target.num_classes)
+    ok = [o for o in target.objects if o.status == "assigned"]
+    if not ok:
+        return RoundTrip(len(dec.boxes), None)
+    true = bx.as_boxes(boxes_xyxy)
+    back = dec.xyxy(image_size)
+    where = {(int(r), int(c), int(a)): i for i, ((r, c), a) in enumerate(zip(dec.cells, dec.anchors))}
+    err = max(float(np.abs(back[where[(*o.cell, o.anchor)]] - true[o.index]).max()) for o in ok)
+    return RoundTrip(len(dec.boxes), err)
+
+
 # ------------------------------------------------------------------- the notes' example
 
 

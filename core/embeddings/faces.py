@@ -352,6 +352,11 @@ class Gallery:
         i = int(np.argmin(d))
         return (self.names[i] if d[i] <= threshold else None), float(d[i])
 
+    def as_set(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The gallery as a labelled set: (descriptors (N, 128), names, chips)."""
+        return (np.stack(self.descriptors).reshape(-1, 128) if self.descriptors
+                else np.zeros((0, 128)), np.array(self.names), list(self.chips))
+
 
 # ------------------------------------------------------------------------------ drawing
 
@@ -397,6 +402,16 @@ def draw_faces(image: np.ndarray, faces: Iterable[Face], labels: Sequence[str] |
         if show_landmarks:
             out = draw_landmarks(out, f.landmarks)
     return out
+
+
+def landmarks_closeup(image: np.ndarray, face: Face) -> np.ndarray:
+    """The face's box with a margin of a quarter of its size (at least 8 px), cut out of the
+    picture, with the 68 landmarks drawn on it."""
+    img = _rgb(image)
+    pad = max(8, face.size // 4)
+    x0, y0 = max(0, face.box[0] - pad), max(0, face.box[1] - pad)
+    x1, y1 = min(img.shape[1], face.box[2] + pad), min(img.shape[0], face.box[3] + pad)
+    return draw_landmarks(img[y0:y1, x0:x1], face.landmarks - [x0, y0])
 
 
 def recognize_frame(frame: np.ndarray, gallery: Gallery | None = None,
@@ -478,3 +493,69 @@ def pixel_vs_embedding(reference: np.ndarray, others: dict[str, np.ndarray], *,
                      "pixel distance": pixel_distance(ref_crop, c),
                      "descriptor distance": float(face_distance(ref.descriptor, f.descriptor))})
     return rows
+
+
+# ------------------------------------------------------------------------------ labelled sets
+
+# (sample picture, which face from the left, name): the people of the bundled samples
+SAMPLE_PEOPLE = (("astronaut", 0, "Eileen Collins"), ("zidane", 0, "Carlo Ancelotti"),
+                 ("bus", 0, "Bus passenger"))
+
+
+def nth_from_left(faces: Sequence[Face], index: int) -> Face | None:
+    """The ``index``-th face counted from the left edge of the picture (None if there are fewer)."""
+    ordered = sorted(faces, key=lambda f: f.box[0])
+    return ordered[index] if 0 <= index < len(ordered) else None
+
+
+def labelled_arrays(faces: Sequence[Face], names: Sequence[str]
+                    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Faces and their people as a labelled set: (descriptors (N, 128), names, chips)."""
+    if len(faces) != len(names):
+        raise ValueError("Give one name per face.")
+    desc = np.array([f.descriptor for f in faces], dtype=np.float64).reshape(-1, 128)
+    return desc, np.array(list(names)), [f.chip for f in faces]
+
+
+def person_from_filename(filename: str) -> str:
+    """The person a picture shows, from its file name: ``Ada_Lovelace_2.jpg`` → ``Ada_Lovelace``
+    (the extension, then trailing digits, separators and spaces are dropped)."""
+    stem = filename.rsplit(".", 1)[0]
+    return stem.rstrip("0123456789").rstrip("_- ") or stem
+
+
+def sample_labelled_set(*, models: FaceModels | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Faces from the bundled samples plus changed copies (mirrored, darker, rotated, shifted):
+    a small labelled set that needs no network and no shared data."""
+    from core import images
+
+    m = models or load_face_models()
+    found, names = [], []
+    for sample, index, name in SAMPLE_PEOPLE:
+        img = images.load_sample(sample, max_side=1280)
+        base = nth_from_left(embed_faces(img, upsample=1, models=m), index)
+        if base is None:
+            continue
+        found.append(base)
+        names.append(name)
+        for variant in variants(img).values():
+            fs = embed_faces(variant, upsample=1, models=m)
+            if fs:   # the copies move the face: take the one most like the original
+                found.append(min(fs, key=lambda f: face_distance(f.descriptor, base.descriptor)))
+                names.append(name)
+    return labelled_arrays(found, names)
+
+
+def same_person_share(rows: Sequence[dict]) -> tuple[float, float] | None:
+    """From :func:`pixel_vs_embedding`'s rows: the largest distance of a changed copy of the
+    reference as a share of the stranger's ("another person"), in pixels and as descriptors;
+    None without a stranger or a changed copy."""
+    stranger = [r for r in rows if r["picture"] == "another person"]
+    changed = [r for r in rows if r["picture"] not in ("reference", "another person")]
+    if not stranger or not changed:
+        return None
+    s = stranger[0]
+    px = max(r["pixel distance"] for r in changed) / s["pixel distance"]
+    em = max(r["descriptor distance"] for r in changed) / s["descriptor distance"]
+    return px, em

@@ -231,3 +231,30 @@ def compare_routes(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
         yield route, None, {"route": name, **evaluate(emb, data.y_test),
                             "active triplets": last.info["active"],
                             "seconds": last.info["seconds"]}
+
+
+def compare_routes_snapshots(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
+                             ) -> Iterator[Snapshot]:
+    """:func:`compare_routes` as one run of snapshots over the three trainings together.
+
+    ``step`` counts the steps of all routes (``total`` = 3 × ``steps``); ``info`` holds
+    ``route`` (the route being trained, or ``"done"``), ``snapshot`` (that route's own
+    snapshot, or None) and ``rows`` (the table rows finished so far, raw pixels first). The
+    last snapshot has ``step == total`` and every row.
+    """
+    rows: list[dict] = []
+    total = len(ROUTES) * steps
+    for route, snap, row in compare_routes(steps, seed=seed, miner=miner):
+        if row is not None:
+            rows.append(row)
+        if snap is not None:
+            step = ROUTES.index(route) * steps + snap.step
+            if step < total:   # the very last step is reported once, below, with every row
+                yield Snapshot(step=step, total=total, loss=snap.loss,
+                               info={"route": route, "snapshot": snap, "rows": list(rows)})
+    yield Snapshot(step=total, total=total, info={"route": "done", "snapshot": None, "rows": rows})
+
+
+def thumbnails(images: np.ndarray, scale: int = 8) -> list[np.ndarray]:
+    """Small pictures (the 8×8 digits) enlarged ``scale`` times, pixel by pixel, to be seen."""
+    return [np.repeat(np.repeat(im, scale, 0), scale, 1) for im in images]

@@ -44,10 +44,9 @@ def _gram_figure(rep: S.GramReport, glayer: str) -> None:
     fig = figures.heatmap(rep.gram if gram else rep.correlations,
                           f"{show.split(' ')[0]} of {glayer}: {c}×{c}, G = FFᵀ/(n_H·n_W)",
                           annotate=False, colorscale="Viridis", height=420, square=False, gap=0,
-                          hover="channel k %{y}, channel k' %{x}: %{z:.3g}<extra></extra>")
-    fig.update_traces(showscale=True, colorbar=dict(title="G_kk'" if gram else "corr"))
-    fig.update_xaxes(title="channel k'", showticklabels=True)
-    fig.update_yaxes(title="channel k", showticklabels=True)
+                          hover="channel k %{y}, channel k' %{x}: %{z:.3g}<extra></extra>",
+                          x_title="channel k'", y_title="channel k",
+                          colorbar="G_kk'" if gram else "corr")
     figures.show(fig, width="stretch")
     h, w = rep.features.shape[1:]
     st.caption(f"Activation {c}×{h}×{w} → {h * w} feature vectors of {c} numbers. The "

@@ -1,0 +1,29 @@
+"""What several Detection tabs share: the detector and the generated scenes."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.detection import scenes
+from core.detection.detector import Detector
+from dashboard.widgets import model_or_error
+
+
+def detector() -> Detector | None:
+    """The shared detector (zoo "yolo11n", the bundled shapes detector offline), loaded on first
+    use by a tab that needs it, not on page load."""
+    lm = model_or_error("yolo11n")
+    return Detector(lm) if lm is not None else None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scene(seed: int) -> scenes.Scene:
+    return scenes.scene(seed, size=384)
+
+
+def scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
+    seed = st.number_input("Scene seed", 0, 10**6, default_seed, key=f"{key}-seed",
+                           help="Scenes are generated: the same seed gives the same picture everywhere. "
+                                "Seeds 0 and 1 start the streams the bundled detector was trained and "
+                                "validated on; every other seed is a scene it never saw.")
+    return scene(int(seed))
+

@@ -1,0 +1,190 @@
+"""Detect: YOLO on a generated scene, a picture, a video file or the webcam; before and after NMS."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.detection import boxes as B
+from core.detection import scenes
+from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
+                                     encode_mp4, video_info)
+from dashboard.jobs import follow
+from dashboard.widgets import download_png, image_input, provenance_badge
+
+from .common import detector, scene_picker
+
+SIZES = (256, 320, 416, 480, 640)
+
+
+def render() -> None:
+    det = detector()
+    if det is None:
+        return
+    provenance_badge(det.loaded)
+    if det.bundled:
+        st.info("YOLO11n's COCO weights cannot be had here (offline), so the **bundled shapes "
+                "detector** stands in: a YOLO11 this project trained on generated scenes. It knows "
+                "circles, squares and triangles, so start with a *generated scene*; on photos it finds "
+                "little. `cnnlab prefetch` on a machine with a network fetches YOLO11n (80 COCO classes).")
+    sources = ["Generated scene", "Image", "Video file", "Webcam"] if det.bundled else \
+        ["Image", "Generated scene", "Video file", "Webcam"]
+    left, right = st.columns([1, 2])
+    with left:
+        source = st.radio("Input", sources, horizontal=True, key="det-source")
+        conf = st.slider("Confidence threshold", 0.01, 0.95, 0.25, 0.01, key="det-conf",
+                         help="Boxes scoring at or below this are dropped before NMS.")
+        iou_t = st.slider("NMS IoU threshold", 0.05, 0.95, 0.7, 0.05, key="det-iou",
+                          help="A box overlapping a better box of the same class by more than this "
+                               "is suppressed (ultralytics' default 0.7; the notes use 0.5).")
+        picked = st.multiselect("Classes", det.names, key="det-classes",
+                                help="Only these classes (empty: all).")
+        classes = [det.names.index(n) for n in picked] or None
+        imgsz = st.select_slider("Network input size", list(SIZES),
+                                 value=det.default_imgsz() if det.default_imgsz() in SIZES else 640,
+                                 key="det-imgsz",
+                                 help="The longer side the picture is letterboxed to; smaller is "
+                                      "faster, larger finds smaller objects.")
+    settings = {"detector": det, "conf": conf, "iou": iou_t, "classes": classes, "imgsz": imgsz}
+    image = truth = None
+    with right:
+        if source == "Image":
+            image = image_input("det-img", "bus", samples=["bus", "zidane", "coffee", "chelsea",
+                                                            "astronaut", "coins"], max_side=1280)
+        elif source == "Generated scene":
+            sc = scene_picker("det-scene")
+            image, truth = sc.image, sc
+        elif source == "Video file":
+            _video(settings)
+        else:
+            _webcam(settings)
+    if image is not None:
+        _picture(det, image, truth, conf, iou_t, classes, imgsz)
+
+
+# --------------------------------------------------------------------------- a picture
+
+def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf: float,
+             iou_t: float, classes, imgsz: int) -> None:
+    names = det.names
+    try:
+        res = det.detect(image, conf, iou_t, classes=classes, imgsz=imgsz)
+    except ValueError as e:
+        st.error(str(e))
+        return
+    st.session_state["det-last-image"] = image
+    annotated = det.annotate(image, res)
+    above = res.candidates.scores > conf
+    m = st.columns(4)
+    m[0].metric("Detections", len(res))
+    m[1].metric("Candidates above the threshold", int(above.sum()),
+                help=f"Of {res.candidates.total_anchors} anchor points the head predicts "
+                     f"for a {res.input_shape[1]}×{res.input_shape[0]} input.")
+    m[2].metric("Network input", f"{res.input_shape[1]}×{res.input_shape[0]}")
+    m[3].metric("Inference", f"{res.speed_ms.get('inference', res.speed_ms['total']):.0f} ms",
+                help="The network's forward pass; the whole call: "
+                     + " · ".join(f"{k} {v:.1f} ms" for k, v in res.speed_ms.items()))
+    before, after = st.columns(2)
+    with before:
+        st.image(draw_boxes(image, res.candidates.clipped(res.image_shape)[above],
+                            res.candidates.classes[above], None, names, labels=False,
+                            n_classes=len(names)),
+                 caption=f"Before NMS: {int(above.sum())} candidate boxes scoring above {conf:.2f}",
+                 width="stretch")
+    with after:
+        st.image(annotated, caption=f"After NMS (IoU > {iou_t:.2f} suppressed): {len(res)} boxes",
+                 width="stretch")
+    download_png(annotated, "detections.png", label="Download annotated image", key="det-dl")
+    if len(res):
+        st.dataframe(pd.DataFrame(res.rows()), hide_index=True, width="stretch")
+    else:
+        st.caption("Nothing scored above the threshold. Lower the confidence threshold to see "
+                   "weaker candidates.")
+    if truth is not None:
+        rep = B.evaluate_map([(res.boxes, res.scores, res.classes)], [(truth.boxes, truth.classes)],
+                             num_classes=len(scenes.CLASSES))
+        st.caption(f"Ground truth of this generated scene: {len(truth.boxes)} shapes. On this one "
+                   f"picture: AP50 {rep.map50:.3f}, AP50-95 {rep.map:.3f} "
+                   "(average precision, `core.detection.boxes.evaluate_map`).")
+        st.image(scenes.draw(truth), caption="Ground-truth boxes (thin, class colours)", width=300)
+
+
+# --------------------------------------------------------------------------- a video file
+
+def _video(settings: dict) -> None:
+    up = st.file_uploader("Upload a video", type=["mp4", "mov", "webm", "avi", "mkv", "m4v", "gif"],
+                          key="det-video-upload",
+                          help="Decoded in memory; nothing is written to disk.")
+    if up is None:
+        return
+    data = up.getvalue()
+    try:
+        info = video_info(data)
+    except VideoError as e:
+        st.error(f"**{up.name}**: {e}")
+        return
+    st.caption(f"{info.width}×{info.height} · {info.fps:.1f} fps · {info.frames} frames · "
+               f"{info.seconds:.1f} s · {info.codec}")
+    c1, c2, c3 = st.columns(3)
+    every = c1.number_input("Every n-th frame", 1, 30, min(30, max(1, round(info.fps / 5))),
+                            key="det-video-every")
+    max_frames = c2.number_input("At most frames", 1, 200, 60, key="det-video-max",
+                                 help="Annotated frames are kept in memory for the result video.")
+    side = c3.select_slider("Frame size", [320, 480, 640], 480, key="det-video-side")
+    if st.button("Detect on the video", key="det-video-go", type="primary"):
+        st.session_state["det-video-name"] = up.name
+        st.session_state.pop("det-video-mp4", None)
+        s = settings
+        try:
+            follow(detect_video(data, s["detector"], s["conf"], s["iou"], classes=s["classes"],
+                                every=int(every), max_frames=int(max_frames), max_side=int(side),
+                                imgsz=s["imgsz"]),
+                   "det-video-progress", image_width=480)
+        except ValueError as e:              # VideoError included
+            st.error(str(e))
+    _video_result(up.name, info.fps / every)
+
+
+def _video_result(name: str, fps: float) -> None:
+    """The annotated video so far (all of it, or up to where Stop was pressed), as an MP4."""
+    prog = st.session_state.get("det-video-progress")
+    if prog is None or st.session_state.get("det-video-name") != name:
+        st.session_state.pop("det-video-mp4", None)            # another file: drop the old result
+        return
+    cached = st.session_state.get("det-video-mp4")
+    if (cached is None or cached[0] != prog.step) and prog.frames:
+        try:
+            cached = (prog.step, encode_mp4(prog.frames, fps=max(1.0, fps)))
+        except (ValueError, OSError) as e:
+            st.error(f"The annotated video could not be encoded: {e}")
+            return
+        st.session_state["det-video-mp4"] = cached
+        prog.frames = prog.frames[-1:]        # the MP4 holds them now; free the memory
+    if cached is None:
+        return
+    if prog.step < prog.total:
+        st.caption(f"Stopped at frame {prog.step} of {prog.total}: the video below has the frames done so far.")
+    st.video(cached[1])
+    st.download_button("Download annotated MP4", cached[1], file_name="detections.mp4", mime="video/mp4",
+                       key="det-video-dl", icon=":material/download:")
+
+
+# --------------------------------------------------------------------------- the webcam
+
+def _latest_counts(data) -> None:
+    counts = getattr(data, "counts", None)
+    if counts is None:
+        st.caption("No frame processed yet.")
+    else:
+        st.markdown("**Latest frame:** " + (", ".join(f"{n} × {k}" for n, k in counts.items())
+                                            or "nothing above the confidence threshold"))
+
+
+def _webcam(settings: dict) -> None:
+    from dashboard.live import live_view
+
+    live_view("det-live", detect_frame, settings, default_side=480, default_fps=10,
+              show_data=_latest_counts)
+    st.caption("Each webcam frame goes through `detect_frame`, the same function as the "
+               "pictures above; frames that arrive while one is processed are dropped, "
+               "so latency never builds up.")

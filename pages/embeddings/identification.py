@@ -1,0 +1,103 @@
+"""Embeddings › Identification (1:K): a gallery of enrolled faces, who is this, and why 1:K is
+harder than 1:1."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import images
+from core.embeddings import faces, metrics
+from dashboard import figures
+from dashboard.widgets import image_input
+
+from .common import face_models, find_faces, gallery, labelled_set
+
+
+def render() -> None:
+    g = gallery()
+    st.write("Face **recognition** is a 1:K question — which of the K enrolled people is this? "
+             "One picture per person is enough (one-shot): the answer is the nearest enrolled "
+             "descriptor, or *unknown* when even that is farther than τ. The gallery lives in this "
+             "browser session only.")
+    _gallery(g)
+    st.subheader("Who is this?")
+    tau = st.slider("Threshold τ", 0.2, 1.2, faces.DEFAULT_THRESHOLD, 0.01, key="emb-id-tau")
+    query = image_input("emb-query", default="zidane", max_side=1280)
+    if query is not None and face_models() is not None:
+        out, data = faces.recognize_frame(query, g, tau, upsample=1)
+        st.image(out, width="stretch", caption="green: enrolled person within τ; red: unknown")
+        if data:
+            st.dataframe(pd.DataFrame([{"face": i + 1, "name": d["name"] or "unknown",
+                                        "distance to nearest": round(d["distance"], 3)}
+                                       for i, d in enumerate(data)]), hide_index=True)
+    _one_to_k()
+    with st.expander("How it works"):
+        st.markdown(
+            "- `core.embeddings.faces.Gallery` keeps names, descriptors and chips in memory "
+            "(`st.session_state`); `Gallery.match(descriptor, τ)` is the nearest neighbour.\n"
+            "- `faces.recognize_frame(frame, gallery, τ)` detects, embeds, matches and draws.\n"
+            "- `metrics.false_match_curve(p, K)` and `metrics.top1_vs_k(emb, labels)` give the 1:K effect.")
+
+
+def _gallery(g: faces.Gallery) -> None:
+    """The enrolled faces with Remove buttons, enrolling the samples or anyone's picture."""
+    st.subheader(f"Gallery: {len(g)} face(s), {len(g.people)} people")
+    if len(g):
+        cols = st.columns(8)
+        for i, (name, chip) in enumerate(zip(g.names, g.chips)):
+            with cols[i % len(cols)]:
+                st.image(chip, caption=name, width="stretch")
+                if st.button("Remove", key=f"emb-id-del-{i}", icon=":material/delete:"):
+                    g.remove(i)
+                    st.rerun()
+    c1, c2 = st.columns(2)
+    if c1.button("Enrol the sample faces", key="emb-id-samples", icon=":material/group_add:"):
+        for sample, index, name in faces.SAMPLE_PEOPLE:
+            f = faces.nth_from_left(find_faces(images.load_sample(sample, max_side=1280), "hog", 1),
+                                    index)
+            if f is not None and name not in g.names:
+                g.enroll(name, f)
+        st.rerun()
+    if c2.button("Clear the gallery", key="emb-id-clear", disabled=not len(g)):
+        g.clear()
+        st.rerun()
+
+    with st.expander("Enrol someone", expanded=not len(g)):
+        img = image_input("emb-enrol", default="astronaut", max_side=1280)
+        if img is not None:
+            for i, f in enumerate(find_faces(img, "hog", 1)[:6]):
+                a, b, c = st.columns([1, 2, 1])
+                a.image(f.chip, width=96)
+                name = b.text_input("Name", key=f"emb-enrol-name-{i}", placeholder="Who is this?")
+                if c.button("Enrol", key=f"emb-enrol-{i}"):
+                    try:
+                        g.enroll(name, f)
+                        st.rerun()
+                    except ValueError as e:
+                        st.error(str(e))
+
+
+def _one_to_k() -> None:
+    """The chance of a false match as the gallery grows, and top-1 measured on the labelled set."""
+    st.subheader("The 1:K effect")
+    st.write("The notes: recognition is harder than verification because a small error per "
+             "comparison grows with K. If one comparison with a stranger falsely matches with "
+             "probability p, a query meets K − 1 strangers:")
+    st.latex(r"P(\text{at least one false match}) = 1-(1-p)^{K-1}")
+    p = st.slider("p, false-match rate of one comparison", 0.0005, 0.05, 0.008, 0.0005,
+                  format="%.4f", key="emb-id-p",
+                  help="0.008 is dlib's measured false-accept rate at τ = 0.6 on the LFW subset.")
+    ks = np.unique(np.logspace(0, 4, 60).astype(int))
+    fig = go.Figure(go.Scatter(x=ks, y=metrics.false_match_curve(p, ks), mode="lines"))
+    fig.update_layout(height=300, xaxis_type="log", xaxis_title="K, people in the gallery",
+                      yaxis_title="P(false match)", margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figures.show(fig, key="emb-id-k", width="stretch")
+    st.caption(f"K = 100: {metrics.false_match_curve(p, [100])[0]:.1%} · "
+               f"K = 1,000: {metrics.false_match_curve(p, [1000])[0]:.1%}")
+    ls = labelled_set()
+    if ls is not None and len(set(ls[1].tolist())) >= 3:
+        ksm, acc = metrics.top1_vs_k(ls[0], ls[1], trials=20)
+        st.write("Measured on the labelled set of the Verification tab (one enrolled face each):")
+        st.dataframe(pd.DataFrame({"K": ksm, "top-1": np.round(acc, 3)}).T, hide_index=False)

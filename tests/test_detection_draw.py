@@ -1,0 +1,174 @@
+"""core.detection.draw: the grid picture, the NMS step colours and the sliding-window pictures —
+sizes, where the lines are, and which colour each box gets."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.detection import boxes as bx
+from core.detection import draw
+from core.detection.detector import class_colour
+from core.detection.sliding import Detection
+from core.detection.yolo_grid import NOTES_EXAMPLE, NOTES_FAILURE, encode
+
+GREY = draw.CANVAS_GREY
+
+
+def _hue(pixel, colour) -> bool:
+    """An anti-aliased thin line: the pixel is the colour scaled toward black (same direction)."""
+    p, c = np.asarray(pixel, float), np.asarray(colour, float)
+    return p.sum() > 0.5 * c.sum() and np.allclose(p / p.sum(), c / c.sum(), atol=0.02)
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def test_grid_lines_and_cells_positions():
+    xs, ys = draw.grid_lines(3, 600, 300)
+    assert xs == [100, 200] and ys == [200, 400]
+    assert draw.cell_rect((2, 1), 3, 600, 300) == (100, 400, 200, 600)
+    assert draw.grid_lines(1, 100, 100) == ([], [])
+
+
+def test_grid_picture_draws_the_grid_dark_then_light_and_leaves_the_input():
+    image = np.full((210, 210, 3), 128, np.uint8)
+    target = encode(np.zeros((0, 4)), np.zeros(0, int), 3, grid=7, box_format="xyxy", image_size=(210, 210))
+    out = draw.grid_picture(image, target, np.zeros((0, 4)), ("a", "b", "c"))
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert (image == 128).all()                                  # a new picture, the input untouched
+    off_grid = np.ones(210, bool)
+    off_grid[[30 * i + d for i in range(1, 7) for d in (0, 1)]] = False
+    for i in range(1, 7):                                        # dark at 30·i, light just after
+        p = 30 * i
+        assert (out[off_grid, p] == 40).all() and (out[off_grid, p + 1] == 255).all()
+        assert (out[p, off_grid] == 40).all() and (out[p + 1, off_grid] == 255).all()
+    assert (out[np.ix_(off_grid, off_grid)] == 128).all()        # nothing else was drawn
+
+
+def test_notes_example_picture_size_boxes_shading_and_anchors():
+    target = NOTES_EXAMPLE.encode()
+    pic = draw.notes_example_picture(NOTES_EXAMPLE, target, scale=2)
+    assert pic.shape == (600, 600, 3)
+    assert (pic[50, 50] == GREY).all()                           # an empty cell: the canvas
+    # the responsible cell (row 2, col 1) holds both objects: shaded once per object, 35 % each
+    ped, car = class_colour(0, 3), class_colour(1, 3)
+    shade = np.full(3, GREY, np.uint8)
+    for col in (ped, car):
+        shade = (shade.astype(np.float32) * 0.65 + np.array(col) * 0.35).astype(np.uint8)
+    assert (pic[590, 205] == shade).all()
+    # each object's box in its class colour, 2 px: the pedestrian's left edge at x = 260
+    assert (pic[450, 260] == ped).all() and (pic[450, 261] == ped).all()
+    assert (pic[500, 180] == car).all()                          # the car's left edge at x = 180
+    # grid lines of the 3×3 grid at 200 and 400 (dark, then light) in an untouched cell
+    assert (pic[50, 200] == 40).all() and (pic[50, 201] == 255).all()
+    assert (pic[200, 50] == 40).all() and (pic[201, 50] == 255).all()
+    # the centre dot is white with a coloured ring; the anchor box is white over dark
+    assert (pic[440, 300] == 255).all()                          # pedestrian centre (150, 220) × 2
+    ah, aw = target.anchors[0] * (200, 200)                      # tall anchor: 300 × 100 px
+    x_left = int(300 - aw / 2)
+    assert (pic[440, x_left] == 255).all() and (pic[440, x_left - 1] == 30).all()
+
+
+def test_a_lost_object_gets_a_red_anchor_box():
+    target = NOTES_FAILURE.encode()
+    lost = [o for o in target.objects if o.status != "assigned"]
+    assert len(lost) == 1
+    pic = draw.notes_example_picture(NOTES_FAILURE, target, scale=2)
+    o = lost[0]                                                  # the motorcycle: wide anchor 2
+    cx, cy = o.box[0] * 600, o.box[1] * 600                      # (320, 490)
+    ah, aw = target.anchors[o.anchor] * (200, 200)               # 100 × 300 px
+    top, left = int(cy - ah / 2), int(cx - aw / 2)
+    assert (top, left) == (440, 170)
+    for x in (left + 3, int(cx), left + int(aw) - 3):            # red over dark along its top edge
+        assert (pic[top, x] == draw.ANCHOR_LOST).all() and (pic[top - 1, x] == draw.ANCHOR_UNDER).all()
+    # the same picture without the conflict has no red anchor outline at all
+    ok = draw.notes_example_picture(NOTES_EXAMPLE, NOTES_EXAMPLE.encode(), scale=2)
+    assert not (ok == draw.ANCHOR_LOST).all(axis=2).any()
+    assert (pic == draw.ANCHOR_LOST).all(axis=2).sum() > 100
+
+
+# --------------------------------------------------------------------------- NMS steps
+
+BOXES = np.array([[10, 10, 50, 40], [12, 11, 52, 42], [8, 9, 48, 38],
+                  [100, 20, 160, 60], [104, 22, 162, 63], [98, 18, 150, 58],
+                  [200, 100, 220, 120], [11, 10, 49, 41]], float)
+SCORES = np.array([0.9, 0.6, 0.7, 0.8, 0.75, 0.65, 0.3, 0.55])
+
+
+def _step_picture(k):
+    steps = bx.nms_steps(BOXES, SCORES, score_threshold=0.6, iou_threshold=0.5)
+    status = bx.step_status(steps, len(BOXES), k)
+    image = np.zeros((160, 260, 3), np.uint8)
+    return draw.nms_step_picture(image, BOXES, SCORES, status), status, image
+
+
+def test_nms_step_picture_colours_kept_chosen_and_suppressed():
+    pic, status, image = _step_picture(2)                        # round 2: #3 chosen, #4 #5 suppressed
+    assert pic.shape == image.shape and not image.any()
+    assert status[0] == "kept" and status[3] == "chosen" and status[2] == "gone"
+    # kept and chosen boxes: 3 px, exactly their colour on the bottom edge
+    assert (pic[40, 30] == draw.STEP_COLOURS["kept"]).all()     # box #0 bottom edge (y = 40)
+    assert (pic[60, 130] == draw.STEP_COLOURS["chosen"]).all()  # box #3 bottom edge (y = 60)
+    # suppressed: thin red; dropped: thin grey; the suppressed-earlier box #2 is not drawn
+    assert _hue(pic[63, 161], draw.STEP_COLOURS["suppressed"])  # box #4 bottom edge (y = 63)
+    assert _hue(pic[120, 210], draw.STEP_COLOURS["dropped"])    # box #6 bottom edge (y = 120)
+    # a box suppressed in an earlier round ("gone", #2) is not drawn: moved to an empty corner,
+    # it leaves that corner empty
+    moved = BOXES.copy()
+    moved[2] = [200, 10, 250, 50]
+    again = draw.nms_step_picture(np.zeros_like(image), moved, SCORES, status)
+    assert not again[5:55, 195:255].any()
+    assert np.array_equal(np.delete(again, np.s_[195:255], axis=1), np.delete(pic, np.s_[195:255], axis=1))
+
+
+def test_nms_step_picture_first_and_last_steps():
+    first, status, _ = _step_picture(0)
+    assert (status == "live").sum() == 5
+    assert _hue(first[60, 130], draw.STEP_COLOURS["live"])      # box #3 still in play: thin blue
+    last, status, _ = _step_picture(3)
+    assert (status == "kept").sum() == 2
+    assert (last[60, 130] == draw.STEP_COLOURS["kept"]).all()
+    assert not (last == draw.STEP_COLOURS["chosen"]).all(axis=2).any()
+
+
+# --------------------------------------------------------------------------- sliding windows
+
+
+def test_enlarge_scales_picture_and_boxes():
+    small = np.arange(64 * 64 * 3, dtype=np.uint8).reshape(64, 64, 3)
+    d = Detection((4, 8, 36, 40), 3, 0.9, (2, 1))
+    big, (ds,) = draw.enlarge(small, [d])
+    assert draw.enlarge_factor(small.shape) == 6 and big.shape == (384, 384, 3)
+    assert (big[6:12, 12:18] == small[1, 2]).all()              # pixel blocks, no smoothing
+    assert ds[0].box == (24, 48, 216, 240) and (ds[0].label, ds[0].score, ds[0].cell) == (3, 0.9, (2, 1))
+    same, (kept,) = draw.enlarge(np.zeros((256, 256, 3), np.uint8), [d])
+    assert same.shape == (256, 256, 3) and kept == [d]
+
+
+class _Canvas:                                                    # what a DigitCanvas gives draw
+    def __init__(self, side):
+        self.img = np.zeros((side, side), np.uint8)
+        self.img[10:20, 10:20] = 200
+
+    def to_uint8(self):
+        return self.img
+
+
+def test_sliding_pictures_sizes_and_amber_boxes():
+    dets = [Detection((0, 0, 32, 32), 1, 0.95, (0, 0)), Detection((32, 32, 64, 64), 7, 0.8, (8, 8))]
+    raw, kept = draw.sliding_pictures(_Canvas(96), dets, dets[:1], [str(i) for i in range(11)])
+    assert raw.shape == kept.shape == (384, 384, 3)               # 96 px × 4
+    assert (raw[200, 200] == 0).all() and (raw[60, 60] == 200).all()
+    # the kept window is 2 px thick (exact colour inside the line), the raw ones 1 px
+    assert (kept[128, 100] == draw.WINDOW_COLOUR).all()            # first window's bottom edge
+    assert _hue(raw[200, 128], draw.WINDOW_COLOUR)                # second window's left edge x = 128
+    assert not (kept[200, 126:131] == draw.WINDOW_COLOUR).all(axis=1).any()   # not kept: not drawn
+
+
+@pytest.mark.parametrize("n", [0, 25])
+def test_many_detections_are_drawn_without_labels(n):
+    dets = [Detection((4 * i, 0, 4 * i + 32, 32), i % 10, 0.9, (0, i)) for i in range(n)]
+    out = draw.detections_picture(np.zeros((64, 256, 3), np.uint8), dets, [str(i) for i in range(11)], 1)
+    assert out.shape == (64, 256, 3)
+    assert (out[40:, :] == 0).all()                               # no label boxes below the windows
+    assert out.any() == bool(n)
