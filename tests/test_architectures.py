@@ -477,3 +477,52 @@ def test_thread_limit_is_scoped():
 def test_confusion_matrix():
     cm = arch.confusion_matrix([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 0], n_classes=3)
     assert cm.tolist() == [[1, 0, 0], [0, 1, 1], [1, 0, 2]]
+
+
+# ----------------------------------------------------------------------------- page helpers
+
+
+def test_separable_blocks_table(meta_summaries):
+    blocks = arch.separable_blocks(meta_summaries["mobilenet_v1"])
+    assert [b["block"] for b in blocks] == [f"features.{i}" for i in range(1, 14)]
+    assert all(b["equal"] for b in blocks)
+    assert all(b["cost"].separable == b["depthwise"].macs + b["pointwise"].macs for b in blocks)
+    first = blocks[0]                                  # 112x112x32 -> 112x112x64, stride 1
+    assert first["depthwise"].input_shape == (32, 112, 112)
+    assert first["cost"].output_shape == (112, 112, 64)
+    assert first["cost"].standard == 112 * 112 * 64 * 9 * 32
+    assert arch.separable_blocks(meta_summaries["resnet18"]) == []   # no such blocks
+
+
+def test_demo_activation_is_a_seeded_relu_output():
+    a = arch.demo_activation(3)
+    assert a.shape == (6,) and (a >= 0).all()
+    assert np.array_equal(a, np.round(a, 2))
+    assert np.array_equal(a, arch.demo_activation(3)) and not np.array_equal(a, arch.demo_activation(4))
+    assert arch.demo_activation(0, units=9).shape == (9,)
+
+
+def test_digit_image_is_ink_on_white_without_blur():
+    img8 = np.zeros((8, 8))
+    img8[2, 3] = 16
+    img8[5, 5] = 8
+    g = arch.digit_image(img8, scale=4)
+    assert g.shape == (32, 32) and g.dtype == np.uint8
+    assert (g[8:12, 12:16] == 0).all()                # full ink: black, a 4x4 square
+    assert (g[20:24, 20:24] == 128).all()             # half ink: mid grey
+    assert g[0, 0] == 255 and (g == 255).sum() == 32 * 32 - 32
+
+
+def test_block_diagrams_are_dot():
+    br = arch.inception_module(**arch.INCEPTION_3A)
+    dot = arch.inception_dot(br, 192, 28, 28)
+    assert dot.startswith("digraph I {") and dot.endswith("}")
+    assert "28×28×192" in dot and "channel concat\\n28×28×256" in dot
+    assert dot.count("-> cat") == len(br)
+    steps = arch.inverted_residual(56, 56, 24, 24, 6, 1)
+    v = arch.inverted_residual_dot(steps, 56, 56, 24)
+    assert v.startswith("digraph V {") and 'shape=circle' in v and "in -> s3 [style=dashed" in v
+    assert "width=3.00" in v                           # the widest step (144 channels)
+    no_skip = arch.inverted_residual_dot(arch.inverted_residual(56, 56, 24, 32, 6, 2), 56, 56, 24)
+    assert "style=dashed" not in no_skip
+    assert arch.RESIDUAL_BLOCK_DOT.startswith("digraph R {") and "shortcut" in arch.RESIDUAL_BLOCK_DOT

@@ -17,11 +17,12 @@ from .compare import comparison_table, weights_meta
 from .costs import (ALPHA, BETA, EFFICIENTNET_CONFIGS, GAMMA, INCEPTION_3A, BottleneckCost,
                     InceptionBranch, SeparableCost, bottleneck_cost, compound_scaling,
                     conv_macs, conv_params, depthwise_separable_cost, implied_phi,
-                    inception_module, inverted_residual)
-from .lenet import (DigitsData, LeNetSnapshot, confusion_matrix, digits_dataset,
+                    inception_module, inverted_residual, separable_blocks)
+from .diagrams import RESIDUAL_BLOCK_DOT, inception_dot, inverted_residual_dot
+from .lenet import (DigitsData, LeNetSnapshot, confusion_matrix, digit_image, digits_dataset,
                     misclassified, predict, to_lenet_input, train_lenet_digits)
-from .residual import (DeepNet, ResidualSnapshot, digits_8x8, gradient_norms, identity_demo,
-                       residual_experiment)
+from .residual import (DeepNet, ResidualSnapshot, demo_activation, digits_8x8, gradient_norms,
+                       identity_demo, residual_experiment)
 from .summary import LayerRow, Summary, layer_macs, shape_trace, summarize, to_dot
 
 __all__ = [
@@ -36,4 +37,6 @@ __all__ = [
     "layer_macs", "local_warp", "mirror", "misclassified", "pca_color", "pca_color_basis",
     "predict", "random_crop", "residual_experiment", "rotate", "shape_trace", "shear",
     "summarize", "to_dot", "to_lenet_input", "train_lenet_digits", "weights_meta",
+    "RESIDUAL_BLOCK_DOT", "demo_activation", "digit_image", "inception_dot",
+    "inverted_residual_dot", "separable_blocks",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "INCEPTION_3A",
     "SeparableCost",
     "depthwise_separable_cost",
+    "separable_blocks",
     "inverted_residual",
     "ALPHA",
     "BETA",
@@ -163,6 +164,32 @@ def depthwise_separable_cost(n: int = 6, n_c: int = 3, f: int = 3, n_c_out: int 
         depthwise=conv_macs(n_out, n_out, n_c, n_c, f, groups=n_c),
         pointwise=conv_macs(n_out, n_out, n_c, n_c_out, 1),
     )
+
+
+def separable_blocks(summary) -> list[dict]:
+    """The depthwise separable blocks of a summarized network (our ``MobileNetV1``: rows named
+    ``<stage>.<i>.depthwise`` / ``.pointwise``), each with the formula's cost next to what the
+    forward pass measured.
+
+    One dict per block, in forward order: ``block`` (its name), ``depthwise`` and
+    ``pointwise`` (the two ``LayerRow``), ``cost`` (:func:`depthwise_separable_cost` of a 3x3
+    filter, padding 1, at the block's input size, channels and stride) and ``equal``
+    (the formula's separable cost equals the measured multiply-accumulates).
+    """
+    by_block: dict[str, dict] = {}
+    for r in summary.rows:
+        parts = r.name.split(".")
+        if len(parts) == 3 and r.type == "Conv2d" and parts[2] in ("depthwise", "pointwise"):
+            by_block.setdefault(".".join(parts[:2]), {})[parts[2]] = r
+    blocks = []
+    for key, rows in by_block.items():
+        dw, pw = rows["depthwise"], rows["pointwise"]
+        c_in, h_in = dw.input_shape[0], dw.input_shape[1]
+        stride = 2 if dw.output_shape[1] < h_in else 1
+        cost = depthwise_separable_cost(h_in, c_in, 3, pw.output_shape[0], stride, 1)
+        blocks.append({"block": key, "depthwise": dw, "pointwise": pw, "cost": cost,
+                       "equal": cost.separable == dw.macs + pw.macs})
+    return blocks
 
 
 def inverted_residual(h: int = 56, w: int = 56, c_in: int = 24, c_out: int = 24,

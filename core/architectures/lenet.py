@@ -30,6 +30,7 @@ __all__ = [
     "predict",
     "confusion_matrix",
     "misclassified",
+    "digit_image",
 ]
 
 
@@ -204,3 +205,10 @@ def misclassified(model: nn.Module, data: DigitsData, limit: int = 16) -> list[d
     return [{"index": int(i), "image": data.images_test[i], "true": int(y[i]),
              "pred": int(pred[i]), "confidence": float(probs[i, pred[i]])}
             for i in wrong[:limit]]
+
+
+def digit_image(img8, scale: int = 8) -> np.ndarray:
+    """An 8x8 digit (values 0..16) as dark ink on white uint8, each pixel a ``scale`` x
+    ``scale`` square (enlarged without blur)."""
+    g = 255 - np.clip(np.asarray(img8, float) / 16.0 * 255, 0, 255).astype(np.uint8)
+    return np.kron(g, np.ones((scale, scale), dtype=np.uint8))

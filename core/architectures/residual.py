@@ -26,6 +26,7 @@ __all__ = [
     "gradient_norms",
     "residual_experiment",
     "digits_8x8",
+    "demo_activation",
 ]
 
 
@@ -51,6 +52,13 @@ def identity_demo(a_l, w1=None, b1=None, seed: int = 0) -> dict:
         "plain": np.maximum(z_l2, 0),
         "residual": np.maximum(z_l2 + a_l, 0),
     }
+
+
+def demo_activation(seed: int = 0, units: int = 6) -> np.ndarray:
+    """A random ReLU output a[l] for :func:`identity_demo`: ``units`` values drawn from
+    N(0.5, 1), negatives set to 0, rounded to two decimals."""
+    rng = np.random.default_rng(int(seed))
+    return np.round(np.maximum(rng.normal(0.5, 1.0, units), 0), 2)
 
 
 class _Block(nn.Module):

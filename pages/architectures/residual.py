@@ -1,0 +1,144 @@
+"""Architectures › Residual block: the identity argument with numbers, and a deep plain net
+trained side by side with the same net with skips."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import core.architectures as arch
+from dashboard import figures, jobs
+from dashboard.figures import Curve
+
+from .common import PLAIN, PURPLE
+
+
+def render() -> None:
+    st.write(
+        "A plain network's main path computes a[l+2] = g(z[l+2]). A residual block also "
+        "sends a[l] along a shortcut and adds it just before the ReLU. Deep plain networks "
+        "get *worse* on the training set as they get deeper (vanishing gradients); residual "
+        "networks do not, because a block can always fall back to the identity.")
+    st.latex(r"a^{[l+2]} = g\big(z^{[l+2]} + a^{[l]}\big) = "
+             r"g\big(W^{[l+2]} a^{[l+1]} + b^{[l+2]} + a^{[l]}\big)")
+    st.graphviz_chart(arch.RESIDUAL_BLOCK_DOT, width="stretch")
+    _identity()
+    _experiment()
+    with st.expander("How it works"):
+        st.markdown(
+            "- `core.architectures.identity_demo(a_l, seed)` computes the table above.\n"
+            "- `core.architectures.residual_experiment(blocks, width, steps, lr)` builds "
+            "`DeepNet(residual=False)` and copies its weights into `DeepNet(residual=True)`, "
+            "then yields a snapshot per step (both losses); the first snapshot also carries "
+            "`gradient_norms(model, x, y)` = ‖∂L/∂W‖ of every layer at initialisation.\n"
+            "- Without skips, each layer multiplies the signal (and on the way back the "
+            "gradient) by roughly the same factor < 1, so the first layers of a deep plain net "
+            "get gradients many orders of magnitude smaller than the last: they do not learn. "
+            "The shortcut gives the gradient a path that skips the multiplications.")
+
+
+def _identity() -> None:
+    st.subheader("The identity when W[l+2] = 0")
+    c1, c2 = st.columns([1, 3])
+    seed = c1.number_input("Seed for a[l] and W[l+1]", 0, 9999, 3, key="arch-res-id-seed")
+    demo = arch.identity_demo(arch.demo_activation(int(seed)), seed=int(seed))
+    with c2:
+        st.dataframe(
+            {"": ["a[l]", "a[l+1] = g(W[l+1] a[l] + b[l+1])", "z[l+2] = 0·a[l+1] + 0",
+                  "plain: g(z[l+2])", "residual: g(z[l+2] + a[l])"],
+             **{f"unit {i + 1}": [round(float(demo[k][i]), 3) for k in
+                                  ("a_l", "a_l1", "z_l2", "plain", "residual")]
+                for i in range(len(demo["a_l"]))}},
+            hide_index=True)
+    st.caption("With W[l+2] = 0 and b[l+2] = 0 the plain block outputs g(0) = 0 — the "
+               "information is gone. The residual block outputs g(a[l]) = a[l] (a[l] ≥ 0 "
+               "after a ReLU): adding the block cannot hurt, and learning a small change "
+               "to the identity is easy.")
+
+
+def _experiment() -> None:
+    st.subheader("Experiment: a deep plain net vs the same net with skips")
+    st.write("Two fully connected nets with the same layers and the *same starting weights* "
+             "(PyTorch's default initialisation, no batch norm), trained side by side on "
+             "scikit-learn's 8×8 digits with the same mini-batches. The only difference is "
+             "the shortcut in every block.")
+    jobs.interrupted("arch-res")  # a stopped run: what it reached is in arch-res-result
+    c = st.columns(4)
+    blocks = c[0].slider("Residual blocks", 2, 30, 10, key="arch-res-blocks",
+                         help="2 layers each; the nets have 2·blocks + 2 linear layers")
+    steps = c[1].slider("Training steps", 50, 800, 300, step=50, key="arch-res-steps")
+    lr = c[2].select_slider("Learning rate (SGD, momentum 0.9)", [0.005, 0.01, 0.02, 0.05, 0.1],
+                            value=0.05, key="arch-res-lr")
+    width = c[3].select_slider("Width", [16, 32, 64, 128], value=64, key="arch-res-width")
+    go_btn = st.button("Train both nets", type="primary", key="arch-res-go",
+                       icon=":material/play_arrow:")
+    progress_area = st.container()
+    curves = st.empty()
+    grads = st.empty()
+    result = st.session_state.get("arch-res-result")
+    if go_btn:
+        result = {"hist": {"step": [], "plain": [], "res": []}, "blocks": blocks,
+                  "gp": [], "gr": [], "done": False}
+        st.session_state["arch-res-result"] = result
+
+        def on_snapshot(snap) -> None:
+            if snap.step == 0:
+                _draw_grads(grads, result)
+            _draw_curves(curves, result)
+
+        jobs.follow(_recorded(arch.residual_experiment(blocks=blocks, width=width, steps=steps,
+                                                       lr=lr, threads=1), result),
+                    "arch-res", every=max(1, steps // 40), area=progress_area,
+                    describe=lambda s: (f"step {s.step}/{steps} · plain loss {s.loss_plain:.3f} "
+                                        f"· residual loss {s.loss_res:.3f} · {s.seconds:.1f} s"),
+                    on_snapshot=on_snapshot,
+                    stop_help="Stops training; what was reached stays on the page.")
+        result["done"] = True
+    if result:
+        if not go_btn:  # (while training, the loop drew them)
+            _draw_curves(curves, result)
+            _draw_grads(grads, result)
+        h = result["hist"]
+        if len(h["step"]) > 1:
+            k = max(1, len(h["step"]) // 10)
+            st.caption(f"Mean loss over the last {k} steps: plain {np.mean(h['plain'][-k:]):.3f}, "
+                       f"residual {np.mean(h['res'][-k:]):.3f} (chance level: ln 10 = 2.303)."
+                       + ("" if result["done"] else " — stopped early."))
+    else:
+        st.info("Press **Train both nets**: a few seconds on a CPU.", icon=":material/info:")
+
+
+def _recorded(snapshots, result: dict):
+    """The experiment's snapshots, each one's losses (and the first one's gradient norms)
+    written into ``result`` before it is drawn, so a stopped run keeps all it reached."""
+    h = result["hist"]
+    for snap in snapshots:
+        h["step"].append(snap.step)
+        h["plain"].append(snap.loss_plain)
+        h["res"].append(snap.loss_res)
+        if snap.step == 0:
+            result["gp"], result["gr"] = snap.grad_norms_plain, snap.grad_norms_res
+        yield snap
+
+
+def _draw_curves(slot, result) -> None:
+    h = result["hist"]
+    top = max([2.6] + h["plain"] + h["res"])
+    fig = figures.loss_curves(
+        [Curve("plain", h["step"], h["plain"], PLAIN), Curve("residual", h["step"], h["res"], PURPLE)],
+        title=f"training loss, {2 * result['blocks'] + 2} layers", height=320,
+        y_title="cross-entropy", y_range=(0, min(top * 1.05, 4.0)), legend_y=-0.25,
+        hline=(float(np.log(10)), "chance (ln 10)"))
+    figures.show(fig, slot=slot, width="stretch")
+
+
+def _draw_grads(slot, result) -> None:
+    if not result.get("gp"):
+        return
+    x = list(range(1, len(result["gp"]) + 1))
+    fig = figures.loss_curves(
+        [Curve("plain", x, result["gp"], PLAIN, mode="lines+markers"),
+         Curve("residual", x, result["gr"], PURPLE, mode="lines+markers")],
+        title="gradient norm per layer at initialisation (input → output)", height=320,
+        x_title="layer", y_title="‖∂L/∂W‖ (log)", log_y=True, legend_y=-0.25)
+    fig.update_yaxes(exponentformat="power")
+    figures.show(fig, slot=slot, width="stretch")
