@@ -42,11 +42,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"offline:  {zoo.offline()}")
     print(f"caches:   {zoo.torch_hub_checkpoints()} | {zoo.weights_dir()}")
     for e in zoo.entries():
-        path = e.weights_path()
-        state = {"package": "bundled", "bundled": "bundled", "trained": "trained here",
-                 "faces": "bundled"}.get(
-            e.kind, "cached" if path and path.exists() else "not cached")
-        print(f"  {e.name:<20} {e.task:<15} {state:<11} {e.title}")
+        print(f"  {e.name:<20} {e.task:<15} {e.cache_state():<11} {e.title}")
     return 0
 
 

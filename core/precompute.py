@@ -116,14 +116,15 @@ def run_dream_recorded(image: np.ndarray, lm: Any, settings: dict[str, Any],
 
 def _dream_jobs(lm: Any) -> list[tuple[str, dict[str, Any]]]:
     from . import dream as dd
-    from .vis import ascent as A
+    from . import zoo
 
     classic = dd.preset(lm)
     base = dict(layers=classic["layers"], steps=classic["steps"], step_size=classic["step_size"],
                 octaves=classic["octaves"], octave_scale=classic["octave_scale"],
                 jitter=classic["jitter"], tile_size=512, seed=0)
     layers = [classic["layers"]]
-    low = A.LOW_LAYER.get(lm.name)
+    entry = zoo.ENTRIES.get(lm.name)
+    low = entry.meta.layers.low if entry is not None and entry.meta.layers else None
     if low and low not in layers:
         layers.append(low)
     return [(name, {**base, "layers": layer}) for name in DREAM_SAMPLES for layer in layers]

@@ -26,7 +26,7 @@ log = logging.getLogger("cnnlab")
 # Keys of widgets whose value Streamlit does not let a script assign (buttons, uploads, camera,
 # WebRTC, data editors) and of objects that are not widget values at all (runners, results).
 # Matched as whole "-"-separated parts of the key, so "-go" does not also match "-gold".
-NOT_ASSIGNABLE = ("upload", "camera", "snap", "webrtc", "runner", "grid", "go", "run", "stop",
+NOT_ASSIGNABLE = ("upload", "camera", "png", "gif", "snap", "webrtc", "runner", "grid", "go", "run", "stop",
                   "dl", "tab", "enrol", "del", "plot", "clear", "samples")
 
 

@@ -193,3 +193,70 @@ def test_top_patches(lm, cat):
     for p in patches:
         x0, y0, x1, y1 = p.box
         assert p.crop.shape == (y1 - y0, x1 - x0, 3) and 0 < x1 - x0 <= 96
+
+
+def test_methods_are_one_registry_and_a_misspelled_option_is_an_error(lm, whole):
+    assert list(T.METHODS) == list(T.REGISTRY) and T.METHODS["gradcam"] == "Grad-CAM"
+    assert dict(T.METHODS) == {m.name: m.title for m in T.REGISTRY.values()}
+    assert T.REGISTRY["gradient"].percentile == 99.0 and T.REGISTRY["occlusion"].percentile == 100.0
+    assert T.REGISTRY["smoothgrad"].options == ("samples", "noise", "batch", "seed")
+    with pytest.raises(ValueError, match="bad_option"):
+        T.attribute("gradient", lm, whole, bad_option=1)
+    with pytest.raises(ValueError, match="'sample'.*samples"):
+        T.explain("smoothgrad", lm, whole, sample=4)           # the real one is "samples"
+
+
+def test_gradcam_frame_runs_one_forward_pass(lm, cat):
+    calls = []
+    h = lm.model.register_forward_pre_hook(lambda *_: calls.append(1))
+    try:
+        out, data = T.gradcam_frame(cat, lm)
+    finally:
+        h.remove()
+    assert len(calls) == 1
+    assert out.shape == cat.shape and data["target"] in CATS
+    small = Fe.prepare(cat, 224, crop=False)
+    assert abs(data["probability"] - T.probabilities(lm, small)[data["target"]]) < 0.05
+
+
+def test_catalogue_cam_layer_and_name_come_from_the_zoo(lm):
+    from core.vis import ascent as A
+
+    for name in ("vgg16", "efficientnet_lite0"):
+        meta = zoo.get_entry(name).meta
+        assert A.CATALOGUE[name] == list(meta.layers)
+        assert (A.HIGH_LAYER[name], A.LOW_LAYER[name]) == (meta.layers.high, meta.layers.low)
+        assert T.CAM_LAYER[name] == meta.cam_layer
+    assert T.cam_layer(lm) == "conv_head" and A.as_net(lm).name == lm.name
+    net = A.as_net(lm)
+    assert net.mean.flatten().tolist() == pytest.approx(list(lm.transforms.mean))
+    import torchvision
+
+    with torch.device("meta"):                                   # a bare module: recognised by its architecture
+        assert A.as_net(torchvision.models.vgg16(weights=None)).name == "vgg16"
+        fake = torchvision.models.VGG(torch.nn.Sequential(*[torch.nn.Identity() for _ in range(31)]))
+        assert A.as_net(fake).name == "vgg"                      # 31 feature layers alone do not make a VGG-16
+
+
+def test_locks_are_kept_in_one_table():
+    from core.vis import ascent as A
+
+    m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())
+    assert A.as_net(m).lock is A.module_lock(m) is A.as_net(m).lock
+    twin, lock = T.guided_copy(m)
+    assert lock is A.module_lock(twin) and T.guided_copy(m)[0] is twin
+    assert isinstance(twin[1], T.GuidedReLU) and isinstance(m[1], torch.nn.ReLU)
+
+
+def test_class_visualization_roll_and_its_old_name(lm):
+    new = list(O.class_visualization(lm, 130, steps=3, size=64, roll=4))
+    with pytest.warns(DeprecationWarning, match="roll"):
+        old = list(O.class_visualization(lm, 130, steps=3, size=64, jitter=4))
+    assert np.array_equal(new[-1].image, old[-1].image)
+
+
+def test_one_picture_cadence():
+    due = [s for s in range(1, 121) if O._picture_due(s, 120)]
+    assert len(due) == O.PICTURES_PER_RUN and due[-1] == 120
+    assert [s for s in range(1, 8) if O._picture_due(s, 7)] == list(range(1, 8))
+    assert O._picture_due(90, 90) and O._picture_due(87, 90) and not O._picture_due(89, 90)

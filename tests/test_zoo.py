@@ -301,3 +301,109 @@ def test_cli_train_style_rejects_bad_input(capsys):
     from core.cli import main
 
     assert main(["train-style", "/no/such/painting.jpg", "--content-dir", "/no/such/dir"]) == 2
+
+
+# --------------------------------------------------------------------------- metadata before loading
+
+_META_PROBE = r"""
+import json, os, sys, time
+opened = []
+
+def audit(event, args):
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        opened.append(os.fsdecode(args[0]))
+
+sys.addaudithook(audit)
+import torch, torchvision.models  # imported before the clock: the enums' metadata needs them
+from core import zoo
+from core.zoo import LOADERS
+
+def refuse(*a, **k):
+    raise AssertionError("metadata must not load or build a model")
+
+torch.load = torch.hub.load_state_dict_from_url = refuse
+for loader in LOADERS.values():
+    loader.load = loader.skeleton = refuse
+opened.clear()
+t = time.perf_counter()
+out = {}
+for e in zoo.entries():
+    m = zoo.get_entry(e.name).meta
+    tf = m.transforms
+    out[e.name] = dict(labels=list(m.labels), transforms=tf.as_dict() if tf else None,
+                       layers=m.layers.names() if m.layers else None,
+                       high=m.layers.high if m.layers else None, cam=m.cam_layer)
+print(json.dumps(dict(seconds=time.perf_counter() - t, opened=opened, entries=out,
+                      modules=[n for n in ("ultralytics", "timm", "dlib") if n in sys.modules])))
+"""
+
+
+def test_every_entry_answers_its_metadata_without_loading_anything(caches):
+    """labels, transforms, layer groups and CAM layer of every entry, in a fresh interpreter where
+    loading or building a model raises: no weights file is opened, nothing is downloaded."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _META_PROBE], capture_output=True, text=True,
+                          timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    rep = json.loads(done.stdout.strip().splitlines()[-1])
+    weights = [p for p in rep["opened"] if p.endswith((".pt", ".pth", ".bin", ".onnx", ".dat", ".safetensors"))
+               or str(caches / "torch") in p or "/hub/checkpoints" in p]
+    assert not weights, weights
+    assert rep["modules"] == [], rep["modules"]           # nothing built: ultralytics, timm, dlib untouched
+    assert rep["seconds"] < 5.0, rep["seconds"]
+    got = rep["entries"]
+    assert set(got) == set(zoo.ENTRIES)
+    for name in ("vgg16", "resnet50", "mobilenet_v2", "efficientnet_lite0"):
+        m = got[name]
+        assert len(m["labels"]) == 1000 and m["labels"][281] == "tabby", name
+        assert m["transforms"]["crop"] == 224 and m["transforms"]["mean"] == [0.485, 0.456, 0.406], name
+    assert got["resnet50"]["transforms"]["resize"] == 232          # from its weights enum, not a default
+    assert got["vgg16"]["layers"][0] == "block1_conv1" and got["vgg16"]["cam"] == "block5_conv3"
+    assert got["vgg16"]["high"] == "block5_conv2"
+    assert got["efficientnet_lite0"]["cam"] == "conv_head" and "blocks[4]" in got["efficientnet_lite0"]["layers"]
+    assert got["lenet5-digits-windows"]["labels"][-1] == "no digit"
+    assert len(got["yolo11n"]["labels"]) == 80 and got["yolo11n"]["transforms"] == {"imgsz": 640}
+    assert got["unet-shapes"]["labels"] == ["background", "circle", "square", "triangle"]
+    assert got["detector-shapes"]["labels"] == ["circle", "square", "triangle"]
+
+
+def test_entries_have_typed_specs_and_one_loader_per_kind():
+    for e in zoo.entries():
+        assert isinstance(e.spec, zoo.LOADERS[e.kind].spec), e.name
+        assert e.loader is zoo.LOADERS[e.kind]
+    made = zoo.ZooEntry("x", "X", "detection", "", "ultralytics", {"file": "x.pt", "url": "http://h/x.pt"})
+    assert isinstance(made.spec, zoo.UltralyticsSpec) and made.weights_path() == zoo.weights_dir() / "x.pt"
+    with pytest.raises(TypeError, match="UltralyticsSpec"):
+        zoo.ZooEntry("x", "X", "detection", "", "ultralytics", zoo.TrainedSpec(epochs=1, seed=0))
+    with pytest.raises(ValueError, match="Unknown kind"):
+        zoo.ZooEntry("x", "X", "detection", "", "teleport", {})
+    assert zoo.get_entry("vgg16") is zoo.entry("vgg16") is zoo.ENTRIES["vgg16"]
+    with pytest.raises(ValueError, match="Unknown model"):
+        zoo.get_entry("no-such-model")
+    assert "efficientnet_lite0" in zoo.list_models("classification")
+    assert "yolo11n" not in zoo.list_models("classification") and "yolo11n" in zoo.list_models()
+    with pytest.raises(ValueError, match="already"):
+        zoo.register(zoo.ENTRIES["vgg16"])
+
+
+def test_a_loaded_model_carries_its_entry_metadata(imagenet):
+    meta = zoo.get_entry(imagenet.name).meta
+    assert imagenet.transforms == meta.transforms and imagenet.labels == list(meta.labels)
+    assert imagenet.meta["mean"] == meta.transforms.mean and imagenet.meta["std"] == meta.transforms.std
+    assert (imagenet.meta["resize"], imagenet.meta["crop"]) == (256, 224) and imagenet.meta["acc@1"] == 75.1
+    assert not hasattr(imagenet.preprocess, "meta")        # the numbers live in .transforms, not on the function
+
+
+def test_identify_tells_a_zoo_architecture_by_its_parameters():
+    import torchvision
+
+    with torch.device("meta"):
+        assert zoo.identify(torchvision.models.vgg16(weights=None)) == "vgg16"
+        assert zoo.identify(torchvision.models.vgg19(weights=None)) is None
+        assert zoo.identify(torchvision.models.mobilenet_v2(weights=None)) == "mobilenet_v2"
+        # a VGG whose feature stack merely has VGG-16's length is not VGG-16
+        fake = torchvision.models.VGG(torch.nn.Sequential(*[torch.nn.Identity() for _ in range(31)]))
+        assert zoo.identify(fake) is None

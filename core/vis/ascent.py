@@ -10,15 +10,16 @@ The pieces compose the way Lucent's do, and each is small enough to read in one 
   optimising ``blocks[1]`` costs only the net up to ``blocks[1]``. Nothing is left on the model
   and its parameters are never touched; gradients are taken with respect to the input only.
 * **Layer catalogue** (:func:`layer_catalogue`) — the dream-able layers of the zoo's ImageNet
-  models with a hint of what each depth shows; names as the notes use them (``block5_conv3``
-  for VGG-16) or as the module reads (``blocks[4]`` for EfficientNet-Lite0).
+  models with a hint of what each depth shows (each zoo entry's ``meta.layers``); names as the
+  notes use them (``block5_conv3`` for VGG-16) or as the module reads (``blocks[4]`` for
+  EfficientNet-Lite0).
 * **Objectives** (:class:`Objective`) — functions of the activations ``{layer: tensor}`` to a
   scalar to *maximise*: :func:`layer_l2` (DeepDream's mean F²), :func:`channel`,
   :func:`neuron`, :func:`class_logit`, :func:`guided` (dream toward a guide image's features).
   They add and scale: ``0.5 * layer_l2("blocks[3]") + layer_l2("blocks[4]")``.
 * **Transforms** — random, differentiable maps applied to the image inside the graph before the
-  model sees it (:func:`roll`, :func:`jitter`, :func:`pad`, :func:`random_scale`); autograd maps
-  the gradient back through them.
+  model sees it (:func:`roll`, :func:`random_crop` — Lucent's "jitter" —, :func:`pad`,
+  :func:`random_scale`); autograd maps the gradient back through them.
 * **Terms on pixels** — :func:`l2_penalty`, :func:`tv_penalty`, weighted by ``l2=``/``tv=``.
 * **The step** — :func:`gradient` (optionally tile by tile, for big images in bounded memory),
   :func:`smooth_gradient` (Gaussian blurs at σ and 2σ), :func:`normalised_step`
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -45,54 +47,30 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core import zoo
+from core.zoo import LayerInfo
+
 OUTPUT = "output"  # the layer name meaning "what the model returns" (the logits of a classifier)
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+IMAGENET_MEAN = zoo.IMAGENET.mean
+IMAGENET_STD = zoo.IMAGENET.std
 
 
 # --------------------------------------------------------------------------- layer catalogue
+# The layer groups live with the zoo entries (``zoo.get_entry(name).meta.layers``); these
+# name-keyed tables are views of them, kept for callers that read them directly.
 
-@dataclass(frozen=True)
-class LayerInfo:
-    name: str      # as shown to people: "blocks[4]", "block5_conv3"
-    module: str    # the module path in the network: "blocks.4", "features.29"
-    stride: int    # pixels of input per position of the feature map
-    hint: str      # what amplifying this layer tends to paint
-
-
-CATALOGUE: dict[str, list[LayerInfo]] = {
-    "efficientnet_lite0": [
-        LayerInfo("stem", "bn1", 2, "colour noise and fine grain"),
-        LayerInfo("blocks[0]", "blocks.0", 2, "edges and colour fringes"),
-        LayerInfo("blocks[1]", "blocks.1", 4, "braids, stripes and fine zig-zags"),
-        LayerInfo("blocks[2]", "blocks.2", 8, "swirls, scales and honeycomb textures"),
-        LayerInfo("blocks[3]", "blocks.3", 16, "rings, eyes and repeating ornaments"),
-        LayerInfo("blocks[4]", "blocks.4", 16, "eyes, dog faces and animal parts — the classic look"),
-        LayerInfo("blocks[5]", "blocks.5", 32, "fur, feathers and animal bodies"),
-        LayerInfo("blocks[6]", "blocks.6", 32, "object parts blended into a texture"),
-        LayerInfo("conv_head", "bn2", 32, "whole-object impressions, mostly texture soup"),
-    ],
-    "vgg16": [
-        LayerInfo("block1_conv1", "features.1", 1, "colour and single-pixel edges"),
-        LayerInfo("block1_conv2", "features.3", 1, "fine edges and colour noise"),
-        LayerInfo("block2_conv1", "features.6", 2, "short strokes and grain"),
-        LayerInfo("block2_conv2", "features.8", 2, "strokes and small dots"),
-        LayerInfo("block3_conv1", "features.11", 4, "braids and fine stripes"),
-        LayerInfo("block3_conv2", "features.13", 4, "zig-zags and little loops"),
-        LayerInfo("block3_conv3", "features.15", 4, "mesh, scales and swirls"),
-        LayerInfo("block4_conv1", "features.18", 8, "swirls and rings"),
-        LayerInfo("block4_conv2", "features.20", 8, "eyes and spirals"),
-        LayerInfo("block4_conv3", "features.22", 8, "eyes, arches and animal textures"),
-        LayerInfo("block5_conv1", "features.25", 16, "animal parts: eyes, snouts, legs"),
-        LayerInfo("block5_conv2", "features.27", 16, "dog and bird faces"),
-        LayerInfo("block5_conv3", "features.29", 16, "dog faces, birds and buildings — high level"),
-    ],
-}
+CATALOGUE: dict[str, list[LayerInfo]] = {e.name: list(e.meta.layers) for e in zoo.entries() if e.meta.layers}
 
 # The layer each model's classic preset dreams on, and a low one for comparisons.
-HIGH_LAYER = {"efficientnet_lite0": "blocks[4]", "vgg16": "block5_conv2"}
-LOW_LAYER = {"efficientnet_lite0": "blocks[1]", "vgg16": "block3_conv1"}
+HIGH_LAYER = {e.name: e.meta.layers.high for e in zoo.entries() if e.meta.layers}
+LOW_LAYER = {e.name: e.meta.layers.low for e in zoo.entries() if e.meta.layers}
+
+
+def entry_meta(name: str) -> zoo.EntryMeta | None:
+    """The zoo's metadata for a network name (None for models the zoo does not know)."""
+    e = zoo.ENTRIES.get(name)
+    return e.meta if e is not None else None
 
 
 # --------------------------------------------------------------------------- the net view
@@ -114,30 +92,56 @@ class Net:
         return resolve_layer(self, layer)
 
 
-_LOCKS: dict[int, Any] = {}
-_LOCKS_GUARD = threading.Lock()
+@dataclass
+class _Bare:
+    lock: Any
+    name: str | None = None       # the zoo name it was recognised as (found on first need)
+
+
+# The one table of locks: one record per bare module (a zoo LoadedModel carries its own lock),
+# with the name it was recognised as. Weak keys: a module that is gone takes its record along.
+_BARE: "weakref.WeakKeyDictionary[torch.nn.Module, _Bare]" = weakref.WeakKeyDictionary()
+_BARE_GUARD = threading.Lock()
+
+
+def _bare(module: torch.nn.Module) -> _Bare:
+    with _BARE_GUARD:
+        rec = _BARE.get(module)
+        if rec is None:
+            rec = _BARE[module] = _Bare(threading.RLock())
+    return rec
+
+
+def module_lock(module: torch.nn.Module) -> Any:
+    """The lock every per-call hook on this (bare) module is attached under."""
+    return _bare(module).lock
 
 
 def as_net(model: Any, *, name: str | None = None, mean: Sequence[float] | None = None,
            std: Sequence[float] | None = None) -> Net:
     """A :class:`Net` from a zoo ``LoadedModel``, a :class:`Net`, or a bare ``nn.Module``
-    (ImageNet mean/std unless given; one lock per module object)."""
+    (name: the LoadedModel's, or the zoo entry whose architecture the module is; mean/std: its
+    transforms, else ImageNet's; one lock per module object)."""
     if isinstance(model, Net):
         return model
     if hasattr(model, "model") and hasattr(model, "lock"):          # core.zoo.LoadedModel
         module, lock = model.model, model.lock
-        meta = getattr(model, "meta", {}) or {}
         name = name or model.name
-        mean = mean or meta.get("mean", IMAGENET_MEAN)
-        std = std or meta.get("std", IMAGENET_STD)
+        tf = getattr(model, "transforms", None)
     elif isinstance(model, torch.nn.Module):
         module = model
-        with _LOCKS_GUARD:
-            lock = _LOCKS.setdefault(id(model), threading.RLock())
-        name = name or _guess_name(model)
-        mean, std = mean or IMAGENET_MEAN, std or IMAGENET_STD
+        rec = _bare(model)
+        if name is None and rec.name is None:
+            rec.name = _guess_name(model)
+        lock, name = rec.lock, name or rec.name
+        tf = None
     else:
         raise ValueError(f"Expected a model from core.zoo or a torch module, not {type(model).__name__}.")
+    if tf is None:
+        meta = entry_meta(name)
+        tf = meta.transforms if meta is not None else None
+    mean = mean or (tf.mean if tf is not None and tf.mean else IMAGENET_MEAN)
+    std = std or (tf.std if tf is not None and tf.std else IMAGENET_STD)
     try:
         device = next(module.parameters()).device
     except StopIteration:
@@ -147,18 +151,16 @@ def as_net(model: Any, *, name: str | None = None, mean: Sequence[float] | None 
 
 
 def _guess_name(module: torch.nn.Module) -> str:
-    kind = type(module).__name__.lower()
-    if kind == "vgg" and len(getattr(module, "features", [])) == 31:
-        return "vgg16"
-    if kind == "efficientnet" and hasattr(module, "blocks") and len(module.blocks) == 7:
-        return "efficientnet_lite0"
-    return kind
+    """A bare module's name: the zoo entry with the same architecture (class, parameter names and
+    shapes), else its class name in lower case."""
+    return zoo.identify(module) or type(module).__name__.lower()
 
 
 def layer_catalogue(model: Any) -> list[LayerInfo]:
-    """The dream-able layers of a model, shallow to deep (empty for models not catalogued:
-    then any module path from ``named_modules()`` may still be used)."""
-    return list(CATALOGUE.get(as_net(model).name, []))
+    """The dream-able layers of a model, shallow to deep (its zoo entry's layer groups; empty for
+    models not catalogued: then any module path from ``named_modules()`` may still be used)."""
+    meta = entry_meta(as_net(model).name)
+    return list(meta.layers) if meta is not None and meta.layers else []
 
 
 def resolve_layer(model: Any, layer: str) -> str:
@@ -166,12 +168,13 @@ def resolve_layer(model: Any, layer: str) -> str:
     net = as_net(model)
     if layer == OUTPUT:
         return OUTPUT
-    for info in CATALOGUE.get(net.name, []):
+    catalogue = layer_catalogue(net)
+    for info in catalogue:
         if layer == info.name or layer == info.module:
             return info.module
     if isinstance(layer, str) and layer and layer in dict(net.module.named_modules()):
         return layer
-    names = [i.name for i in CATALOGUE.get(net.name, [])]
+    names = [i.name for i in catalogue]
     choices = ", ".join(names) if names else "a module path from named_modules()"
     raise ValueError(f"Unknown layer {layer!r} for {net.name}; choose one of: {choices}.")
 
@@ -346,8 +349,9 @@ def roll(max_shift: int) -> Transform:
     return t
 
 
-def jitter(d: int) -> Transform:
-    """Lucent's jitter: a random crop that drops up to ``d`` pixels (the image gets smaller)."""
+def random_crop(d: int) -> Transform:
+    """A random crop that drops up to ``d`` pixels (the image gets smaller): what Lucent calls
+    ``jitter`` (DeepDream's "jitter" is :func:`roll`)."""
     def t(x, gen):
         if d <= 0:
             return x
@@ -355,6 +359,9 @@ def jitter(d: int) -> Transform:
         h, w = x.shape[-2:]
         return x[..., dy:h - d + dy, dx:w - d + dx]
     return t
+
+
+jitter = random_crop   # Lucent's name for it, kept for callers
 
 
 def pad(width: int, value: float = 0.5) -> Transform:

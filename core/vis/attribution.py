@@ -4,7 +4,9 @@ Every method has one call shape (as in Captum)::
 
     heat = attribute(method, model, image, target=None, **options)   # H×W float in [0, 1]
 
-so a page draws a grid of methods from one loop over :data:`METHODS`. ``image`` is RGB uint8
+so a page draws a grid of methods from one loop over :data:`METHODS` (name → title; each method's
+record — title, function, options, display scaling — is in :data:`REGISTRY`). An option a
+method does not take is a ``ValueError`` naming it. ``image`` is RGB uint8
 (the crop the network should see, e.g. :func:`core.vis.features.prepare`), ``target`` a class
 index (default: the model's top class for the image). The map has the image's size; 1 means
 "most important" for the target class, 0 "not at all".
@@ -29,36 +31,34 @@ gradients are taken with respect to the input only.
 from __future__ import annotations
 
 import copy
-import threading
+import inspect
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core import zoo
+
 from . import ascent as A
 from .features import overlay_map, prepare
 
-METHODS: dict[str, str] = {
-    "occlusion": "Occlusion",
-    "gradient": "Vanilla gradient",
-    "guided_backprop": "Guided backprop",
-    "gradcam": "Grad-CAM",
-    "smoothgrad": "SmoothGrad",
-    "integrated_gradients": "Integrated gradients",
-}
-
-# The last convolutional stage of each catalogued network: where Grad-CAM looks.
-CAM_LAYER = {"efficientnet_lite0": "conv_head", "vgg16": "block5_conv3"}
+# The last convolutional stage of each catalogued network, where Grad-CAM looks: a view of the
+# zoo entries' ``meta.cam_layer``, kept for callers that read it directly.
+CAM_LAYER = {e.name: e.meta.cam_layer for e in zoo.entries() if e.meta.cam_layer}
 
 
 def cam_layer(model: Any) -> str:
+    """Where Grad-CAM looks: the zoo entry's CAM layer, else the last catalogued layer, else the
+    last convolution."""
     net = A.as_net(model)
-    if net.name in CAM_LAYER:
-        return CAM_LAYER[net.name]
+    meta = A.entry_meta(net.name)
+    if meta is not None and meta.cam_layer:
+        return meta.cam_layer
     cat = A.layer_catalogue(net)
     if cat:
         return cat[-1].name
@@ -87,12 +87,18 @@ def probabilities(model: Any, image: np.ndarray | torch.Tensor) -> np.ndarray:
     return torch.softmax(logits(model, image), 1)[0].cpu().numpy()
 
 
+def ranked(model: Any, scores: torch.Tensor, k: int = 5) -> list[tuple[int, str, float]]:
+    """(class, label, probability) of the k highest of the scores (1×classes), most likely first."""
+    p = torch.softmax(scores.float(), 1)[0]
+    v, i = p.topk(min(k, p.numel()))
+    labels = getattr(model, "labels", None) or []
+    return [(int(c), labels[c] if c < len(labels) else str(int(c)), float(q))
+            for q, c in zip(v.tolist(), i.tolist())]
+
+
 def top_classes(model: Any, image: np.ndarray | torch.Tensor, k: int = 5) -> list[tuple[int, str, float]]:
     """(class, label, probability) of the k most likely classes, on exactly these pixels."""
-    p = probabilities(model, image)
-    labels = getattr(model, "labels", None) or []
-    idx = np.argsort(-p)[:k]
-    return [(int(i), labels[i] if i < len(labels) else str(int(i)), float(p[i])) for i in idx]
+    return ranked(model, logits(model, image), k)
 
 
 def _normalise(m: np.ndarray, percentile: float = 100.0) -> np.ndarray:
@@ -104,11 +110,6 @@ def _normalise(m: np.ndarray, percentile: float = 100.0) -> np.ndarray:
     if hi <= 0:
         hi = float(m.max())
     return np.clip(m / hi, 0, 1).astype(np.float32) if hi > 0 else np.zeros_like(m)
-
-
-# pixel-level methods are scaled to their 99th percentile, region-level ones to their maximum
-_PERCENTILE = {"gradient": 99.0, "guided_backprop": 99.0, "smoothgrad": 99.0,
-               "integrated_gradients": 99.0}
 
 
 def _input_grad(net: A.Net | torch.nn.Module, x: torch.Tensor, target: int,
@@ -126,12 +127,12 @@ def _input_grad(net: A.Net | torch.nn.Module, x: torch.Tensor, target: int,
 
 # --------------------------------------------------------------------------- methods
 
-def _gradient(net, x, target, **_):
+def _gradient(net, x, target):
     return _input_grad(net, x, target)[0].abs().amax(0).cpu().numpy()
 
 
-def _smoothgrad(net, x, target, samples: int = 16, noise: float = 0.15, batch: int = 8,
-                seed: int = 0, **_):
+def _smoothgrad(net, x, target, *, samples: int = 16, noise: float = 0.15, batch: int = 8,
+                seed: int = 0):
     gen = torch.Generator().manual_seed(seed)
     total = torch.zeros(x.shape[-2:])
     for i in range(0, samples, batch):
@@ -142,7 +143,7 @@ def _smoothgrad(net, x, target, samples: int = 16, noise: float = 0.15, batch: i
     return (total / samples).numpy()
 
 
-def _integrated(net, x, target, steps: int = 24, batch: int = 8, **_):
+def _integrated(net, x, target, *, steps: int = 24, batch: int = 8):
     base = torch.zeros_like(x)
     alphas = (torch.arange(steps, dtype=torch.float32) + 0.5) / steps     # midpoint rule
     total = torch.zeros_like(x)
@@ -154,21 +155,29 @@ def _integrated(net, x, target, steps: int = 24, batch: int = 8, **_):
     return attr[0].sum(0).abs().cpu().numpy()
 
 
-def _gradcam(net, x, target, layer: str | None = None, **_):
+def _gradcam_pass(net, x, target: int | None, layer: str | None = None
+                  ) -> tuple[np.ndarray, int, torch.Tensor]:
+    """Grad-CAM from one forward pass that also gives the scores: (raw map, the target used —
+    the top class when None —, the logits)."""
     layer = layer or cam_layer(net)
     xi = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         acts = A.activations(net, xi, [layer, A.OUTPUT])
         a, out = acts[layer], acts[A.OUTPUT]
+        target = int(out[0].argmax()) if target is None else int(target)
         (g,) = torch.autograd.grad(out[:, target].sum(), a)
     w = g.mean((2, 3), keepdim=True)
     cam = F.relu((w * a.detach()).sum(1, keepdim=True))
     cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)
-    return cam[0, 0].cpu().numpy()
+    return cam[0, 0].cpu().numpy(), target, out.detach().float()
 
 
-def _occlusion(net, x, target, window: int = 48, stride: int = 24, batch: int = 16,
-               fill: str = "mean", **_):
+def _gradcam(net, x, target, *, layer: str | None = None):
+    return _gradcam_pass(net, x, target, layer)[0]
+
+
+def _occlusion(net, x, target, *, window: int = 48, stride: int = 24, batch: int = 16,
+               fill: str = "mean"):
     H, W = x.shape[-2:]
     with torch.no_grad():
         p0 = torch.softmax(A.activations(net, x, [A.OUTPUT])[A.OUTPUT], 1)[0, target]
@@ -223,19 +232,18 @@ class GuidedReLU(torch.nn.Module):
         return _GuidedReLU.apply(x, self.upper)
 
 
-_COPIES: "weakref.WeakKeyDictionary[torch.nn.Module, tuple[torch.nn.Module, threading.Lock]]" = \
-    weakref.WeakKeyDictionary()
-_COPIES_GUARD = threading.Lock()
+# original module → its guided twin; the twin's lock is kept where every bare module's is
+# (:func:`core.vis.ascent.module_lock`).
+_COPIES: "weakref.WeakKeyDictionary[torch.nn.Module, torch.nn.Module]" = weakref.WeakKeyDictionary()
 
 
-def guided_copy(model: Any) -> tuple[torch.nn.Module, threading.Lock]:
+def guided_copy(model: Any) -> tuple[torch.nn.Module, Any]:
     """A private deep copy of the network with every ReLU/ReLU6 replaced by :class:`GuidedReLU`
-    (made once per model and kept; the cached original is never modified)."""
+    (made once per model and kept; the cached original is never modified), and its lock."""
     net = A.as_net(model)
-    with _COPIES_GUARD:
-        hit = _COPIES.get(net.module)
-        if hit is not None:
-            return hit
+    twin = _COPIES.get(net.module)
+    if twin is not None:
+        return twin, A.module_lock(twin)
     with net.lock:
         twin = copy.deepcopy(net.module)
     twin.eval()
@@ -250,10 +258,8 @@ def guided_copy(model: Any) -> tuple[torch.nn.Module, threading.Lock]:
                 swaps.append((m, child_name, GuidedReLU(None)))
     for parent, child_name, new in swaps:
         setattr(parent, child_name, new)
-    entry = (twin, threading.Lock())
-    with _COPIES_GUARD:
-        _COPIES[net.module] = entry
-    return entry
+    twin = _COPIES.setdefault(net.module, twin)        # a racing thread's copy wins: keep one
+    return twin, A.module_lock(twin)
 
 
 def _guided_grad(net, x, target) -> torch.Tensor:
@@ -262,7 +268,7 @@ def _guided_grad(net, x, target) -> torch.Tensor:
         return _input_grad(net, x, target, module=twin)
 
 
-def _guided(net, x, target, **_):
+def _guided(net, x, target):
     return _guided_grad(net, x, target)[0].abs().amax(0).cpu().numpy()
 
 
@@ -277,10 +283,59 @@ def guided_backprop_rgb(model: Any, image: np.ndarray, target: int | None = None
     return (np.clip(0.5 + 0.5 * g / s, 0, 1) * 255).round().astype(np.uint8)
 
 
-_IMPL: dict[str, Callable[..., np.ndarray]] = {
-    "occlusion": _occlusion, "gradient": _gradient, "guided_backprop": _guided,
-    "gradcam": _gradcam, "smoothgrad": _smoothgrad, "integrated_gradients": _integrated,
-}
+# --------------------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class Method:
+    """One attribution method: ``fn(net, x, target, **options)`` → an H×W map in its own units,
+    scaled for display so that its ``percentile`` is 1 (pixel-level gradient maps use the 99th,
+    so a few extreme pixels do not hide the rest; region-level maps their maximum)."""
+    name: str
+    title: str
+    fn: Callable[..., np.ndarray]
+    percentile: float = 100.0
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The keyword options ``fn`` takes (everything after ``net, x, target``)."""
+        return tuple(list(inspect.signature(self.fn).parameters)[3:])
+
+
+# The notes' order.
+REGISTRY: dict[str, Method] = {m.name: m for m in [
+    Method("occlusion", "Occlusion", _occlusion),
+    Method("gradient", "Vanilla gradient", _gradient, 99.0),
+    Method("guided_backprop", "Guided backprop", _guided, 99.0),
+    Method("gradcam", "Grad-CAM", _gradcam),
+    Method("smoothgrad", "SmoothGrad", _smoothgrad, 99.0),
+    Method("integrated_gradients", "Integrated gradients", _integrated, 99.0),
+]}
+
+
+class _Titles(Mapping):
+    """``{method name: title}``, read from :data:`REGISTRY` (what pages loop over and show)."""
+
+    def __getitem__(self, name: str) -> str:
+        return REGISTRY[name].title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRY)
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+METHODS: Mapping[str, str] = _Titles()
+
+
+def get_method(name: str) -> Method:
+    """The registry record of ``name``; ``ValueError`` naming the choices."""
+    if name not in REGISTRY:
+        raise ValueError(f"Unknown attribution method {name!r}; choose one of: {', '.join(REGISTRY)}.")
+    return REGISTRY[name]
 
 
 def _default_target(net: A.Net, x: torch.Tensor, target: int | None) -> int:
@@ -301,24 +356,30 @@ class Attribution:
     seconds: float
 
 
-def explain(method: str, model: Any, image: np.ndarray | torch.Tensor, target: int | None = None,
-            **options) -> Attribution:
-    """Like :func:`attribute`, with the raw map, the target used and the time taken."""
-    if method not in _IMPL:
-        raise ValueError(f"Unknown attribution method {method!r}; choose one of: {', '.join(METHODS)}.")
-    net = A.as_net(model)
-    x = _x(net, image)
-    if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError("Attribution takes one image at a time.")
-    n_classes = None
-    t0 = time.perf_counter()
-    target = _default_target(net, x, target)
+def _check_target(model: Any, target: int) -> int:
     labels = getattr(model, "labels", None)
     n_classes = len(labels) if labels else None
     if target < 0 or (n_classes and target >= n_classes):
         raise ValueError(f"Class {target} is out of range (0 … {n_classes - 1 if n_classes else '?'}).")
-    raw = np.asarray(_IMPL[method](net, x, target, **options), np.float32)
-    return Attribution(method, _normalise(raw, _PERCENTILE.get(method, 100.0)), raw, target, time.perf_counter() - t0)
+    return target
+
+
+def explain(method: str, model: Any, image: np.ndarray | torch.Tensor, target: int | None = None,
+            **options) -> Attribution:
+    """Like :func:`attribute`, with the raw map, the target used and the time taken."""
+    m = get_method(method)
+    unknown = [k for k in options if k not in m.options]
+    if unknown:
+        raise ValueError(f"{m.title} has no option {', '.join(map(repr, unknown))}; "
+                         f"it takes: {', '.join(m.options) or 'no options'}.")
+    net = A.as_net(model)
+    x = _x(net, image)
+    if x.dim() != 4 or x.shape[0] != 1:
+        raise ValueError("Attribution takes one image at a time.")
+    t0 = time.perf_counter()
+    target = _check_target(model, _default_target(net, x, target))
+    raw = np.asarray(m.fn(net, x, target, **options), np.float32)
+    return Attribution(method, _normalise(raw, m.percentile), raw, target, time.perf_counter() - t0)
 
 
 def attribute(method: str, model: Any, image: np.ndarray | torch.Tensor, target: int | None = None,
@@ -372,15 +433,17 @@ def gradcam_frame(frame: np.ndarray, model: Any, target: int | None = None, size
     h, w = frame.shape[:2]
     s = size / min(h, w)
     small = cv2.resize(frame, (max(32, round(w * s)), max(32, round(h * s))), interpolation=cv2.INTER_AREA)
-    res = explain("gradcam", net, small, target)
+    if target is not None:
+        _check_target(model, int(target))
+    raw, target, scores = _gradcam_pass(net, _x(net, small), target)   # one forward pass per frame
+    p = float(torch.softmax(scores, 1)[0, target])
     labels = getattr(model, "labels", None) or []
-    p = float(probabilities(net, small)[res.target])
-    name = labels[res.target] if res.target < len(labels) else str(res.target)
-    out = overlay(frame, res.map, alpha)
+    name = labels[target] if target < len(labels) else str(target)
+    out = overlay(frame, _normalise(raw, REGISTRY["gradcam"].percentile), alpha)
     return draw_panel(out, [f"Grad-CAM: {name} ({p * 100:.0f}%)"], corner="bl"), \
-        {"target": res.target, "label": name, "probability": p}
+        {"target": target, "label": name, "probability": p}
 
 
-__all__ = ["METHODS", "CAM_LAYER", "Attribution", "attribute", "explain", "overlay", "occlude",
-           "gradcam_frame", "guided_copy", "guided_backprop_rgb", "top_classes", "probabilities",
-           "logits", "mass_inside", "cam_layer", "prepare"]
+__all__ = ["METHODS", "REGISTRY", "Method", "get_method", "CAM_LAYER", "Attribution", "attribute", "explain",
+           "overlay", "occlude", "gradcam_frame", "guided_copy", "guided_backprop_rgb", "top_classes",
+           "ranked", "probabilities", "logits", "mass_inside", "cam_layer", "prepare"]

@@ -2,14 +2,15 @@
 feature inversion, adversarial examples and fooling images.
 
 All of them reuse :mod:`core.vis.ascent` — its objectives (:func:`~core.vis.ascent.class_logit`,
-:func:`~core.vis.ascent.channel`), transforms (pad / jitter / roll / random scale), penalties
+:func:`~core.vis.ascent.channel`), transforms (pad / random crop / roll / random scale), penalties
 (L2, total variation), gradient smoothing and loop (:func:`~core.vis.ascent.ascend`) and its
 per-call activation hooks — and the long ones are iterators of :class:`core.snapshots.Snapshot`
 (break out of the loop to stop early).
 
 * :func:`class_visualization` — the notes' I* = argmax_I f(I) + R(I): start from zeros (a flat
   mean-grey image) or noise and climb the class logit (or one channel of a layer) with the
-  regularizers the notes name: L2, blur (Gaussian smoothing of the gradient), jitter, TV.
+  regularizers the notes name: L2, blur (Gaussian smoothing of the gradient), jitter (a random
+  roll), TV.
 * :func:`feature_inversion` — find pixels whose features at a layer match a picture's, with a
   TV regulariser: shallow layers keep detail, deep layers keep only the layout.
 * :func:`adversarial` — FGSM (one step) or iterative FGSM inside an L∞ ball of ``eps``.
@@ -19,6 +20,7 @@ per-call activation hooks — and the long ones are iterators of :class:`core.sn
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -29,11 +31,16 @@ import torch.nn.functional as F
 from core.snapshots import Snapshot
 
 from . import ascent as A
+from .attribution import logits, probabilities, ranked
+
+# One cadence for every loop here: a picture in about this many snapshots of a run (and always
+# in the last), so a page's live image moves at the same pace whatever the number of steps and
+# turning tensors into pixels costs a bounded share of the run; the numbers come every step.
+PICTURES_PER_RUN = 30
 
 
-def _logits(net: A.Net, x: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
-        return A.activations(net, x, [A.OUTPUT])[A.OUTPUT].float()
+def _picture_due(step: int, total: int) -> bool:
+    return step % max(1, total // PICTURES_PER_RUN) == 0 or step == total
 
 
 def _start(net: A.Net, size: int, init: str, seed: int) -> torch.Tensor:
@@ -49,31 +56,35 @@ def _start(net: A.Net, size: int, init: str, seed: int) -> torch.Tensor:
 
 def class_visualization(model: Any, target: int, *, layer: str | None = None, steps: int = 120,
                         size: int = 224, step_size: float = 0.01, l2: float = 0.0, tv: float = 0.0,
-                        blur: tuple[float, float] = (1.0, 0.5), jitter: int = 8, init: str = "zeros",
-                        seed: int = 0) -> Iterator[Snapshot]:
+                        blur: tuple[float, float] = (1.0, 0.5), roll: int = 8, init: str = "zeros",
+                        seed: int = 0, jitter: int | None = None) -> Iterator[Snapshot]:
     """Gradient ascent on the pixels toward a class logit (``layer=None``) or toward channel
     ``target`` of ``layer`` (the notes' block1_conv1 / block3_conv2 / block5_conv3 pictures).
 
-    Per step (:func:`core.vis.ascent.ascend`): a random roll of ±``jitter`` px, the gradient of
-    the objective minus ``l2``·mean((x−½)²) and ``tv``·TV(x), blurred with σ going from
-    ``blur[0]`` to ``blur[1]``, and a normalised step of ``step_size``. Snapshots carry the
-    objective (``loss`` = its value, ``info`` the start value and the target's probability).
+    Per step (:func:`core.vis.ascent.ascend`): a random roll (circular shift) of ±``roll`` px,
+    the gradient of the objective minus ``l2``·mean((x−½)²) and ``tv``·TV(x), blurred with σ
+    going from ``blur[0]`` to ``blur[1]``, and a normalised step of ``step_size``. Snapshots
+    carry the objective (``loss`` = its value, ``info`` the start value and the target's
+    probability). ``jitter=`` is the old name of ``roll=`` (deprecated: in Lucent, and in
+    :func:`core.vis.ascent.jitter`, jitter is a random crop).
     """
+    if jitter is not None:
+        warnings.warn("class_visualization(jitter=...) is deprecated: it is a roll, pass roll=...",
+                      DeprecationWarning, stacklevel=2)
+        roll = jitter
     net = A.as_net(model)
     objective = A.class_logit(int(target)) if layer is None else A.channel(layer, int(target))
     x = _start(net, size, init, seed)
     start = None
-    every = max(1, steps // 30)
-    for state in A.ascend(x, net, objective, steps, step_size, transforms=[A.roll(jitter)] if jitter else [],
+    for state in A.ascend(x, net, objective, steps, step_size, transforms=[A.roll(roll)] if roll else [],
                           smoothing=blur, l2=l2, tv=tv,
                           generator=torch.Generator().manual_seed(seed)):
         if start is None:
             start = state.value
         info: dict = {"start": start}
-        if state.step % every == 0 or state.step == steps:
+        if _picture_due(state.step, steps):
             if layer is None:
-                p = torch.softmax(_logits(net, state.x), 1)[0, int(target)]
-                info["probability"] = float(p)
+                info["probability"] = float(probabilities(net, state.x)[int(target)])
             img = A.to_image(state.x)
         else:
             img = None
@@ -108,7 +119,6 @@ def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int =
     p = x.clone().requires_grad_(True)
     opt = torch.optim.Adam([p], lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    every = max(1, steps // 40)
     for i in range(steps):
         value, g = A.gradient(net, p.detach(), rel, generator=gen, tv=tv)   # g: ascent direction
         opt.zero_grad()
@@ -117,7 +127,7 @@ def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int =
         with torch.no_grad():
             p.clamp_(0, 1)
         loss = -value
-        img = A.to_image(p) if (i + 1) % every == 0 or i + 1 == steps else None
+        img = A.to_image(p) if _picture_due(i + 1, steps) else None
         yield Snapshot(i + 1, steps, loss, img, {"tv": float(A.tv_penalty(p.detach()))})
 
 
@@ -154,26 +164,20 @@ class Adversarial:
         return (np.clip(0.5 + 0.5 * self.perturbation / s, 0, 1) * 255).round().astype(np.uint8)
 
 
-def _top(model: Any, logits: torch.Tensor, k: int = 5) -> list[tuple[int, str, float]]:
-    p = torch.softmax(logits, 1)[0]
-    v, i = p.topk(k)
-    labels = getattr(model, "labels", None) or []
-    return [(int(c), labels[c] if c < len(labels) else str(int(c)), float(q)) for q, c in zip(v.tolist(), i.tolist())]
-
-
 def adversarial(model: Any, image: np.ndarray, target: int | None = None, eps: float = 2 / 255,
                 steps: int = 10, step: float | None = None) -> Adversarial:
     """Change ``image`` (RGB uint8) by at most ``eps`` per pixel (0–1 scale) so the network
     changes its mind. ``steps=1``: FGSM, x + eps·sign(∇x loss). More steps: iterative FGSM with
-    step ``step`` (default eps/4·… at least eps/steps·2), projected back into the eps-ball after
-    each. ``target=None``: raise the loss of the current class; else lower the loss of ``target``.
-    The result is rounded to uint8 and scored as such."""
+    step ``step`` (default max(eps/4, 2.5·eps/steps): the steps together can travel 2.5 times
+    the ball's radius, enough to reach its corners by several routes), projected back into the
+    eps-ball after each. ``target=None``: raise the loss of the current class; else lower the
+    loss of ``target``. The result is rounded to uint8 and scored as such."""
     if not (0 < eps <= 0.5):
         raise ValueError(f"eps must be in (0, 0.5], not {eps!r}.")
     net = A.as_net(model)
     t0 = time.perf_counter()
     x0 = A.to_tensor(image, net.device)
-    l0 = _logits(net, x0)
+    l0 = logits(net, x0)
     source = int(l0.argmax())
     alpha = eps if steps == 1 else (step or max(eps / 4, 2.5 * eps / steps))
     x = x0.clone()
@@ -190,8 +194,8 @@ def adversarial(model: Any, image: np.ndarray, target: int | None = None, eps: f
         x = (x0 + (x - x0).clamp(-eps, eps)).clamp(0, 1)
     adv = A.to_image(x)
     xq = A.to_tensor(adv, net.device)
-    return Adversarial(adv, (xq - x0)[0].permute(1, 2, 0).cpu().numpy(), _top(model, l0),
-                       _top(model, _logits(net, xq)), source, None if target is None else int(target),
+    return Adversarial(adv, (xq - x0)[0].permute(1, 2, 0).cpu().numpy(), ranked(model, l0),
+                       ranked(model, logits(net, xq)), source, None if target is None else int(target),
                        eps, steps, time.perf_counter() - t0)
 
 
@@ -213,9 +217,9 @@ def fooling_image(model: Any, target: int, *, size: int = 224, steps: int = 60, 
         opt.step()
         with torch.no_grad():
             p.clamp_(0, 1)
-        prob = float(torch.softmax(_logits(net, p.detach()), 1)[0, int(target)])
+        prob = float(probabilities(net, p.detach())[int(target)])
         done = prob >= stop_at or i + 1 == steps
-        yield Snapshot(i + 1, steps, -value, A.to_image(p) if (done or i % 3 == 0) else None,
+        yield Snapshot(i + 1, steps, -value, A.to_image(p) if done or _picture_due(i + 1, steps) else None,
                        {"probability": prob})
         if done:
             break

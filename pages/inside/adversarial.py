@@ -1,0 +1,75 @@
+"""Inside the network › Adversarial & fooling: invisible changes that flip the class, and a
+picture from noise the network is sure about."""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.vis import attribution as T
+from core.vis import optimise as O
+from dashboard import jobs
+from dashboard.widgets import download_png
+
+from .common import Inside, how_it_works, top_table
+
+
+def render(c: Inside) -> None:
+    st.write("An adversarial example changes every pixel by an invisible amount in the direction "
+             "that hurts the network most — the sign of the loss gradient — and the class changes. "
+             "A fooling image goes further: from pure noise to a picture the network is sure about.")
+    st.latex(r"x_{adv}=x+\epsilon\,\mathrm{sign}\big(\nabla_x J(x,y)\big)")
+    e1, e2, e3 = st.columns(3)
+    eps255 = e1.slider("ε (out of 255 per pixel)", 0.5, 16.0, 2.0, step=0.5, key="inside-adv-eps")
+    adv_steps = e2.slider("Steps (1 = FGSM)", 1, 20, 10, key="inside-adv-steps")
+    tgt_opts = [-1] + list(range(len(c.labels)))
+    adv_target = e3.selectbox("Push toward", tgt_opts, index=0,
+                              format_func=lambda k: "any other class (untargeted)" if k < 0 else c.class_name(k),
+                              key=f"inside-adv-target-{c.key}")
+    if st.button("Attack", type="primary", key="inside-adv-go", icon=":material/bolt:"):
+        r = O.adversarial(c.lm, c.crop, None if adv_target < 0 else int(adv_target), eps=eps255 / 255, steps=adv_steps)
+        st.session_state["inside-adv"] = dict(r=r, pic=c.crop)
+    res = st.session_state.get("inside-adv")
+    if res:
+        _attack(res)
+    _fooling(c)
+    how_it_works("`core.vis.optimise.adversarial(model, image, target, eps, steps)`: FGSM (one "
+                 "step of ε·sign(∇x J)) or iterative FGSM projected back into the ε-ball, then "
+                 "rounded to 8-bit pixels and scored as such. `fooling_image(model, target)` "
+                 "starts from uniform noise and lets Adam raise log p(target) until it passes 0.99.")
+
+
+def _attack(res: dict) -> None:
+    r = res["r"]
+    biggest = float(np.abs(r.perturbation).max())
+    c1, c2, c3 = st.columns(3)
+    c1.image(res["pic"], caption="original", width="stretch")
+    c2.image(r.amplified(), caption=f"perturbation ×{0.5 / max(1e-9, biggest):.0f} "
+             f"(max {biggest * 255:.1f}/255)", width="stretch")
+    c3.image(r.image, caption="adversarial", width="stretch")
+    t1, t2 = st.columns(2)
+    with t1:
+        st.caption("Before")
+        top_table(r.before)
+    with t2:
+        st.caption(f"After ({'FGSM' if r.steps == 1 else f'{r.steps} steps'}, {r.seconds:.1f} s) — "
+                   + ("**the class changed**" if r.flipped else "the class held"))
+        top_table(r.after)
+    download_png(r.image, "adversarial.png", key="inside-adv-png")
+
+
+def _fooling(c: Inside) -> None:
+    st.subheader("Fooling image from noise")
+    fool_cls = st.selectbox("Make the network see", list(range(len(c.labels))), index=min(859, len(c.labels) - 1),
+                            format_func=c.class_name, key=f"inside-fool-class-{c.key}")
+    if st.button("Fool it", key="inside-fool-go", icon=":material/blur_on:"):
+        last = jobs.follow(O.fooling_image(c.lm, int(fool_cls), size=160, steps=80), "inside-fool-run",
+                           image_width=240)
+        if last is not None:
+            img = last.image if last.image is not None else st.session_state["inside-fool-run"].image
+            st.session_state["inside-fool"] = dict(image=img, top=T.top_classes(c.lm, img, 3), steps=last.step)
+    res = st.session_state.get("inside-fool")
+    if res:
+        c1, c2 = st.columns(2)
+        c1.image(res["image"], caption=f"after {res['steps']} steps", width="stretch")
+        with c2:
+            top_table(res["top"])

@@ -1,0 +1,94 @@
+"""What the tabs of *Inside the network* share: the inputs chosen above the tabs, the cached
+network calls several tabs make, the channel count of a layer, and the top-classes table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from core import images
+from core.vis import attribution as T
+from core.vis import features as Fe
+
+
+@dataclass
+class Inside:
+    """The page's inputs, as the tabs need them."""
+    lm: Any
+    image: np.ndarray               # the picture as picked (longer side ≤ 1024 px)
+    crop: np.ndarray                # what the network sees (224×224 centre crop)
+    whole: np.ndarray               # the whole picture, shorter side 224
+    layer_names: list[str]          # core.vis.features.layer_choices, shallow to deep
+    info: dict                      # layer name -> core.vis.ascent.LayerInfo
+
+    @property
+    def key(self) -> str:           # widget keys per network: layer names differ
+        return self.lm.name
+
+    @property
+    def labels(self) -> list[str]:
+        return self.lm.labels
+
+    @property
+    def deep_index(self) -> int:    # the default layer of the layer select boxes
+        return min(4, len(self.layer_names) - 1)
+
+    def class_name(self, i: int) -> str:
+        return f"{i} {self.labels[i]}" if i < len(self.labels) else str(i)
+
+    def maps(self, pic: np.ndarray, layer: str) -> Fe.FeatureMaps:
+        return maps(self.lm, self.key, pic, layer)
+
+    def channels(self, layer: str) -> int:
+        return channel_count(self.lm, self.key, layer)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def top5(_lm, name: str, pic: np.ndarray) -> list:
+    return T.top_classes(_lm, pic, 5)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def maps(_lm, name: str, pic: np.ndarray, layer: str):
+    return Fe.activations(_lm, pic, [layer])[layer]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def filters(_lm, name: str, layer: str | None):
+    return Fe.filters(_lm, layer)
+
+
+_PROBE = np.full((64, 64, 3), 128, np.uint8)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def channel_count(_lm, name: str, layer: str) -> int:
+    """How many channels ``layer`` has (core has no function for it yet: a shape probe on a
+    small grey picture)."""
+    return int(Fe.activations(_lm, _PROBE, [layer])[layer].maps.shape[0])
+
+
+def sample_pictures() -> list[tuple[str, np.ndarray]]:
+    """The bundled samples (longer side 512 px) by name, leaving out any that cannot be read."""
+    out = []
+    for name in images.samples():
+        try:
+            out.append((name, images.load_sample(name, max_side=512)))
+        except ValueError:
+            pass
+    return out
+
+
+def top_table(rows: list) -> None:
+    st.dataframe({"class": [f"{i} {n}" for i, n, _ in rows], "probability": [p for *_, p in rows]},
+                 column_config={"probability": st.column_config.ProgressColumn(
+                     "probability", min_value=0.0, max_value=1.0, format="%.3f")},
+                 hide_index=True, width="stretch")
+
+
+def how_it_works(text: str) -> None:
+    """The closing "How it works" note of a tab (markdown)."""
+    with st.expander("How it works"):
+        st.markdown(text)

@@ -1,0 +1,79 @@
+"""Inside the network › Neighbours & t-SNE: feature space against pixel space."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.vis import features as Fe
+from core.vis import neighbours as N
+from dashboard import figures
+
+from .common import Inside, how_it_works, sample_pictures
+
+_VIEWS = ["", " (corner 1)", " (corner 2)", " (corner 4)"]    # whole + three of the four corners
+
+
+def render(c: Inside) -> None:
+    st.write("The last convolutional stage turns each picture into one vector. Near neighbours in "
+             "that **feature space** are pictures of the same kind — even mirrored, which is far "
+             "away in **pixel space** (the notes' left- and right-facing elephants). t-SNE squeezes "
+             "the vectors onto a plane so that neighbours stay neighbours.")
+    n1, n2 = st.columns(2)
+    proj = n1.radio("Projection", N.PROJECTIONS, horizontal=True, key="inside-nn-proj",
+                    format_func=lambda m: {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}[m])
+    if proj == "umap" and not N.umap_available():
+        n1.caption("UMAP needs the `umap-learn` package, which is not installed here: t-SNE is used.")
+    if st.button("Embed the gallery", type="primary", key="inside-nn-go", icon=":material/scatter_plot:"):
+        with st.spinner("Embedding 40 views…"):
+            names, gal = [], []
+            for name, pic in sample_pictures():
+                views = Fe.gallery_variants(pic, 128)
+                for j, v in enumerate([views[0], views[1], views[2], views[4]]):
+                    gal.append(np.ascontiguousarray(v))
+                    names.append(f"{name}{_VIEWS[j]}")
+            q = Fe.prepare(c.image, 128)[:, ::-1].copy()
+            feats = N.embed(c.lm, gal + [q])
+            pix = N.pixels(gal + [q])
+            method = proj if proj != "umap" or N.umap_available() else "tsne"
+            xy = N.project(feats, method)
+        st.session_state["inside-nn"] = dict(names=names, gal=gal, q=q, feats=feats, pix=pix, xy=xy, method=method)
+    res = st.session_state.get("inside-nn")
+    if res:
+        _results(res)
+    how_it_works("`core.vis.neighbours.embed(model, images)` averages the last stage's maps over "
+                 "positions (1280 numbers on Lite0); `pixels` shrinks each picture to 32×32; "
+                 "`neighbours` ranks by Euclidean distance; `project(features, 'tsne'|'pca'|'umap')` "
+                 "maps to 2-D (scikit-learn t-SNE; UMAP only when `umap-learn` is installed).")
+
+
+def _results(res: dict) -> None:
+    nq = len(res["gal"])
+    fe = N.neighbours(res["feats"][nq], res["feats"][:nq], k=5)
+    px = N.neighbours(res["pix"][nq], res["pix"][:nq], k=5)
+    st.caption("Query: your picture **mirrored** (so it is not in the gallery as such).")
+    cols = st.columns(6)
+    cols[0].image(res["q"], caption="query", width="stretch")
+    for col, (i, d) in zip(cols[1:], fe):
+        col.image(res["gal"][i], caption=f"feature: {res['names'][i]} ({d:.1f})", width="stretch")
+    cols = st.columns(6)
+    cols[0].caption("pixel space →")
+    for col, (i, d) in zip(cols[1:], px):
+        col.image(res["gal"][i], caption=f"pixel: {res['names'][i]} ({d:.1f})", width="stretch")
+    figures.show(_map(res), width="stretch")
+
+
+def _map(res: dict) -> go.Figure:
+    """The 2-D projection with every view drawn as a thumbnail at its point."""
+    from PIL import Image
+
+    xy, nq = res["xy"], len(res["gal"])
+    fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", text=res["names"] + ["query"],
+                               marker=dict(size=6, color=["#1f77b4"] * nq + ["#d62728"])))
+    span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]))) or 1.0
+    for (x, y), pic in zip(xy, res["gal"] + [res["q"]]):
+        fig.add_layout_image(dict(source=Image.fromarray(pic), x=float(x), y=float(y), xref="x", yref="y",
+                                  sizex=span * 0.07, sizey=span * 0.07, xanchor="center", yanchor="middle"))
+    fig.update_layout(height=560, margin=dict(l=10, r=10, t=30, b=10),
+                      title=f"{res['method'].upper()} of the last-stage features (hover for names)")
+    return fig

@@ -1,0 +1,90 @@
+"""Inside the network › Saliency: which pixels made the network say this class."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.vis import attribution as T
+from core.vis import features as Fe
+
+from . import common
+from .common import Inside, how_it_works, top_table
+
+
+def render(c: Inside) -> None:
+    st.write("Which pixels made the network say this class? Five answers from one call shape, "
+             "`attribute(method, model, image, target)`: hide squares and watch the probability "
+             "(occlusion, red = important), follow the gradient to the pixels (vanilla, guided "
+             "backprop, SmoothGrad, integrated gradients), or weight the last feature maps by "
+             "their gradients (Grad-CAM).")
+    st.latex(r"\text{Grad-CAM}=\mathrm{ReLU}\Big(\sum_k \alpha_k A^k\Big),\quad "
+             r"\alpha_k=\frac{1}{Z}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}")
+    top = common.top5(c.lm, c.key, c.whole)
+    s1, s2 = st.columns([2, 2])
+    options = [k for k, *_ in top] + [k for k in range(len(c.labels)) if k not in {t[0] for t in top}]
+    target = s1.selectbox("Target class (default: the top prediction)", options, format_func=c.class_name,
+                          key=f"inside-sal-target-{c.key}")
+    methods = s2.multiselect("Methods", list(T.METHODS), default=[m for m in T.METHODS if m != "integrated_gradients"], format_func=T.METHODS.get,
+                             key="inside-sal-methods")
+    with st.expander("Advanced"):
+        a1, a2, a3 = st.columns(3)
+        window = a1.select_slider("Occlusion window (px)", [16, 32, 48, 64], value=64, key="inside-occ-win")
+        stride = a2.select_slider("Occlusion stride (px)", [8, 16, 24, 32], value=32, key="inside-occ-stride")
+        samples = a3.slider("SmoothGrad samples", 4, 32, 12, key="inside-sg-n")
+        show_over = st.checkbox("Overlay on the picture", value=True, key="inside-sal-over")
+    if st.button("Explain", type="primary", key="inside-sal-go", icon=":material/visibility:"):
+        results = []
+        bar = st.progress(0.0)
+        for i, m in enumerate(methods):                 # one loop, one call shape
+            bar.progress(i / max(1, len(methods)), text=f"{T.METHODS[m]}…")
+            opts = {"occlusion": dict(window=window, stride=stride), "smoothgrad": dict(samples=samples)}.get(m, {})
+            results.append(T.explain(m, c.lm, c.whole, int(target), **opts))
+        bar.empty()
+        st.session_state["inside-sal"] = dict(results=results, target=int(target), pic=c.whole)
+    res = st.session_state.get("inside-sal")
+    if res is not None:
+        cols = st.columns(3)
+        cols[0].image(res["pic"], caption=f"input · target {c.class_name(res['target'])}", width="stretch")
+        for i, r in enumerate(res["results"]):
+            pic = T.overlay(res["pic"], r.map) if show_over else Fe.colorize(r.map, 0, 1, cmap=2)
+            cols[(i + 1) % 3].image(pic, width="stretch", caption=f"{T.METHODS[r.method]} · {r.seconds:.2f} s")
+        if any(r.method == "guided_backprop" for r in res["results"]):
+            st.image(T.guided_backprop_rgb(c.lm, res["pic"], res["target"]), width=360,
+                     caption="Guided backprop as a colour picture (signed gradient around grey)")
+        if c.lm.name == "efficientnet_lite0":
+            st.caption("On EfficientNet-Lite0 the pixel-level gradients (vanilla, SmoothGrad, IG) are "
+                       "speckled; Grad-CAM on `conv_head` finds the object cleanly.")
+    else:
+        st.caption("Press **Explain**: occlusion runs the network once per square (tens of "
+                   "passes), the gradient methods once or a few dozen times.")
+    _cover(c, int(target))
+    how_it_works("`core.vis.attribution.attribute` / `explain(method, model, image, target)` for "
+                 "every method; occlusion slides a mean-grey square (window, stride) and records "
+                 "the probability drop; guided backprop runs on the method's own deep copy of "
+                 "the network with guided ReLUs (`guided_copy`), so the shared model is never "
+                 "changed; Grad-CAM reads `conv_head` (VGG-16: `block5_conv3`) and the logits in "
+                 "one pass with per-call hooks. `overlay` colours the map (red = important). "
+                 "`occlude` runs the covered and uncovered picture together.")
+
+
+def _cover(c: Inside, target: int) -> None:
+    st.subheader("The notes' experiment: cover the most telling part")
+    st.write("The notes ask whether the bird is still a bird with its beak and head hidden. Put a "
+             "grey square over the cat's face (or anything else) and compare the probability.")
+    H, W = c.whole.shape[:2]
+    o1, o2, o3 = st.columns(3)
+    ox = o1.slider("Square x", 0, W - 16, min(W - 16, int(W * 0.55)), key="inside-occ-x")
+    oy = o2.slider("Square y", 0, H - 16, int(H * 0.25), key="inside-occ-y")
+    osz = o3.slider("Square size", 16, min(H, W), min(H, W) // 2, key="inside-occ-size")
+    if st.button("Cover it", key="inside-occ-go"):
+        box = (ox, oy, min(W, ox + osz), min(H, oy + osz))
+        pic, before, after, tgt = T.occlude(c.lm, c.whole, box, target)
+        st.session_state["inside-occ"] = dict(pic=pic, before=before, after=after, tgt=tgt,
+                                              top=T.top_classes(c.lm, pic, 3))
+    occ = st.session_state.get("inside-occ")
+    if occ:
+        c1, c2 = st.columns([1, 1])
+        c1.image(occ["pic"], width="stretch")
+        with c2:
+            st.metric(f"p({c.class_name(occ['tgt'])})", f"{occ['after']:.3f}", f"{occ['after'] - occ['before']:+.3f}")
+            st.caption("Top classes with the square in place:")
+            top_table(occ["top"])

@@ -1,0 +1,41 @@
+"""Inside the network › What the model says: the top five classes, and the network live."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core.vis import attribution as T
+from core.vis import features as Fe
+from dashboard.widgets import provenance_badge
+
+from .common import Inside, top_table
+
+
+def render(c: Inside) -> None:
+    st.write("The model every view on this page opens up, run on your picture: the five classes it "
+             "finds most likely, with their softmax probabilities.")
+    left, right = st.columns([1, 1])
+    left.image(c.image, width="stretch")
+    with right:
+        if st.button("Classify", type="primary", key="inside-classify-go"):
+            provenance_badge(c.lm)
+            top_table(c.lm.classify(c.image, topk=5))
+        else:
+            st.caption("Press **Classify** to run the model on the picture.")
+    st.subheader("Live: the network on your webcam")
+    st.write("Every frame goes through one pure frame function — the same one a snapshot uses: "
+             "`core.frames.classify_frame` (top classes), `core.vis.attribution.gradcam_frame` "
+             "(where it looks) or `core.vis.features.feature_frame` (what a layer sees).")
+    if st.toggle("Live mode", key="inside-live", help="Shows the webcam stream through the model."):
+        from core.frames import classify_frame
+        from dashboard.live import live_view
+
+        what = st.radio("Show", ["Top classes", "Grad-CAM", "Feature maps"], horizontal=True,
+                        key="inside-live-what")
+        if what == "Top classes":
+            live_view("inside-live-view", classify_frame, {"model": c.lm, "topk": 3}, default_fps=10)
+        elif what == "Grad-CAM":
+            live_view("inside-live-view", T.gradcam_frame, {"model": c.lm}, default_fps=5)
+        else:
+            lay = st.selectbox("Layer", c.layer_names, index=min(3, len(c.layer_names) - 1),
+                               key=f"inside-live-layer-{c.key}")
+            live_view("inside-live-view", Fe.feature_frame, {"model": c.lm, "layer": lay}, default_fps=5)
