@@ -137,3 +137,10 @@ def model_picker(key: str, choices: dict[str, str] | None = None) -> zoo.LoadedM
         st.stop()
     provenance_badge(lm)
     return lm
+
+
+def how_it_works(text: str) -> None:
+    """The "How it works" note a tab ends with: the steps in words and the ``core`` functions
+    that did them (markdown)."""
+    with st.expander("How it works"):
+        st.markdown(text)

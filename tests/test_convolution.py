@@ -430,7 +430,6 @@ PAGE_TABS = ["Edge filters", "Worked examples", "Output size", "Volumes", "1×1 
 
 
 def test_page_tabs_render_the_notes_numbers_and_explain_bad_parameters(root):
-    from streamlit.testing.v1 import AppTest
 
     at = page_app("convolution", default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]

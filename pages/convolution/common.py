@@ -39,9 +39,3 @@ def picture_section(title: str, key: str, default: str):
     with left:
         image = image_input(key, default=default)
     return image, left, right
-
-
-def how_it_works(text: str) -> None:
-    """The "How it works" expander each tab ends with: which ``core`` functions did the work."""
-    with st.expander("How it works"):
-        st.markdown(text)

@@ -5,9 +5,9 @@ import numpy as np
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.widgets import download_png, image_input
+from dashboard.widgets import download_png, how_it_works, image_input
 
-from .common import how_it_works, kernel_editor
+from .common import kernel_editor
 
 
 def render() -> None:

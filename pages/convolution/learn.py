@@ -7,8 +7,8 @@ import streamlit as st
 from core import convolution as cv
 from dashboard import figures, jobs
 from dashboard.figures import latex_matrix, matrix, show
+from dashboard.widgets import how_it_works
 
-from .common import how_it_works
 
 JOB = "conv-learn-job"          # jobs.follow's key (progress, Stop)
 RESULT = "conv-learn-result"    # (settings, losses, learned kernel) of the last finished run

@@ -8,9 +8,9 @@ import streamlit as st
 
 from core import convolution as cv
 from dashboard.figures import fmt, matrix, show
-from dashboard.widgets import download_png
+from dashboard.widgets import download_png, how_it_works
 
-from .common import how_it_works, picture_section
+from .common import picture_section
 
 MIXES = {
     "grey (luma)": [[0.299, 0.299, 0.299], [0.587, 0.587, 0.587], [0.114, 0.114, 0.114]],

@@ -6,8 +6,8 @@ import streamlit as st
 
 from core import convolution as cv
 from dashboard.figures import HIGHLIGHT, fmt, show
+from dashboard.widgets import how_it_works
 
-from .common import how_it_works
 
 
 def render() -> None:

@@ -5,8 +5,9 @@ import streamlit as st
 
 from core import convolution as cv
 from dashboard.figures import GREY, fmt, matrix, show
+from dashboard.widgets import how_it_works
 
-from .common import how_it_works, picture_section
+from .common import picture_section
 
 
 def render() -> None:

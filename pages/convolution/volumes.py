@@ -6,8 +6,8 @@ import streamlit as st
 
 from core import convolution as cv
 from dashboard.figures import GREY, fmt, matrix, show
+from dashboard.widgets import how_it_works
 
-from .common import how_it_works
 
 # the layer bookkeeping's inputs: label, min, max, default, widget key
 LAYER_INPUTS = [("n_H[l−1]", 1, 4096, 39, "conv-l-nh"), ("n_W[l−1]", 1, 4096, 39, "conv-l-nw"),

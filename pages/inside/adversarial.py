@@ -8,9 +8,9 @@ import streamlit as st
 from core.vis import attribution as T
 from core.vis import optimise as O
 from dashboard import jobs
-from dashboard.widgets import download_png
+from dashboard.widgets import download_png, how_it_works
 
-from .common import Inside, how_it_works, top_table
+from .common import Inside, top_table
 
 
 def render(c: Inside) -> None:

@@ -86,9 +86,3 @@ def top_table(rows: list) -> None:
                  column_config={"probability": st.column_config.ProgressColumn(
                      "probability", min_value=0.0, max_value=1.0, format="%.3f")},
                  hide_index=True, width="stretch")
-
-
-def how_it_works(text: str) -> None:
-    """The closing "How it works" note of a tab (markdown)."""
-    with st.expander("How it works"):
-        st.markdown(text)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.vis import features as Fe
+from dashboard.widgets import how_it_works
 
 from . import common
-from .common import Inside, how_it_works
+from .common import Inside
 
 
 def render(c: Inside) -> None:

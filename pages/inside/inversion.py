@@ -6,8 +6,9 @@ import streamlit as st
 from core.vis import features as Fe
 from core.vis import optimise as O
 from dashboard import jobs
+from dashboard.widgets import how_it_works
 
-from .common import Inside, how_it_works
+from .common import Inside
 
 
 def render(c: Inside) -> None:

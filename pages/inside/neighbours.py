@@ -8,8 +8,9 @@ import streamlit as st
 from core.vis import features as Fe
 from core.vis import neighbours as N
 from dashboard import figures
+from dashboard.widgets import how_it_works
 
-from .common import Inside, how_it_works, sample_pictures
+from .common import Inside, sample_pictures
 
 _VIEWS = ["", " (corner 1)", " (corner 2)", " (corner 4)"]    # whole + three of the four corners
 

@@ -6,8 +6,9 @@ import time
 import streamlit as st
 
 from core.vis import features as Fe
+from dashboard.widgets import how_it_works
 
-from .common import Inside, how_it_works, sample_pictures
+from .common import Inside, sample_pictures
 
 
 def render(c: Inside) -> None:

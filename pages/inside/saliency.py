@@ -5,9 +5,10 @@ import streamlit as st
 
 from core.vis import attribution as T
 from core.vis import features as Fe
+from dashboard.widgets import how_it_works
 
 from . import common
-from .common import Inside, how_it_works, top_table
+from .common import Inside, top_table
 
 
 def render(c: Inside) -> None:
