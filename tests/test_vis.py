@@ -260,3 +260,14 @@ def test_one_picture_cadence():
     assert len(due) == O.PICTURES_PER_RUN and due[-1] == 120
     assert [s for s in range(1, 8) if O._picture_due(s, 7)] == list(range(1, 8))
     assert O._picture_due(90, 90) and O._picture_due(87, 90) and not O._picture_due(89, 90)
+
+
+def test_channels_tells_a_layers_real_channel_count(lm):
+    from core.vis import features as Fe
+
+    from core.vis import ascent as A
+
+    for info in A.layer_catalogue(lm)[:4]:
+        maps = Fe.activations(lm, np.full((96, 96, 3), 90, np.uint8), [info.name])[info.name].maps
+        assert Fe.channels(lm, info.name) == maps.shape[0]
+    assert Fe.channels(lm, "blocks[3]") == 80     # the layer of the channel-4000 report

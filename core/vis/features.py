@@ -170,6 +170,18 @@ def activations(model: Any, image: np.ndarray | torch.Tensor, layers: Sequence[s
     return out
 
 
+def channels(model: Any, layer: str) -> int:
+    """How many channels (feature maps) ``layer`` has: a shape probe on a small grey picture,
+    so channel inputs can be bounded by the layer's real count."""
+    net = A.as_net(model)
+    x = torch.full((1, 3, 64, 64), 0.5, device=net.device)
+    with torch.no_grad():
+        a = A.activations(net, x, [layer])[layer]
+    if a.ndim != 4:
+        raise ValueError(f"{layer} is not a convolutional layer (output shape {tuple(a.shape)}).")
+    return int(a.shape[1])
+
+
 def colorize(m: np.ndarray, lo: float | None = None, hi: float | None = None,
              cmap: int = cv2.COLORMAP_VIRIDIS) -> np.ndarray:
     """A 2-D array → RGB uint8 through a colour map (scaled to its own range unless given)."""

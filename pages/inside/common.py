@@ -60,14 +60,10 @@ def filters(_lm, name: str, layer: str | None):
     return Fe.filters(_lm, layer)
 
 
-_PROBE = np.full((64, 64, 3), 128, np.uint8)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def channel_count(_lm, name: str, layer: str) -> int:
-    """How many channels ``layer`` has (core has no function for it yet: a shape probe on a
-    small grey picture)."""
-    return int(Fe.activations(_lm, _PROBE, [layer])[layer].maps.shape[0])
+    """How many channels ``layer`` has (``core.vis.features.channels``), cached per model."""
+    return Fe.channels(_lm, layer)
 
 
 def sample_pictures() -> list[tuple[str, np.ndarray]]:
