@@ -53,8 +53,12 @@ def _steps(x: np.ndarray, k: np.ndarray, n: int, f: int, s: int, p: int, size: i
     """The formula, the painting slider, and input, filter and canvas at the chosen cell."""
     st.latex(rf"n_{{\text{{out}}}} = (n-1)\,s - 2p + f = ({n}-1)\cdot{s} - 2\cdot{p} + {f} = {size}")
     steps = list(conv_transpose2d_steps(x, k, stride=s, padding=p))
-    upto = st.slider("Cells painted so far", 1, len(steps), len(steps), key="seg-tc-upto",
-                     help="Each input cell adds value × filter at (i·s, j·s) of the canvas.")
+    if len(steps) > 1:
+        upto = st.slider("Cells painted so far", 1, len(steps), len(steps), key="seg-tc-upto",
+                         help="Each input cell adds value × filter at (i·s, j·s) of the canvas.")
+    else:  # a 1×1 input paints one copy of the filter: nothing to slide through
+        upto = 1
+        st.caption("A 1×1 input paints one copy of the filter.")
     step = steps[upto - 1]
     a, b, c = st.columns([2, 2, 3])
     i, j = step.in_pos
