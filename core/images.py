@@ -258,6 +258,26 @@ def resize_max(rgb: np.ndarray, max_side: int) -> np.ndarray:
     return _cap(rgb, max_side)
 
 
+def resize_and_crop(rgb: np.ndarray, resize: int, crop: int | None = None) -> np.ndarray:
+    """What a classifier sees: the shorter side scaled to ``resize`` px (area averaging when
+    shrinking, bilinear when enlarging), then a centre crop of ``crop``×``crop`` (torchvision's
+    ``Resize(resize)`` + ``CenterCrop(crop)``, on RGB uint8)."""
+    import cv2
+
+    a = _array_to_rgb(np.asarray(rgb))
+    h, w = a.shape[:2]
+    s = resize / min(h, w)
+    nh, nw = max(1, round(h * s)), max(1, round(w * s))
+    if (nh, nw) != (h, w):
+        a = cv2.resize(a, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    if crop is None:
+        return np.ascontiguousarray(a)
+    if crop > min(nh, nw):
+        raise ValueError(f"A {crop}×{crop} crop does not fit a picture scaled to {nw}×{nh}.")
+    y0, x0 = (nh - crop) // 2, (nw - crop) // 2
+    return np.ascontiguousarray(a[y0:y0 + crop, x0:x0 + crop])
+
+
 def to_png_bytes(rgb: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(_array_to_rgb(np.asarray(rgb))).save(buf, format="PNG")

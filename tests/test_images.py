@@ -249,3 +249,21 @@ def test_bad_input_keeps_its_message_after_ultralytics_is_imported():
         raw, words = BAD_INPUTS[name]
         with pytest.raises(ValueError, match=words):
             images.load_image(raw)
+
+
+def test_resize_and_crop_matches_torchvisions_resize_and_centre_crop():
+    import torch
+    from torchvision.transforms import v2
+
+    from core.images import resize_and_crop
+
+    rng = np.random.default_rng(0)
+    pic = (rng.random((300, 420, 3)) * 255).astype(np.uint8)
+    ours = resize_and_crop(pic, 256, 224)
+    assert ours.shape == (224, 224, 3)
+    ref = v2.CenterCrop(224)(v2.Resize(256, antialias=True)(torch.from_numpy(pic).permute(2, 0, 1)))
+    ref = ref.permute(1, 2, 0).numpy()
+    # same geometry (the crop window), interpolation differs only by rounding
+    assert np.abs(ours.astype(int) - ref.astype(int)).mean() < 4
+    with pytest.raises(ValueError, match="does not fit"):
+        resize_and_crop(pic, 100, 224)

@@ -414,9 +414,11 @@ def occlude(model: Any, image: np.ndarray, box: tuple[int, int, int, int], targe
     xo = x.clone()
     value = net.mean[0] if fill == "mean" else torch.zeros_like(net.mean[0])
     xo[:, :, y0:y1, x0:x1] = value
+    covered = A.to_image(xo)
+    xo = _x(net, covered)       # the probability of exactly the picture returned (uint8 pixels)
     with torch.no_grad():
         both = torch.softmax(A.activations(net, torch.cat([x, xo]), [A.OUTPUT])[A.OUTPUT], 1)[:, target]
-    return A.to_image(xo), float(both[0]), float(both[1]), target
+    return covered, float(both[0]), float(both[1]), target
 
 
 # --------------------------------------------------------------------------- live

@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import numpy as np
+
 
 class ModelUnavailable(RuntimeError):
     """Neither the pretrained weights nor a bundled fallback can be loaded."""
@@ -25,6 +27,27 @@ class Transforms:
     mean: tuple[float, ...] | None = None          # per-channel normalisation of [0, 1] pixels
     std: tuple[float, ...] | None = None
     imgsz: int | None = None                       # detectors: the square side they predict at
+
+    def prepare(self, image: Any) -> np.ndarray:
+        """The picture as the model sees it (RGB uint8): resized and cropped as these transforms
+        say, before normalisation. Every method of the lab that asks the model about a picture
+        starts from this, so one picture gives one prediction everywhere."""
+        from ..images import load_image, resize_and_crop
+
+        a = load_image(np.asarray(image), max_side=None) if not isinstance(image, np.ndarray) \
+            or image.dtype != np.uint8 or image.ndim != 3 else image
+        if self.resize is None:
+            return a
+        return resize_and_crop(a, self.resize, self.crop)
+
+    def describe(self) -> str:
+        """In words, for captions: where the numbers were computed."""
+        if self.resize is None:
+            return "the picture as given"
+        if self.crop is None:
+            return f"the picture with its shorter side scaled to {self.resize} px"
+        return (f"a {self.crop}×{self.crop} centre crop of the picture scaled to {self.resize} px "
+                "on its shorter side (the model's own preprocessing)")
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set (the keys ``LoadedModel.meta`` has always carried)."""
@@ -160,6 +183,15 @@ class LoadedModel:
                 sum(b.numel() * b.element_size() for b in torch_model.buffers())
         except Exception:  # noqa: BLE001
             return 0
+
+    def prepare(self, image: Any) -> np.ndarray:
+        """The picture as this model sees it (RGB uint8, e.g. 224×224): see :meth:`Transforms.prepare`."""
+        return (self.transforms or Transforms()).prepare(image)
+
+    @property
+    def input_note(self) -> str:
+        """Where this model's numbers were computed, for captions."""
+        return (self.transforms or Transforms()).describe()
 
     def classify(self, image: Any, topk: int = 5) -> list[tuple[int, str, float]]:
         """Top-k (class index, label, probability) for one image (classifiers only)."""

@@ -51,5 +51,5 @@ def _inputs() -> Inside | None:
         st.info("Pick a sample, upload a picture or take a snapshot.")
         return None
     layers = Fe.layer_choices(lm)
-    return Inside(lm=lm, image=image, crop=Fe.prepare(image, 224), whole=Fe.prepare(image, 224, crop=False),
+    return Inside(lm=lm, image=image, crop=lm.prepare(image),
                   layer_names=[i.name for i in layers], info={i.name: i for i in layers})

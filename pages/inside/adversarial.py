@@ -48,7 +48,8 @@ def _attack(res: dict) -> None:
     c3.image(r.image, caption="adversarial", width="stretch")
     t1, t2 = st.columns(2)
     with t1:
-        st.caption("Before")
+        st.caption(f"Before (on the {res['pic'].shape[1]}×{res['pic'].shape[0]} network view, as "
+                   "in every tab)")
         top_table(r.before)
     with t2:
         st.caption(f"After ({'FGSM' if r.steps == 1 else f'{r.steps} steps'}, {r.seconds:.1f} s) — "

@@ -18,8 +18,8 @@ class Inside:
     """The page's inputs, as the tabs need them."""
     lm: Any
     image: np.ndarray               # the picture as picked (longer side ≤ 1024 px)
-    crop: np.ndarray                # what the network sees (224×224 centre crop)
-    whole: np.ndarray               # the whole picture, shorter side 224
+    crop: np.ndarray                # what the network sees (lm.prepare: its own resize + crop);
+                                    # every prediction on the page is made on exactly these pixels
     layer_names: list[str]          # core.vis.features.layer_choices, shallow to deep
     info: dict                      # layer name -> core.vis.ascent.LayerInfo
 
@@ -34,6 +34,10 @@ class Inside:
     @property
     def deep_index(self) -> int:    # the default layer of the layer select boxes
         return min(4, len(self.layer_names) - 1)
+
+    @property
+    def view_note(self) -> str:     # where every prediction on the page was computed
+        return f"{self.lm.title} sees {self.lm.input_note}"
 
     def class_name(self, i: int) -> str:
         return f"{i} {self.labels[i]}" if i < len(self.labels) else str(i)

@@ -19,7 +19,7 @@ def render(c: Inside) -> None:
              "their gradients (Grad-CAM).")
     st.latex(r"\text{Grad-CAM}=\mathrm{ReLU}\Big(\sum_k \alpha_k A^k\Big),\quad "
              r"\alpha_k=\frac{1}{Z}\sum_{i,j}\frac{\partial y^c}{\partial A^k_{ij}}")
-    top = common.top5(c.lm, c.key, c.whole)
+    top = common.top5(c.lm, c.key, c.crop)
     s1, s2 = st.columns([2, 2])
     options = [k for k, *_ in top] + [k for k in range(len(c.labels)) if k not in {t[0] for t in top}]
     target = s1.selectbox("Target class (default: the top prediction)", options, format_func=c.class_name,
@@ -38,13 +38,15 @@ def render(c: Inside) -> None:
         for i, m in enumerate(methods):                 # one loop, one call shape
             bar.progress(i / max(1, len(methods)), text=f"{T.METHODS[m]}…")
             opts = {"occlusion": dict(window=window, stride=stride), "smoothgrad": dict(samples=samples)}.get(m, {})
-            results.append(T.explain(m, c.lm, c.whole, int(target), **opts))
+            results.append(T.explain(m, c.lm, c.crop, int(target), **opts))
         bar.empty()
-        st.session_state["inside-sal"] = dict(results=results, target=int(target), pic=c.whole)
+        st.session_state["inside-sal"] = dict(results=results, target=int(target), pic=c.crop)
     res = st.session_state.get("inside-sal")
     if res is not None:
         cols = st.columns(3)
-        cols[0].image(res["pic"], caption=f"input · target {c.class_name(res['target'])}", width="stretch")
+        cols[0].image(res["pic"], caption=f"input ({res['pic'].shape[1]}×{res['pic'].shape[0]}, "
+                                         f"the network's view) · target {c.class_name(res['target'])}",
+                      width="stretch")
         for i, r in enumerate(res["results"]):
             pic = T.overlay(res["pic"], r.map) if show_over else Fe.colorize(r.map, 0, 1, cmap=2)
             cols[(i + 1) % 3].image(pic, width="stretch", caption=f"{T.METHODS[r.method]} · {r.seconds:.2f} s")
@@ -71,14 +73,14 @@ def _cover(c: Inside, target: int) -> None:
     st.subheader("The notes' experiment: cover the most telling part")
     st.write("The notes ask whether the bird is still a bird with its beak and head hidden. Put a "
              "grey square over the cat's face (or anything else) and compare the probability.")
-    H, W = c.whole.shape[:2]
+    H, W = c.crop.shape[:2]
     o1, o2, o3 = st.columns(3)
     ox = o1.slider("Square x", 0, W - 16, min(W - 16, int(W * 0.55)), key="inside-occ-x")
     oy = o2.slider("Square y", 0, H - 16, int(H * 0.25), key="inside-occ-y")
     osz = o3.slider("Square size", 16, min(H, W), min(H, W) // 2, key="inside-occ-size")
     if st.button("Cover it", key="inside-occ-go"):
         box = (ox, oy, min(W, ox + osz), min(H, oy + osz))
-        pic, before, after, tgt = T.occlude(c.lm, c.whole, box, target)
+        pic, before, after, tgt = T.occlude(c.lm, c.crop, box, target)
         st.session_state["inside-occ"] = dict(pic=pic, before=before, after=after, tgt=tgt,
                                               top=T.top_classes(c.lm, pic, 3))
     occ = st.session_state.get("inside-occ")
@@ -89,3 +91,4 @@ def _cover(c: Inside, target: int) -> None:
             st.metric(f"p({c.class_name(occ['tgt'])})", f"{occ['after']:.3f}", f"{occ['after'] - occ['before']:+.3f}")
             st.caption("Top classes with the square in place:")
             top_table(occ["top"])
+            st.caption(f"Both on {c.view_note.split(' sees ', 1)[1]}.")

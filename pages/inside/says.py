@@ -19,6 +19,9 @@ def render(c: Inside) -> None:
         if st.button("Classify", type="primary", key="inside-classify-go"):
             provenance_badge(c.lm)
             top_table(c.lm.classify(c.image, topk=5))
+            st.image(c.crop, width=112, caption="what the network sees")
+            st.caption(f"{c.view_note}; every tab of this page asks the model about these pixels, "
+                       "so the same picture gives the same prediction everywhere.")
         else:
             st.caption("Press **Classify** to run the model on the picture.")
     st.subheader("Live: the network on your webcam")

@@ -57,19 +57,20 @@ def classifier_preprocess(device: str, tf: Transforms):
     resize the shorter side, centre crop, normalise, as ``tf`` says."""
     import torch
     from PIL import Image
-    from torchvision import transforms as T
 
-    pipeline = T.Compose([T.Resize(tf.resize, interpolation=T.InterpolationMode.BILINEAR, antialias=True),
-                          T.CenterCrop(tf.crop), T.ToTensor(), T.Normalize(tf.mean, tf.std)])
+    mean = torch.tensor(tf.mean).view(1, 3, 1, 1)
+    std = torch.tensor(tf.std).view(1, 3, 1, 1)
 
     def preprocess(image: Any) -> "torch.Tensor":
-        """PIL image or RGB array → normalised float tensor (1, 3, crop, crop) on the model's device."""
-        if isinstance(image, np.ndarray):
-            from ...images import load_image
-            image = Image.fromarray(load_image(image, max_side=None))
-        elif not isinstance(image, Image.Image):
+        """PIL image or RGB array → normalised float tensor (1, 3, crop, crop) on the model's
+        device, from exactly the pixels ``tf.prepare`` gives (the lab's one view of a picture)."""
+        if isinstance(image, Image.Image):
+            image = np.asarray(image.convert("RGB"))
+        elif not isinstance(image, np.ndarray):
             raise ValueError("preprocess takes a PIL image or an RGB numpy array.")
-        return pipeline(image.convert("RGB")).unsqueeze(0).to(device)
+        seen = tf.prepare(image)
+        x = torch.from_numpy(np.ascontiguousarray(seen)).permute(2, 0, 1).unsqueeze(0).float().div_(255)
+        return ((x - mean) / std).to(device)
 
     return preprocess
 
