@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import images, zoo
+from core import images
 from core.dream import dream, dream_image, octave_sizes, preset
 from core.vis import ascent as A
 

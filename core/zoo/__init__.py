@@ -21,8 +21,8 @@ Where things are: :mod:`.registry` (the entries, ``register`` / ``get_entry`` /
 """
 from __future__ import annotations
 
-from .download import (DOWNLOAD_TIMEOUT_S, WeightsUnavailable, cnnlab_home, download, fetch_weights,
-                       offline, torch_hub_checkpoints, weights_dir)
+from .download import (DOWNLOAD_TIMEOUT_S, WeightsDamaged, WeightsUnavailable, check_file, cnnlab_home,
+                       download, fetch_weights, offline, torch_hub_checkpoints, weights_dir)
 from .loaders import (LOADERS, BundledSpec, FacesSpec, Loader, PackageSpec, TorchvisionSpec, TrainedSpec,
                       UltralyticsSpec, configure_ultralytics, imagenet_labels)
 from .loading import load, prefetch
@@ -34,7 +34,7 @@ from .registry import (ALIASES, ENTRIES, ZooEntry, entries, entry, get_entry, id
 __all__ = [
     "load", "prefetch", "entries", "entry", "get_entry", "list_models", "register", "identify",
     "ENTRIES", "ALIASES", "ZooEntry", "EntryMeta", "Transforms", "LayerGroups", "LayerInfo", "Labels",
-    "IMAGENET", "LoadedModel", "ModelUnavailable", "WeightsUnavailable", "LOADERS", "Loader",
+    "IMAGENET", "LoadedModel", "ModelUnavailable", "WeightsUnavailable", "WeightsDamaged", "check_file", "LOADERS", "Loader",
     "TorchvisionSpec", "PackageSpec", "BundledSpec", "TrainedSpec", "FacesSpec", "UltralyticsSpec",
     "offline", "cnnlab_home", "weights_dir", "torch_hub_checkpoints", "download", "fetch_weights",
     "DOWNLOAD_TIMEOUT_S", "imagenet_labels", "configure_ultralytics",

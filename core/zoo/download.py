@@ -100,6 +100,49 @@ def download(url: str, dest: Path, *, timeout: float | None = None,
     return dest
 
 
+class WeightsDamaged(WeightsUnavailable):
+    """A weights file is there but cannot be used (truncated, zero bytes, wrong hash, unreadable):
+    the zoo falls back exactly as for a missing file and leaves the file in place, reported."""
+
+
+def check_file(path: Path, *, deep: bool = True) -> str | None:
+    """Why the weights file at ``path`` is damaged, or None when it looks sound.
+
+    Checks: empty file; the sha256 prefix in the name (torchvision's ``-397923af.`` convention);
+    PyTorch checkpoints (``.pt``/``.pth``, a zip archive since PyTorch 1.6) that are not a readable
+    archive. ``deep=False`` skips the hash (which reads the whole file).
+    """
+    import zipfile
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return f"cannot be read ({_short(e)})"
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    m = _HASH_RE.search(path.name)
+    if deep and m:
+        sha = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 22), b""):
+                sha.update(chunk)
+        if not sha.hexdigest().startswith(m.group(1)):
+            return f"its sha256 {sha.hexdigest()[:len(m.group(1))]} does not match the {m.group(1)} in its name"
+    if path.suffix in (".pt", ".pth"):
+        if not zipfile.is_zipfile(path):
+            return "not a PyTorch checkpoint (truncated or overwritten?)"
+        if deep:
+            try:
+                with zipfile.ZipFile(path) as z:
+                    bad = z.testzip()
+            except (zipfile.BadZipFile, OSError, EOFError) as e:
+                return f"a damaged PyTorch checkpoint ({_short(e)})"
+            if bad is not None:
+                return f"a damaged PyTorch checkpoint (bad entry {bad})"
+    return None
+
+
 def _host(url: str) -> str:
     return urllib.request.urlparse(url).netloc or url
 

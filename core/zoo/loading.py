@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from .download import Progress, WeightsUnavailable
+from .download import Progress, WeightsDamaged, WeightsUnavailable
 from .meta import LoadedModel, ModelUnavailable
 from .registry import ENTRIES, candidates, get_entry
 
@@ -18,7 +18,7 @@ def load(name: str, device: str = "cpu") -> LoadedModel:
         try:
             lm = entry.loader.load(entry, device)
         except WeightsUnavailable as e:
-            reasons.append(f"{entry.title} weights unavailable: {e}")
+            reasons.append(str(e) if isinstance(e, WeightsDamaged) else f"{entry.title} weights unavailable: {e}")
             if entry.fallback and entry.fallback not in names:
                 fb = ENTRIES[entry.fallback]
                 return _done(_as_fallback(fb.loader.load(fb, device), entry.title, reasons), name, t0)
@@ -43,16 +43,22 @@ def _done(lm: LoadedModel, requested: str, t0: float) -> LoadedModel:
     return lm
 
 
-def prefetch(names: list[str] | None = None, *, progress=None, timeout: float | None = None
-             ) -> dict[str, str]:
+def prefetch(names: list[str] | None = None, *, progress=None, timeout: float | None = None,
+             verify: bool = False) -> dict[str, str]:
     """Download every pretrained weight (or the named ones) into the standard caches.
 
     Returns {entry name: "from cache" | "downloaded" | "bundled" | "failed: reason" | ...};
-    ``progress(name, done, total)`` is called as bytes arrive.
+    ``progress(name, done, total)`` is called as bytes arrive. ``verify``: re-check every cached
+    file against its hash first and download damaged ones again (when the network allows).
     """
     results: dict[str, str] = {}
     for name in names or list(ENTRIES):
         entry = get_entry(name)
+        if verify and hasattr(entry.loader, "verify"):
+            state = entry.loader.verify(entry, timeout=timeout)
+            if state != "not cached":
+                results[name] = state
+                continue
         cb: Progress | None = (lambda done, total, _n=name: progress(_n, done, total)) if progress else None
         results[name] = entry.loader.prefetch(entry, progress=cb, timeout=timeout)
     return results

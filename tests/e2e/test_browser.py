@@ -7,7 +7,6 @@ exercises the image input with a bad upload and the classifier with a real model
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

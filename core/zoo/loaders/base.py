@@ -11,7 +11,9 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from ..download import Progress, WeightsUnavailable, fetch_weights
+import logging
+
+from ..download import Progress, WeightsDamaged, WeightsUnavailable, check_file, download, fetch_weights, offline
 from ..meta import LoadedModel
 
 if TYPE_CHECKING:
@@ -53,7 +55,13 @@ class Downloaded(Loader):
 
     def load(self, entry: "ZooEntry", device: str) -> LoadedModel:
         path, how = fetch_weights(entry)
-        return self.build(entry, device, path, how)
+        try:
+            return self.build(entry, device, path, how)
+        except Exception as e:  # noqa: BLE001 - any unusable file: fall back as for a missing one
+            reason = check_file(path, deep=False) or _one_line(e)
+            logging.getLogger("cnnlab").warning("%s: weights file %s is damaged: %s", entry.name, path, reason)
+            raise WeightsDamaged(f"{entry.title} weights in the cache are damaged ({reason}); "
+                                 f"the file is left at {path}") from e
 
     def build(self, entry: "ZooEntry", device: str, path: Path, how: str) -> LoadedModel:
         raise NotImplementedError
@@ -65,9 +73,36 @@ class Downloaded(Loader):
         except WeightsUnavailable as e:
             return f"failed: {e}"
 
-    def cache_state(self, entry: "ZooEntry") -> str:
+    def cache_state(self, entry: "ZooEntry", *, deep: bool = False) -> str:
         path = entry.weights_path()
-        return "cached" if path and path.exists() else "not cached"
+        if not (path and path.exists()):
+            return "not cached"
+        reason = check_file(path, deep=deep)
+        return f"damaged: {reason}" if reason else "cached"
+
+    def verify(self, entry: "ZooEntry", *, timeout: float | None = None) -> str:
+        """Re-check the cached file against its hash; download a damaged one again when the
+        network allows (atomically: the damaged file is replaced only by a complete, checked one)."""
+        path = entry.weights_path()
+        if not (path and path.exists()):
+            return "not cached"
+        reason = check_file(path)
+        if reason is None:
+            return "verified"
+        url = entry.weights_url()
+        if url is None or offline():
+            return f"damaged: {reason} (not downloaded again: {'offline' if url else 'no source'})"
+        try:
+            download(url, path, timeout=timeout)
+        except WeightsUnavailable as e:
+            return f"damaged: {reason} (download again failed: {e})"
+        return f"was damaged ({reason}): downloaded again"
+
+
+def _one_line(e: BaseException) -> str:
+    text = (str(e).strip().splitlines() or [""])[0]
+    text = text if len(text) < 160 else text[:157] + "..."
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def loaded(entry: "ZooEntry", model: Any, provenance: str, *, device: str,

@@ -1,0 +1,96 @@
+"""Faults survived (issue 23): a damaged weights file in a cache makes the zoo use the entry's
+stand-in exactly as a missing file does, says why, and leaves the file in place, reported."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from core import zoo
+
+
+@pytest.fixture
+def caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "cnnlab" / "ultralytics"))
+    return tmp_path
+
+
+def _place(entry_name: str, data: bytes):
+    path = zoo.ENTRIES[entry_name].weights_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+DAMAGE = {
+    "random bytes": lambda: os.urandom(100_000),          # a copy interrupted by hand, a bad disk
+    "zero bytes": lambda: b"",
+    "a truncated checkpoint": None,                        # made below from a real state dict
+}
+
+
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_a_damaged_vgg16_file_falls_back_to_lite0_and_says_why(caches, caplog, how):
+    if DAMAGE[how] is None:
+        import io
+
+        buf = io.BytesIO()
+        torch.save({"features.0.weight": torch.zeros(64, 3, 3, 3)}, buf)
+        data = buf.getvalue()[: len(buf.getvalue()) // 2]
+    else:
+        data = DAMAGE[how]()
+    path = _place("vgg16", data)
+    with caplog.at_level(logging.WARNING, logger="cnnlab"):
+        lm = zoo.load("imagenet")
+    assert lm.fallback and lm.name == "efficientnet_lite0"
+    assert "VGG-16 weights in the cache are damaged" in lm.provenance, lm.provenance
+    assert str(path) in lm.provenance
+    assert path.exists() and path.stat().st_size == len(data), "the file is left in place"
+    assert any("damaged" in r.getMessage() for r in caplog.records)
+    assert zoo.ENTRIES["vgg16"].cache_state().startswith("damaged")
+    # the next call works the same way, and the stand-in classifies
+    again = zoo.load("vgg16")
+    assert again.fallback and again.classify(np.full((64, 64, 3), 128, np.uint8))
+
+
+def test_a_file_whose_hash_does_not_match_its_name_is_reported(caches):
+    path = _place("mobilenet_v2", b"PK\x03\x04 not the real file")
+    reason = zoo.check_file(path)
+    assert reason and ("does not match" in reason or "checkpoint" in reason)
+    assert zoo.ENTRIES["mobilenet_v2"].loader.cache_state(zoo.ENTRIES["mobilenet_v2"], deep=True).startswith("damaged")
+    state = zoo.prefetch(["mobilenet_v2"], verify=True)["mobilenet_v2"]
+    assert state.startswith("damaged") and "offline" in state
+
+
+def test_a_sound_file_passes_the_check(caches):
+    import io
+
+    buf = io.BytesIO()
+    torch.save({"w": torch.ones(3)}, buf)
+    digest = hashlib.sha256(buf.getvalue()).hexdigest()[:8]
+    path = caches / f"thing-{digest}.pth"
+    path.write_bytes(buf.getvalue())
+    assert zoo.check_file(path) is None
+
+
+def test_a_damaged_yolo_file_falls_back_to_the_bundled_shapes_detector(caches):
+    path = _place("yolo11n", os.urandom(50_000))
+    lm = zoo.load("yolo11n")
+    assert lm.fallback and lm.name == "detector-shapes", lm.provenance
+    assert "damaged" in lm.provenance and path.exists()
+
+
+def test_cnnlab_info_marks_damaged_files(caches, capsys):
+    from core.cli import main
+
+    _place("vgg16", b"")
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    line = next(l for l in out.splitlines() if l.strip().startswith("vgg16"))
+    assert "damaged" in line, line
