@@ -95,12 +95,39 @@ def boundary(fn: Callable[..., Any], *args: Any, where: str = "", **kwargs: Any)
     except ValueError as e:
         st.error(str(e), icon=":material/error:")
     except Exception as e:  # noqa: BLE001 - this is the boundary
+        if _out_of_memory(e):
+            log.warning("view %r ran out of memory: %s", where, one_line(e))
+            free_memory()
+            st.error("This ran out of memory. Try a smaller working size, fewer steps or a smaller "
+                     "picture (large pictures are processed in tiles where the page offers it); "
+                     "the memory was freed and the next run can go ahead.", icon=":material/memory:")
+            return None
         log.exception("view %r failed", where or getattr(fn, "__qualname__", fn))
         st.error(f"This view failed: {one_line(e)}. The rest of the lab keeps working.",
                  icon=":material/error:")
         if debugging():
             st.exception(e)
     return None
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    """CPU ``MemoryError`` or PyTorch's ``torch.cuda.OutOfMemoryError`` (by name: no torch import)."""
+    return isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError" \
+        or "out of memory" in str(e).lower()[:200]
+
+
+def free_memory() -> None:
+    """Give memory back after a job failed for the lack of it (Python garbage, CUDA cache)."""
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    try:
+        if torch is not None and torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001 - best effort
+        pass
 
 
 def run(tabs: Sequence[Tab], prefix: str, *args: Any, extra_skip: Sequence[str] = ()) -> int | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from streamlit.testing.v1 import AppTest
 
 from dashboard.tabs import NOT_ASSIGNABLE, _skipped, one_line
@@ -23,6 +25,11 @@ def _page_with_a_failing_tab(kind: str) -> None:
             raise ValueError("The filter needs a number in every cell.")
         if kind == "stop":
             st.stop()
+        if kind == "memory":
+            raise MemoryError()
+        if kind == "cuda-oom":
+            OutOfMemoryError = type("OutOfMemoryError", (RuntimeError,), {})  # torch.cuda's, by name
+            raise OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         raise IndexError("index 4000 is out of bounds for dimension 0 with size 80")
 
     st.title("page")
@@ -93,3 +100,12 @@ def test_one_line_names_the_error():
     assert one_line(RuntimeError("first\nsecond")) == "RuntimeError: first"
     assert one_line(RuntimeError()) == "RuntimeError"
 
+
+
+@pytest.mark.parametrize("kind", ["memory", "cuda-oom"])
+def test_running_out_of_memory_says_what_to_do_and_frees_it(kind):
+    at = _app(kind).run()
+    assert not at.exception
+    assert len(at.error) == 1 and at.error[0].value.startswith("This ran out of memory")
+    assert "smaller working size" in at.error[0].value
+    assert [c.value for c in at.caption] == ["after the tabs"]
