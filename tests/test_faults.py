@@ -94,3 +94,59 @@ def test_cnnlab_info_marks_damaged_files(caches, capsys):
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if l.strip().startswith("vgg16"))
     assert "damaged" in line, line
+
+
+def test_a_full_disk_during_a_download_leaves_no_partial_file_and_names_the_folder(caches, monkeypatch):
+    import builtins
+    import errno
+    import http.server
+    import threading
+
+    root = caches / "served"
+    root.mkdir()
+    (root / "big.pth").write_bytes(os.urandom(3 << 20))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(root), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    monkeypatch.delenv("CNNLAB_OFFLINE", raising=False)
+    dest = caches / "cache" / "big.pth"
+    real_open = builtins.open
+
+    class Full:
+        """A file that takes one megabyte, then the disk is full."""
+
+        def __init__(self, f):
+            self.f, self.n = f, 0
+
+        def write(self, b):
+            self.n += len(b)
+            if self.n > 1 << 20:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.f.write(b)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    def fake_open(path, mode="r", *a, **kw):
+        f = real_open(path, mode, *a, **kw)
+        return Full(f) if str(path).endswith(".part") and "w" in mode else f
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    try:
+        with pytest.raises(zoo.WeightsUnavailable, match="no space left") as info:
+            zoo.download(f"http://127.0.0.1:{srv.server_address[1]}/big.pth", dest)
+    finally:
+        monkeypatch.setattr(builtins, "open", real_open)
+        srv.shutdown()
+    assert str(dest.parent) in str(info.value)
+    assert not dest.exists() and not list(dest.parent.glob("*.part")), "nothing half-written"

@@ -2,6 +2,7 @@
 never hangs (atomic, checked against the sha256 prefix in the file name)."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -93,6 +94,12 @@ def download(url: str, dest: Path, *, timeout: float | None = None,
         os.replace(part, dest)
     except WeightsUnavailable:
         raise
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise WeightsUnavailable(f"no space left on the disk of {dest.parent} for {dest.name}; "
+                                     "free some space there or set CNNLAB_HOME / TORCH_HOME to another "
+                                     "folder") from e
+        raise WeightsUnavailable(f"download from {_host(url)} failed: {_short(e)}") from e
     except Exception as e:  # noqa: BLE001
         raise WeightsUnavailable(f"download from {_host(url)} failed: {_short(e)}") from e
     finally:
