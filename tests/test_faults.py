@@ -150,3 +150,28 @@ def test_a_full_disk_during_a_download_leaves_no_partial_file_and_names_the_fold
         srv.shutdown()
     assert str(dest.parent) in str(info.value)
     assert not dest.exists() and not list(dest.parent.glob("*.part")), "nothing half-written"
+
+
+def test_a_loader_that_raises_anything_uses_the_stand_in_and_says_so(caches, monkeypatch):
+    from core.zoo.loaders.package import PackageLoader
+
+    def broken(self, entry, device):
+        raise KeyError("state_dict")
+
+    monkeypatch.setattr(PackageLoader, "load", broken)     # EfficientNet-Lite0's loader breaks
+    with pytest.raises(zoo.ModelUnavailable, match="could not be loaded"):
+        zoo.load("efficientnet_lite0")                      # it has no stand-in: a clear error
+    monkeypatch.undo()
+    assert not zoo.load("efficientnet_lite0").fallback      # and the next call works again
+
+
+def test_a_loader_with_a_stand_in_that_raises_falls_back(caches, monkeypatch):
+    from core.zoo.loaders.torchvision import TorchvisionLoader
+
+    def broken(self, entry, device):
+        raise RuntimeError("CUDA driver initialization failed")
+
+    monkeypatch.setattr(TorchvisionLoader, "load", broken)
+    lm = zoo.load("vgg16")
+    assert lm.fallback and lm.name == "efficientnet_lite0"
+    assert "VGG-16 could not be loaded (RuntimeError: CUDA driver initialization failed)" in lm.provenance

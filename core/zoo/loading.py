@@ -1,10 +1,12 @@
 """``load`` (with the bundled fallback when weights cannot be had) and ``prefetch``."""
 from __future__ import annotations
 
+import logging
 import time
 
 from .download import Progress, WeightsDamaged, WeightsUnavailable
 from .meta import LoadedModel, ModelUnavailable
+from .loaders.base import one_line
 from .registry import ENTRIES, candidates, get_entry
 
 
@@ -19,13 +21,17 @@ def load(name: str, device: str = "cpu") -> LoadedModel:
             lm = entry.loader.load(entry, device)
         except WeightsUnavailable as e:
             reasons.append(str(e) if isinstance(e, WeightsDamaged) else f"{entry.title} weights unavailable: {e}")
-            if entry.fallback and entry.fallback not in names:
-                fb = ENTRIES[entry.fallback]
-                return _done(_as_fallback(fb.loader.load(fb, device), entry.title, reasons), name, t0)
-            continue
-        if reasons:
-            lm = _as_fallback(lm, tries[0].title, reasons)
-        return _done(lm, name, t0)
+        except (ModelUnavailable, ImportError, OSError, RuntimeError, TypeError, KeyError,
+                AttributeError, ValueError) as e:   # a loader that fails in any other way
+            logging.getLogger("cnnlab").warning("%s could not be loaded", entry.name, exc_info=True)
+            reasons.append(f"{entry.title} could not be loaded ({one_line(e)})")
+        else:
+            if reasons:
+                lm = _as_fallback(lm, tries[0].title, reasons)
+            return _done(lm, name, t0)
+        if entry.fallback and entry.fallback not in names:
+            fb = ENTRIES[entry.fallback]
+            return _done(_as_fallback(fb.loader.load(fb, device), entry.title, reasons), name, t0)
     raise ModelUnavailable(f"No model for {name!r} can be loaded here: " + "; ".join(reasons) +
                            ". Run `cnnlab prefetch` on a machine with a network.")
 

@@ -58,7 +58,7 @@ class Downloaded(Loader):
         try:
             return self.build(entry, device, path, how)
         except Exception as e:  # noqa: BLE001 - any unusable file: fall back as for a missing one
-            reason = check_file(path, deep=False) or _one_line(e)
+            reason = check_file(path, deep=False) or one_line(e)
             logging.getLogger("cnnlab").warning("%s: weights file %s is damaged: %s", entry.name, path, reason)
             raise WeightsDamaged(f"{entry.title} weights in the cache are damaged ({reason}); "
                                  f"the file is left at {path}") from e
@@ -99,7 +99,7 @@ class Downloaded(Loader):
         return f"was damaged ({reason}): downloaded again"
 
 
-def _one_line(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
     text = (str(e).strip().splitlines() or [""])[0]
     text = text if len(text) < 160 else text[:157] + "..."
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
