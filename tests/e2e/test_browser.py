@@ -149,3 +149,24 @@ def test_tabs_keep_their_place_when_the_picture_changes(app_url, page, tmp_path,
     assert page.get_by_role("button", name=marker).first.is_visible()
     assert not exceptions_on(page), exceptions_on(page)
     page.screenshot(path=str(SHOTS / f"{path}-tab-kept-after-upload.png"))
+
+
+def test_a_damaged_vgg16_file_shows_the_stand_in_and_why(tmp_path):
+    """Issue 23: a VGG-16 file of random bytes in the torch hub cache (a copy interrupted by
+    hand) — Inside the network opens on EfficientNet-Lite0 and says why; no exception."""
+    import os
+
+    from core import zoo
+
+    torch_home = tmp_path / "torch"
+    env = {"CNNLAB_OFFLINE": "1", "TORCH_HOME": str(torch_home), "CNNLAB_HOME": str(tmp_path / "lab")}
+    name = os.path.basename(zoo.ENTRIES["vgg16"].weights_url())
+    (torch_home / "hub" / "checkpoints").mkdir(parents=True)
+    (torch_home / "hub" / "checkpoints" / name).write_bytes(os.urandom(100_000))
+    with streamlit_server(env=env) as url, browser_page() as page:
+        page.goto(f"{url}/inside")
+        wait_rendered(page, 180_000)
+        page.get_by_text("VGG-16 weights in the cache are damaged", exact=False).first.wait_for(timeout=60_000)
+        assert page.get_by_text("EfficientNet-Lite0 · bundled fallback", exact=False).count() >= 1
+        assert not exceptions_on(page), exceptions_on(page)
+        page.screenshot(path=str(SHOTS / "inside-damaged-vgg16.png"))
