@@ -166,7 +166,8 @@ def test_a_damaged_vgg16_file_shows_the_stand_in_and_why(tmp_path):
     with streamlit_server(env=env) as url, browser_page() as page:
         page.goto(f"{url}/inside")
         wait_rendered(page, 180_000)
-        page.get_by_text("VGG-16 weights in the cache are damaged", exact=False).first.wait_for(timeout=60_000)
-        assert page.get_by_text("EfficientNet-Lite0 · bundled fallback", exact=False).count() >= 1
+        main = page.locator('[data-testid="stMain"]')     # (the sidebar's model list has it too, folded)
+        main.get_by_text("VGG-16 weights in the cache are damaged", exact=False).first.wait_for(timeout=60_000)
+        assert main.get_by_text("EfficientNet-Lite0 · bundled fallback", exact=False).count() >= 1
         assert not exceptions_on(page), exceptions_on(page)
         page.screenshot(path=str(SHOTS / "inside-damaged-vgg16.png"))
