@@ -271,3 +271,16 @@ def test_channels_tells_a_layers_real_channel_count(lm):
         maps = Fe.activations(lm, np.full((96, 96, 3), 90, np.uint8), [info.name])[info.name].maps
         assert Fe.channels(lm, info.name) == maps.shape[0]
     assert Fe.channels(lm, "blocks[3]") == 80     # the layer of the issue's channel-4000 report
+
+
+def test_the_untargeted_attack_leaves_the_whole_neighbourhood(lm):
+    """Issue 16: the default untargeted attack flipped tabby to Egyptian cat (a neighbour); it now
+    leaves the picture's 20 most likely classes and ends confidently on a clearly different one."""
+    seen = lm.prepare(images.load_sample("chelsea", max_side=1024))
+    near = {k for k, *_ in T.top_classes(lm, seen, 20)}
+    r = O.adversarial(lm, seen, eps=2 / 255, steps=10)
+    assert r.flipped and r.after[0][0] not in near and r.after[0][0] not in CATS
+    assert r.after[0][2] > 0.5
+    assert np.abs(r.perturbation).max() <= 2 / 255 + 1 / 255 + 1e-6
+    plain = O.adversarial(lm, seen, eps=2 / 255, steps=10, away_from=1)   # the old behaviour
+    assert plain.flipped

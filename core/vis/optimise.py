@@ -165,13 +165,17 @@ class Adversarial:
 
 
 def adversarial(model: Any, image: np.ndarray, target: int | None = None, eps: float = 2 / 255,
-                steps: int = 10, step: float | None = None) -> Adversarial:
+                steps: int = 10, step: float | None = None, away_from: int = 20) -> Adversarial:
     """Change ``image`` (RGB uint8) by at most ``eps`` per pixel (0–1 scale) so the network
     changes its mind. ``steps=1``: FGSM, x + eps·sign(∇x loss). More steps: iterative FGSM with
     step ``step`` (default max(eps/4, 2.5·eps/steps): the steps together can travel 2.5 times
     the ball's radius, enough to reach its corners by several routes), projected back into the
-    eps-ball after each. ``target=None``: raise the loss of the current class; else lower the
-    loss of ``target``. The result is rounded to uint8 and scored as such."""
+    eps-ball after each. ``target``: lower the loss of that class. ``target=None`` (untargeted):
+    with one step, raise the loss of the current class (FGSM); with more, first leave the picture's
+    ``away_from`` most likely classes for the first 30 % of the steps (the whole neighbourhood —
+    tabby, tiger cat, Egyptian cat, lynx … — so the attack does not just slide to the next cat),
+    then raise the strongest class outside them. ``away_from=1`` is plain iterative FGSM. The result
+    is rounded to uint8 and scored as such."""
     if not (0 < eps <= 0.5):
         raise ValueError(f"eps must be in (0, 0.5], not {eps!r}.")
     net = A.as_net(model)
@@ -181,14 +185,25 @@ def adversarial(model: Any, image: np.ndarray, target: int | None = None, eps: f
     source = int(l0.argmax())
     alpha = eps if steps == 1 else (step or max(eps / 4, 2.5 * eps / steps))
     x = x0.clone()
-    for _ in range(steps):
+    near = l0[0].topk(max(1, min(int(away_from), l0.shape[1] - 1))).indices
+    escape = max(1, (3 * steps) // 10) if target is None and steps > 1 and len(near) > 1 else 0
+    aim = None if target is None else int(target)
+    for i in range(steps):
         xi = x.detach().requires_grad_(True)
         with torch.enable_grad():
             out = A.activations(net, xi, [A.OUTPUT])[A.OUTPUT]
-            if target is None:
+            logp = F.log_softmax(out, 1)[0]
+            if aim is None and i < escape:      # leave the neighbourhood: raise log(1 − p(near))
+                loss = torch.log1p(-logp[near].exp().sum().clamp(max=1 - 1e-6))
+            elif aim is None and escape:        # then lock on the strongest class outside it
+                far = logp.detach().clone()
+                far[near] = -float("inf")
+                aim = int(far.argmax())
+                loss = logp[aim]
+            elif aim is None:                   # FGSM / plain iterative FGSM
                 loss = F.cross_entropy(out, torch.tensor([source], device=out.device))
             else:
-                loss = -F.cross_entropy(out, torch.tensor([int(target)], device=out.device))
+                loss = logp[aim]
             (g,) = torch.autograd.grad(loss, xi)
         x = x.detach() + alpha * g.sign()
         x = (x0 + (x - x0).clamp(-eps, eps)).clamp(0, 1)

@@ -23,7 +23,7 @@ def render(c: Inside) -> None:
     adv_steps = e2.slider("Steps (1 = FGSM)", 1, 20, 10, key="inside-adv-steps")
     tgt_opts = [-1] + list(range(len(c.labels)))
     adv_target = e3.selectbox("Push toward", tgt_opts, index=0,
-                              format_func=lambda k: "any other class (untargeted)" if k < 0 else c.class_name(k),
+                              format_func=lambda k: "a clearly different class (untargeted)" if k < 0 else c.class_name(k),
                               key=f"inside-adv-target-{c.key}")
     if st.button("Attack", type="primary", key="inside-adv-go", icon=":material/bolt:"):
         r = O.adversarial(c.lm, c.crop, None if adv_target < 0 else int(adv_target), eps=eps255 / 255, steps=adv_steps)
@@ -33,8 +33,11 @@ def render(c: Inside) -> None:
         _attack(res)
     _fooling(c)
     how_it_works("`core.vis.optimise.adversarial(model, image, target, eps, steps)`: FGSM (one "
-                 "step of ε·sign(∇x J)) or iterative FGSM projected back into the ε-ball, then "
-                 "rounded to 8-bit pixels and scored as such. `fooling_image(model, target)` "
+                 "step of ε·sign(∇x J)) or iterative FGSM projected back into the ε-ball; untargeted "
+                 "with several steps, it first leaves the picture's 20 most likely classes (so a "
+                 "tabby does not just become an Egyptian cat), then raises the strongest class "
+                 "outside them. The result is rounded to 8-bit pixels and scored as such. "
+                 "`fooling_image(model, target)` "
                  "starts from uniform noise and lets Adam raise log p(target) until it passes 0.99.")
 
 
