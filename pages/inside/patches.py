@@ -18,14 +18,17 @@ def render(c: Inside) -> None:
     p1, p2 = st.columns(2)
     play = p1.selectbox("Layer", c.layer_names, index=c.deep_index, key=f"inside-tp-layer-{c.key}")
     fm_p = c.maps(c.crop, play)
-    pch = p2.number_input("Channel", 0, fm_p.maps.shape[0] - 1, int(fm_p.channels[0]), key=f"inside-tp-ch-{c.key}",
-                          help="Default: the channel that fires most on your picture.")
+    pch = p2.number_input("Channel", 0, fm_p.maps.shape[0] - 1, int(fm_p.channels[0]),
+                          key=f"inside-tp-ch-{c.key}-{play}",       # the default follows the layer
+                          help=f"`{play}` has {fm_p.maps.shape[0]} channels. Default: the one that "
+                               "fires most on your picture.")
     st.caption("Gallery: the 10 bundled samples, each whole and as four corner crops (50 views), "
                "plus your picture when it is an upload or snapshot.")
     if st.button("Find top patches", type="primary", key="inside-tp-go"):
         with st.spinner("Running the gallery through the network…"):
             gallery = [v for _, pic in sample_pictures() for v in Fe.gallery_variants(pic)]
-            gallery += Fe.gallery_variants(c.image)
+            if st.session_state.get("inside-classify-source", "Sample") != "Sample":
+                gallery += Fe.gallery_variants(c.image)        # a sample is in the gallery already
             t0 = time.perf_counter()
             found = Fe.top_patches(c.lm, play, int(pch), gallery, k=9)
         st.session_state["inside-tp"] = dict(patches=found, layer=play, ch=int(pch),
