@@ -67,9 +67,14 @@ def cmd_precompute(args: argparse.Namespace) -> int:
     from . import precompute
     from .devices import pick_device
 
-    print(f"Preparing slow demos into {precompute.store_dir()}")
+    unknown = [k for k in args.kinds if k not in precompute.JOBS]
+    if unknown:
+        print(f"Unknown kind {', '.join(unknown)}; choose from {', '.join(precompute.JOBS)}.")
+        return 2
+    print(f"Preparing slow views into {precompute.store_dir()} (what ships in "
+          f"{precompute.shipped_dir()} is not computed again)")
     report = precompute.run(args.kinds or None, progress=lambda m: print("  " + m, flush=True),
-                            device=pick_device())
+                            device=pick_device(), force=args.force)
     for label, how in report.items():
         print(f"  {label:<40} {how}")
     return 0
@@ -95,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     pc.add_argument("--model", default="imagenet")
     pc.add_argument("--top", type=int, default=5)
     pc.set_defaults(func=cmd_classify)
-    pp = sub.add_parser("precompute", help="prepare slow demos (DeepDream, ...) ahead of a talk")
-    pp.add_argument("kinds", nargs="*", help="only these kinds (default: all): deepdream")
+    pp = sub.add_parser("precompute", help="prepare the slow views' results (DeepDream, style "
+                                           "transfer, ...) ahead of a talk")
+    pp.add_argument("kinds", nargs="*", help="only these kinds (default: all): deepdream, classvis, "
+                                             "inversion, saliency, texture, transfer, sweep")
+    pp.add_argument("--force", action="store_true", help="compute again what is already prepared")
     pp.set_defaults(func=cmd_precompute)
     pt = sub.add_parser("train-style", add_help=False,
                         help="train a fast style-transfer network: STYLE_IMAGE --content-dir DIR ...")

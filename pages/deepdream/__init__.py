@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import dream as dd
-from core import images
+from core import images, precompute
 from core.vis import ascent as A
 from dashboard import tabs
 from dashboard.tabs import Tab
@@ -72,7 +72,8 @@ def _inputs() -> Dream | None:
                   help=f"{classic['layers']}, {classic['octaves']} octaves × {classic['steps']} steps, "
                        f"scale {classic['octave_scale']}, η {classic['step_size']}: eyes and dog faces.")
         with st.expander("Advanced"):
-            side = st.select_slider("Processing size (longer side, px)", SIZES, value=384, key="dd-side",
+            side = st.select_slider("Processing size (longer side, px)", SIZES, value=precompute.DREAM_SIDE,
+                                    key="dd-side",
                                     help="384 px dreams in seconds on a laptop CPU; large sizes are "
                                          "processed tile by tile and take minutes on a CPU.")
             jitter = st.slider("Jitter (random roll, ± px)", 0, 64, key="dd-jitter")
@@ -96,8 +97,7 @@ def _inputs() -> Dream | None:
     image = images.resize_max(picked, side)
     settings = dict(layers=layer, steps=steps, step_size=eta, octaves=octaves, octave_scale=scale,
                     jitter=jitter, tile_size=tile, seed=int(seed), guide=guide)
-    stamp = (lm.name, image.shape, int(image[::7, ::7].sum()), layer, steps, eta, octaves, scale,
-             jitter, tile, int(seed), use_guide)
+    stamp = precompute.key("deepdream", lm, settings, image)
     return Dream(lm=lm, image=image, catalogue=catalogue, layer=layer, settings=settings,
                  stamp=stamp, sizes=dd.octave_sizes(image.shape[0], image.shape[1], octaves, scale),
                  use_guide=use_guide)

@@ -20,7 +20,7 @@ class Dream:
     catalogue: dict                 # layer name -> core.vis.ascent.LayerInfo
     layer: str
     settings: dict                  # keyword arguments of core.dream.dream
-    stamp: tuple                    # what a result was made from (to tell when it is stale)
+    stamp: str                      # precompute.key of the dream with these inputs
     sizes: list[tuple[int, int]]    # the octaves' (h, w)
     use_guide: bool
 
@@ -38,45 +38,36 @@ def finish_interrupted(run_key: str, result_key: str) -> None:
     snap = jobs.interrupted(run_key)
     if snap is None:
         return
-    record = st.session_state.get(f"{run_key}-record") or {"frames": [], "losses": []}
-    frames = record["frames"]
-    if frames:
-        last = snap.image if snap.image is not None else frames[-1]
+    record = st.session_state.get(f"{run_key}-record") or precompute.Record()
+    if record.frames:
+        last = snap.image if snap.image is not None else record.frames[-1]
         st.session_state[result_key] = dict(
-            image=last, frames=frames, stopped=True, step=snap.step, total=snap.total,
-            losses=record["losses"], seconds=None, stamp=None,
+            image=last, frames=record.frames, stopped=True, step=snap.step, total=snap.total,
+            losses=record.rows, seconds=record.seconds, key=st.session_state.get(f"{run_key}-key"),
             layer=st.session_state.get(f"{run_key}-layer"))
 
 
-def prepared(d: Dream, layer_name: str) -> dict | None:
-    """The same dream prepared ahead by `cnnlab precompute`, if there is one."""
-    if d.use_guide:
-        return None
-    res = precompute.load("deepdream", precompute.dream_params({**d.settings, "layers": layer_name},
-                                                                d.lm.name), d.image)
-    if res is not None:
-        res.update(stamp=d.stamp, losses=[tuple(x) for x in res.get("losses", [])])
-    return res
+def current(d: Dream, layer_name: str, mine: dict | None) -> precompute.Current:
+    """What to show for this dream: this session's own, else the one prepared ahead
+    (``cnnlab precompute`` / shipped in ``assets/prepared``), else this session's marked stale."""
+    return precompute.current("deepdream", d.lm, {**d.settings, "layers": layer_name}, d.image, mine)
 
 
 def run_dream(d: Dream, run_key: str, layer_name: str, caption: str) -> dict | None:
     """Dream with the chosen settings on ``layer_name``, drawing progress; the result dict."""
+    settings = {**d.settings, "layers": layer_name}
     try:
-        snapshots, record = precompute.run_dream_recorded(d.image, d.lm,
-                                                          {**d.settings, "layers": layer_name})
+        snapshots, record = precompute.start("deepdream", d.lm, d.image, settings)
     except ValueError as e:
         st.error(str(e))
         return None
     st.session_state[f"{run_key}-record"] = record
     st.session_state[f"{run_key}-layer"] = layer_name
-    history = jobs.History()
-    last = jobs.follow(snapshots, run_key, image_caption=caption, image_width="stretch",
-                       history=history, row=lambda s: {})
+    st.session_state[f"{run_key}-key"] = precompute.key("deepdream", d.lm, settings, d.image)
+    last = jobs.follow(snapshots, run_key, image_caption=caption, image_width="stretch")
     if last is None:
         return None
-    return dict(image=last.image, frames=record["frames"], stopped=False,
-                step=last.step, total=last.total, losses=record["losses"], layer=layer_name,
-                seconds=history.seconds, stamp=d.stamp)
+    return precompute.finish("deepdream", d.lm, d.image, settings, record)
 
 
 def loss_plot(losses: list[tuple[int, int, float]]):

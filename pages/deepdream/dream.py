@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import figures
 from dashboard.widgets import download_gif, download_png
 
-from .common import Dream, finish_interrupted, loss_plot, prepared, run_dream, steps_text
+from .common import Dream, current, finish_interrupted, loss_plot, run_dream, steps_text
 
 
 def render(d: Dream) -> None:
@@ -24,29 +24,22 @@ def render(d: Dream) -> None:
             if res is not None:
                 st.session_state["dd-result"] = res
                 st.rerun()
-        res = st.session_state.get("dd-result")
-        if res is None or res.get("stamp") != d.stamp:
-            res = prepared(d, d.layer) or res
-            if res is not None and res.get("prepared"):
-                st.session_state["dd-result"] = res
+        cur = current(d, d.layer, st.session_state.get("dd-result"))
+        res = cur.result
         if res is None:
             st.caption("Press **Dream**: the picture updates live, octave by octave; Stop keeps "
                        "what was reached.")
         else:
             what = (f"stopped at step {res['step']}/{res['total']}" if res["stopped"]
                     else f"{steps_text(res['total'])} in {res['seconds']:.1f} s")
-            if res.get("prepared"):
-                what += " · prepared ahead by `cnnlab precompute`"
-            st.image(res["image"], caption=f"{res['layer']} · {what}", width="stretch")
-            if res.get("stamp") not in (None, d.stamp):
-                st.caption("The settings or picture changed since this dream — press **Dream** "
-                           "to dream again.")
+            st.image(res["image"], caption=f"{res['layer']} · {what}{cur.tail}", width="stretch")
+            if cur.stale_note:
+                st.caption(cur.stale_note)
             d1, d2 = st.columns(2)
             with d1:
                 download_png(res["image"], "deepdream.png", key="dd-png")
             with d2:
                 download_gif(res["frames"], "deepdream.gif", key="dd-gif", duration_ms=150)
-    res = st.session_state.get("dd-result")
     if res is not None and res["losses"]:
         gains = []
         for o in sorted({o for _, o, _ in res["losses"]}):

@@ -6,7 +6,7 @@ import streamlit as st
 from core.vis import ascent as A
 from dashboard.widgets import download_png
 
-from .common import Dream, finish_interrupted, prepared, run_dream
+from .common import Dream, current, finish_interrupted, run_dream
 
 
 def render(d: Dream) -> None:
@@ -31,12 +31,14 @@ def render(d: Dream) -> None:
                 res = run_dream(d, key, name, f"{word} layer {name}")
                 if res is not None:
                     st.session_state[f"dd-pair-{word}"] = res
-            res = st.session_state.get(f"dd-pair-{word}")
-            if (res is None or res.get("stamp") != d.stamp) and not go_pair:
-                res = prepared(d, name) or res
-            if res is not None and not go_pair:
-                tail = " (stopped)" if res["stopped"] else (" (prepared ahead)" if res.get("prepared") else "")
+                continue
+            cur = current(d, name, st.session_state.get(f"dd-pair-{word}"))
+            res = cur.result
+            if res is not None:
+                tail = " · stopped" if res["stopped"] else cur.tail
                 st.image(res["image"], caption=f"{word} layer: {res['layer']}{tail}", width="stretch")
+                if cur.stale_note:
+                    st.caption(cur.stale_note)
                 download_png(res["image"], f"deepdream-{word}-{res['layer']}.png", key=f"dd-png-{word}")
     if go_pair:
         st.rerun()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import precompute
 from core.vis import features as Fe
-from core.vis import optimise as O
 from dashboard import jobs
 from dashboard.widgets import how_it_works
 
@@ -18,31 +18,29 @@ def render(c: Inside) -> None:
              "keep only the layout and the parts the network cares about.")
     st.latex(r"x^{*}=\arg\min_x \frac{\lVert\Phi_\ell(x)-\Phi_\ell(x_0)\rVert^2}{\lVert\Phi_\ell(x_0)\rVert^2}"
              r"+\lambda_{TV}\,TV(x)")
-    names = c.layer_names
-    default_inv = [n for n in (["blocks[1]", "blocks[4]", "conv_head"] if "blocks[1]" in names
-                               else ["block2_conv2", "block4_conv3", "block5_conv3"]) if n in names]
+    D = precompute.defaults("inversion", c.lm)       # the defaults a result is prepared ahead for
     i1, i2, i3 = st.columns([2, 1, 1])
-    inv_layers = i1.multiselect("Layers", names, default=default_inv, key=f"inside-inv-layers-{c.key}")
-    inv_steps = i2.slider("Steps", 20, 400, 120, key="inside-inv-steps")
-    inv_tv = i3.slider("TV weight", 0.0, 5.0, 0.5, key="inside-inv-tv")
-    small = Fe.prepare(c.image, 128)
-    if st.button("Invert", type="primary", key="inside-inv-go", icon=":material/undo:"):
-        out = {}
-        for lay in inv_layers:
-            st.caption(f"Inverting {lay}…")
-            last = jobs.follow(O.feature_inversion(c.lm, small, lay, steps=inv_steps, tv=inv_tv),
-                               f"inside-inv-run-{lay}", image_width=200)
-            if last is not None:
-                img = last.image if last.image is not None else st.session_state[f"inside-inv-run-{lay}"].image
-                out[lay] = dict(image=img, loss=last.loss)
-        st.session_state["inside-inv"] = out
-        st.rerun()
-    res = st.session_state.get("inside-inv")
+    inv_layers = i1.multiselect("Layers", c.layer_names, default=D["layers"], key=f"inside-inv-layers-{c.key}")
+    inv_steps = i2.slider("Steps", 20, 400, D["steps"], key="inside-inv-steps")
+    inv_tv = i3.slider("TV weight", 0.0, 5.0, D["tv"], key="inside-inv-tv")
+    small = Fe.prepare(c.image, precompute.INVERSION_SIDE)
+    settings = dict(layers=list(inv_layers), steps=inv_steps, tv=inv_tv)
+    if st.button("Invert", type="primary", key="inside-inv-go", icon=":material/undo:", disabled=not inv_layers):
+        snapshots, record = precompute.start("inversion", c.lm, small, settings)
+        last = jobs.follow(snapshots, "inside-inv-run", image_width=200,
+                           describe=lambda s: f"inverting {s.info['layer']} · step {s.step}/{s.total}")
+        if last is not None:
+            st.session_state["inside-inv"] = precompute.finish("inversion", c.lm, small, settings, record)
+            st.rerun()
+    cur = precompute.current("inversion", c.lm, settings, small, st.session_state.get("inside-inv"))
+    res = cur.result
     if res:
-        cols = st.columns(len(res) + 1)
-        cols[0].image(small, caption="original (128 px)", width="stretch")
-        for col, (lay, r) in zip(cols[1:], res.items()):
-            col.image(r["image"], caption=f"{lay} · feature error {r['loss']:.3f}", width="stretch")
+        cols = st.columns(len(res["layers"]) + 1)
+        cols[0].image(res["pic"], caption=f"original ({res['pic'].shape[1]} px)", width="stretch")
+        for col, lay, img, loss in zip(cols[1:], res["layers"], res["images"], res["losses"]):
+            col.image(img, caption=f"{lay} · feature error {loss:.3f}", width="stretch")
+        if cur.note:
+            st.caption(cur.note)
     how_it_works("`core.vis.optimise.feature_inversion(model, image, layer, steps, tv)` takes "
                  "Φ(x₀) once, then per step asks `core.vis.ascent.gradient` for the gradient of "
                  "−‖Φ(x)−Φ(x₀)‖²/‖Φ(x₀)‖² − λ·TV(x) and lets Adam move the pixels; the loss shown "

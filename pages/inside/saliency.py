@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import precompute
 from core.vis import attribution as T
 from core.vis import features as Fe
+from dashboard import jobs
 from dashboard.widgets import how_it_works
 
 from . import common
@@ -24,34 +26,34 @@ def render(c: Inside) -> None:
     options = [k for k, *_ in top] + [k for k in range(len(c.labels)) if k not in {t[0] for t in top}]
     target = s1.selectbox("Target class (default: the top prediction)", options, format_func=c.class_name,
                           key=f"inside-sal-target-{c.key}")
-    methods = s2.multiselect("Methods", list(T.METHODS), default=[m for m in T.METHODS if m != "integrated_gradients"], format_func=T.METHODS.get,
+    D = precompute.JOBS["saliency"].static         # the defaults a result is prepared ahead for
+    methods = s2.multiselect("Methods", list(T.METHODS), default=D["methods"], format_func=T.METHODS.get,
                              key="inside-sal-methods")
     with st.expander("Advanced"):
         a1, a2, a3 = st.columns(3)
-        window = a1.select_slider("Occlusion window (px)", [16, 32, 48, 64], value=64, key="inside-occ-win")
-        stride = a2.select_slider("Occlusion stride (px)", [8, 16, 24, 32], value=32, key="inside-occ-stride")
-        samples = a3.slider("SmoothGrad samples", 4, 32, 12, key="inside-sg-n")
+        window = a1.select_slider("Occlusion window (px)", [16, 32, 48, 64], value=D["window"], key="inside-occ-win")
+        stride = a2.select_slider("Occlusion stride (px)", [8, 16, 24, 32], value=D["stride"], key="inside-occ-stride")
+        samples = a3.slider("SmoothGrad samples", 4, 32, D["samples"], key="inside-sg-n")
         show_over = st.checkbox("Overlay on the picture", value=True, key="inside-sal-over")
+    settings = dict(methods=list(methods), window=window, stride=stride, samples=samples, target=int(target))
     if st.button("Explain", type="primary", key="inside-sal-go", icon=":material/visibility:"):
-        results = []
-        bar = st.progress(0.0)
-        for i, m in enumerate(methods):                 # one loop, one call shape
-            bar.progress(i / max(1, len(methods)), text=f"{T.METHODS[m]}…")
-            opts = {"occlusion": dict(window=window, stride=stride), "smoothgrad": dict(samples=samples)}.get(m, {})
-            results.append(T.explain(m, c.lm, c.crop, int(target), **opts))
-        bar.empty()
-        st.session_state["inside-sal"] = dict(results=results, target=int(target), pic=c.crop)
-    res = st.session_state.get("inside-sal")
+        snapshots, record = precompute.start("saliency", c.lm, c.crop, settings)   # one call shape
+        if jobs.follow(snapshots, "inside-sal-run", describe=lambda s: f"{s.info['method']} done") is not None:
+            st.session_state["inside-sal"] = precompute.finish("saliency", c.lm, c.crop, settings, record)
+    cur = precompute.current("saliency", c.lm, settings, c.crop, st.session_state.get("inside-sal"))
+    res = cur.result
     if res is not None:
         cols = st.columns(3)
         cols[0].image(res["pic"], caption=f"input ({res['pic'].shape[1]}×{res['pic'].shape[0]}, "
                                          f"the network's view) · target {c.class_name(res['target'])}",
                       width="stretch")
-        for i, r in enumerate(res["results"]):
-            pic = T.overlay(res["pic"], r.map) if show_over else Fe.colorize(r.map, 0, 1, cmap=2)
-            cols[(i + 1) % 3].image(pic, width="stretch", caption=f"{T.METHODS[r.method]} · {r.seconds:.2f} s")
-        if any(r.method == "guided_backprop" for r in res["results"]):
-            st.image(T.guided_backprop_rgb(c.lm, res["pic"], res["target"]), width=360,
+        for i, (m, heat, secs) in enumerate(zip(res["methods"], res["maps"], res["method_seconds"])):
+            pic = T.overlay(res["pic"], heat) if show_over else Fe.colorize(heat, 0, 1, cmap=2)
+            cols[(i + 1) % 3].image(pic, width="stretch", caption=f"{T.METHODS[m]} · {secs:.2f} s")
+        if cur.note:
+            st.caption(cur.note)
+        if res.get("guided") is not None:
+            st.image(res["guided"], width=360,
                      caption="Guided backprop as a colour picture (signed gradient around grey)")
         if c.lm.name == "efficientnet_lite0":
             st.caption("On EfficientNet-Lite0 the pixel-level gradients (vanilla, SmoothGrad, IG) are "
@@ -66,7 +68,8 @@ def render(c: Inside) -> None:
                  "the network with guided ReLUs (`guided_copy`), so the shared model is never "
                  "changed; Grad-CAM reads `conv_head` (VGG-16: `block5_conv3`) and the logits in "
                  "one pass with per-call hooks. `overlay` colours the map (red = important). "
-                 "`occlude` runs the covered and uncovered picture together.")
+                 "`occlude` runs the covered and uncovered picture together. The default settings' "
+                 "maps are prepared ahead (`core.precompute`, shipped in `assets/prepared/`).")
 
 
 def _cover(c: Inside, target: int) -> None:

@@ -1,15 +1,15 @@
 """What the Style tabs share: the loss network and its layers, the style-picture picker, the
-loss-curve figure and running a recorded style job."""
+loss-curve figure, running a style job and finding the result to show (prepared ahead or not)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import images
+from core import images, precompute
 from core import style as S
 from dashboard import figures, jobs
 from dashboard.widgets import decode
@@ -67,18 +67,23 @@ def loss_figure(rows: list[dict], keys: dict[str, str], title: str) -> go.Figure
                                y_title=None, log_y=True, height=280)
 
 
-def run_recorded(start: Callable[[], Iterator], run_key: str, caption: str, **extra: Any) -> dict | None:
-    """Start a core style job (``start()`` builds its iterator) and follow it on the page,
-    recording the loss terms and the frames. The result: image, rows, frames, seconds, steps and
-    ``extra``; None when its parameters were refused or nothing came back."""
+def run_job(kind: str, s: Style, picture: Any, settings: dict, run_key: str, caption: str,
+            **follow: Any) -> dict | None:
+    """Run one slow view's ``core`` job (``core.precompute.start``: the same call a result
+    prepared ahead was made with) and follow it on the page. The result (``finish``: image,
+    rows, frames, seconds, ...); None when its parameters were refused or it was stopped."""
     try:
-        it = start()
+        snapshots, record = precompute.start(kind, s.lm, picture, settings, threads=s.threads)
     except ValueError as e:
         st.error(str(e))
         return None
-    history = jobs.History()
-    last = jobs.follow(it, run_key, image_caption=caption, image_width=360, history=history)
+    last = jobs.follow(snapshots, run_key, image_caption=caption, **{"image_width": 360, **follow})
     if last is None:
         return None
-    return dict(image=last.image, rows=history.rows, frames=history.frames,
-                seconds=history.seconds, steps=last.step, **extra)
+    return precompute.finish(kind, s.lm, picture, settings, record)
+
+
+def shown(kind: str, s: Style, settings: dict, picture: Any, result_key: str) -> precompute.Current:
+    """What a view shows for these inputs: this session's result, else the one prepared ahead,
+    else this session's marked stale (``core.precompute.current``)."""
+    return precompute.current(kind, s.lm, settings, picture, st.session_state.get(result_key))

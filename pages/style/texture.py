@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import images
-from core import style as S
+from core import images, precompute
 from dashboard import figures
 from dashboard.widgets import download_png
 
-from .common import Style, loss_figure, run_recorded, style_picker
+from .common import Style, loss_figure, run_job, shown, style_picker
 
 
 def render(s: Style) -> None:
@@ -18,34 +17,36 @@ def render(s: Style) -> None:
         "is asked, so the result has the style's textures everywhere and its layout nowhere. "
         "Shallow layers alone give colours and grain; adding deeper layers gives larger "
         "structures (notes 003: the deeper, the better the texture).")
+    D = precompute.defaults("texture", s.lm)        # the defaults a result is prepared ahead for
     t1, t2 = st.columns(2, gap="large")
     with t1:
-        tstyle = style_picker("st-tex", default="dots")
+        tstyle = style_picker("st-tex", default=precompute.TEXTURE_PATTERN)
         if tstyle is not None:
             st.image(images.resize_max(tstyle, 256), caption="Style picture", width=220)
     with t2:
         tlayers = st.multiselect("Layers whose Gram matrices are matched", s.labels,
-                                 default=list(s.table.default_style), key="st-tex-layers")
-        tsize = st.select_slider("Texture size (px)", [96, 128, 160, 192, 256], value=160,
+                                 default=D["style_layers"], key="st-tex-layers")
+        tsize = st.select_slider("Texture size (px)", [96, 128, 160, 192, 256], value=D["size"],
                                  key="st-tex-size")
-        tsteps = st.slider("Steps (L-BFGS loss evaluations)", 20, 300, 150, step=10, key="st-tex-steps")
-        ttv = st.select_slider("TV weight (noise loss)", [0.0, 1.0, 3.0, 10.0, 30.0], value=3.0,
+        tsteps = st.slider("Steps (L-BFGS loss evaluations)", 20, 300, D["steps"], step=10, key="st-tex-steps")
+        ttv = st.select_slider("TV weight (noise loss)", [0.0, 1.0, 3.0, 10.0, 30.0], value=D["tv_weight"],
                                key="st-tex-tv", help="Smooths the pixel noise the start leaves behind.")
         go_tex = st.button("Synthesize", type="primary", icon=":material/texture:", key="st-tex-go",
                            disabled=tstyle is None or not tlayers)
+    settings = dict(size=tsize, steps=tsteps, tv_weight=ttv, style_layers=list(tlayers))
     if go_tex and tstyle is not None and tlayers:
-        res = run_recorded(lambda: S.synthesize_texture(
-            tstyle, s.lm, tsize, style_layers=tlayers, steps=tsteps, tv_weight=ttv,
-            snapshot_every=5, threads=s.threads), "st-tex-run", "texture from noise",
-            layers=list(tlayers))
+        res = run_job("texture", s, tstyle, settings, "st-tex-run", "texture from noise")
         if res is not None:
             st.session_state["st-tex-result"] = res
             st.rerun()
-    res = st.session_state.get("st-tex-result")
+    cur = shown("texture", s, settings, tstyle, "st-tex-result")
+    res = cur.result
     if res is not None:
         r1, r2 = st.columns([1, 1])
         r1.image(res["image"], caption=f"Synthesised from noise · {len(res['layers'])} layers · "
-                                       f"{res['seconds']:.1f} s", width="stretch")
+                                       f"{res['seconds']:.1f} s{cur.tail}", width="stretch")
+        if cur.stale_note:
+            r1.caption(cur.stale_note)
         with r1:
             download_png(res["image"], "texture.png", key="st-tex-png")
         first, last = res["rows"][0]["J_style"], res["rows"][-1]["J_style"]

@@ -2,16 +2,14 @@
 pixels, live, and a sweep over the style weight β."""
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from core import images
-from core import style as S
+from core import images, precompute
 from core.vis import ascent as A
-from dashboard import figures, jobs
+from dashboard import figures
 from dashboard.widgets import download_gif, download_png, image_input
 
-from .common import Style, loss_figure, run_recorded, style_picker
+from .common import Style, loss_figure, run_job, shown, style_picker
 
 BETAS = [1e1, 1e2, 3e2, 1e3, 3e3, 1e4, 1e5]
 
@@ -23,39 +21,43 @@ def render(s: Style) -> None:
         "(or noise) and minimise J(G) with **L-BFGS**; the content term keeps the layout, the "
         "style term paints the textures, the TV term (the notes' noise loss) keeps neighbouring "
         "pixels alike.")
+    D = precompute.defaults("transfer", s.lm)       # the defaults a result is prepared ahead for
     s1, s2, s3 = st.columns([1, 1, 1], gap="medium")
     with s1:
-        content = image_input("st-content", default="chelsea", label="Content picture", max_side=1024)
+        content = image_input("st-content", default=precompute.CONTENT_SAMPLE, label="Content picture",
+                              max_side=1024)
     with s2:
-        style_img = style_picker("st-style", default="mosaic")
+        style_img = style_picker("st-style", default=precompute.STYLE_PATTERN)
         if style_img is not None:
             st.image(images.resize_max(style_img, 256), caption="Style picture", width=200)
     with s3:
-        alpha = st.select_slider("α (content weight)", [0.0, 0.1, 0.3, 1.0, 3.0, 10.0], value=1.0,
+        alpha = st.select_slider("α (content weight)", [0.0, 0.1, 0.3, 1.0, 3.0, 10.0], value=D["alpha"],
                                  key="st-alpha")
-        beta = st.select_slider("β (style weight)", BETAS, value=1e3, key="st-beta",
+        beta = st.select_slider("β (style weight)", BETAS, value=D["beta"], key="st-beta",
                                 format_func=lambda v: f"{v:g}")
         tvw = st.select_slider("TV weight (noise loss)", [0.0, 1.0, 3.0, 10.0, 30.0, 100.0],
-                               value=10.0, key="st-tv")
-        steps = st.slider("Steps (L-BFGS loss evaluations)", 20, 400, 100, step=10, key="st-steps",
+                               value=D["tv_weight"], key="st-tv")
+        steps = st.slider("Steps (L-BFGS loss evaluations)", 20, 400, D["steps"], step=10, key="st-steps",
                           help="Each is one forward + backward pass of the loss network; 100 at "
                                "256 px take about 10–30 s on a laptop CPU.")
-        side = st.select_slider("Size (longer side, px)", [128, 192, 256, 320, 384, 512], value=256,
+        side = st.select_slider("Size (longer side, px)", [128, 192, 256, 320, 384, 512], value=D["size"],
                                 key="st-side")
     with st.expander("Advanced: layers, start, optimiser, colours"):
         a1, a2 = st.columns(2)
-        layers = a1.multiselect("Style layers", s.labels, default=list(s.table.default_style),
+        layers = a1.multiselect("Style layers", s.labels, default=D["style_layers"],
                                 key="st-layers", help="Measured best on EfficientNet-Lite0: stem + "
                                 "the 1×1 expansion of the first block of stages 1–4.")
-        content_choices = [s.table.content_label] + [i.name for i in A.layer_catalogue(s.lm)
-                                                     if i.name != s.table.content_label]
+        content_choices = [D["content_layer"]] + [i.name for i in A.layer_catalogue(s.lm)
+                                                  if i.name != D["content_layer"]]
         content_layer = a2.selectbox("Content layer", content_choices, key="st-content-layer",
                                      help="Deeper: only the layout is kept; shallower: details too.")
-        init = a1.radio("Start from", ["content", "noise"], horizontal=True, key="st-init")
-        optimizer = a2.radio("Optimiser", ["lbfgs", "adam"], horizontal=True, key="st-opt",
+        starts, optimisers = ["content", "noise"], ["lbfgs", "adam"]
+        init = a1.radio("Start from", starts, index=starts.index(D["init"]), horizontal=True, key="st-init")
+        optimizer = a2.radio("Optimiser", optimisers, index=optimisers.index(D["optimizer"]),
+                             horizontal=True, key="st-opt",
                              format_func={"lbfgs": "L-BFGS", "adam": "Adam (lr 0.02)"}.get,
                              help="L-BFGS gives clean strokes; Adam gives small swirls and speckle.")
-        keep_colour = a1.checkbox("Preserve the content's colours", key="st-colour",
+        keep_colour = a1.checkbox("Preserve the content's colours", value=D["preserve_color"], key="st-colour",
                                   help="Keep the stylised luminance, take the colours from the content.")
     ready = content is not None and style_img is not None and bool(layers)
     b1, b2 = st.columns([1, 3])
@@ -64,32 +66,33 @@ def render(s: Style) -> None:
                f"{content_layer}. Style loss as G = FFᵀ/HW with ‖G−G_S‖²/‖G_S‖² averaged over "
                "the layers (the notes' 1/(2n_Hn_Wn_C)² normalisation is the same up to a constant "
                "per layer; this one weighs every layer equally).")
+    pictures = (content, style_img)
+    common = dict(alpha=alpha, tv_weight=tvw, style_layers=list(layers), content_layer=content_layer,
+                  preserve_color=keep_colour)
+    settings = dict(common, beta=beta, init=init, optimizer=optimizer, steps=steps, size=side)
     if go_st and ready:
-        res = run_recorded(lambda: S.stylize(
-            content, style_img, s.lm, alpha=alpha, beta=beta, tv_weight=tvw, style_layers=layers,
-            content_layer=content_layer, init=init, optimizer=optimizer, steps=steps, size=side,
-            preserve_color=keep_colour, snapshot_every=5, threads=s.threads),
-            "st-run", "stylizing…", beta=beta)
+        res = run_job("transfer", s, pictures, settings, "st-run", "stylizing…")
         if res is not None:
             st.session_state["st-result"] = res
             st.rerun()
-    _result()
-    common = dict(alpha=alpha, tv_weight=tvw, style_layers=layers, content_layer=content_layer,
-                  preserve_color=keep_colour, threads=s.threads)
-    _sweep(content, style_img, s, ready, common)
+    _result(shown("transfer", s, settings, pictures, "st-result"))
+    _sweep(pictures, s, ready, common)
 
 
-def _result() -> None:
-    res = st.session_state.get("st-result")
-    if res is None and st.session_state.get("st-run") is not None:
+def _result(cur) -> None:
+    res = cur.result
+    if st.session_state.get("st-result") is None and st.session_state.get("st-run") is not None:
         snap = st.session_state["st-run"]
         st.image(snap.image, caption=f"Stopped at {snap.step}/{snap.total}", width=360)
+        return
     if res is None:
         return
     r1, r2 = st.columns([1, 1])
     with r1:
         st.image(res["image"], caption=f"β = {res['beta']:g} · {res['steps']} evaluations in "
-                                       f"{res['seconds']:.1f} s", width="stretch")
+                                       f"{res['seconds']:.1f} s{cur.tail}", width="stretch")
+        if cur.stale_note:
+            st.caption(cur.stale_note)
         d1, d2 = st.columns(2)
         with d1:
             download_png(res["image"], "style-transfer.png", key="st-png")
@@ -106,34 +109,30 @@ def _result() -> None:
                    "term falls: the trade-off α : β decides where they meet.")
 
 
-def _sweep(content: np.ndarray | None, style_img: np.ndarray | None, s: Style, ready: bool,
-           common: dict) -> None:
+def _sweep(pictures: tuple, s: Style, ready: bool, common: dict) -> None:
     st.subheader("Sweep over the style weight β")
+    D = precompute.defaults("sweep", s.lm)
     sw1, sw2 = st.columns([1, 3])
-    sweep_betas = sw1.multiselect("β values", BETAS, default=[1e1, 1e2, 1e3, 1e4], key="st-sweep-b",
+    sweep_betas = sw1.multiselect("β values", BETAS, default=D["betas"], key="st-sweep-b",
                                   format_func=lambda v: f"{v:g}")
-    sw_steps = sw1.slider("Steps each", 10, 100, 40, step=10, key="st-sweep-steps")
-    go_sweep = sw1.button("Run the sweep (128 px)", icon=":material/grid_view:", key="st-sweep-go",
+    sw_steps = sw1.slider("Steps each", 10, 100, D["steps"], step=10, key="st-sweep-steps")
+    go_sweep = sw1.button(precompute.JOBS["sweep"].button, icon=":material/grid_view:", key="st-sweep-go",
                           disabled=not ready or not sweep_betas)
+    settings = dict(common, betas=list(sweep_betas), steps=sw_steps, size=D["size"])
     with sw2:
         if go_sweep and ready:
-            history = jobs.History()
-            last = jobs.follow(S.sweep_beta(content, style_img, s.lm, sweep_betas, steps=sw_steps,
-                                            size=128, **common),
-                               "st-sweep-run", image_width=200, history=history, row=_beta,
-                               describe=lambda snap: f"β = {snap.info['beta']:g} done")
-            if last is not None:
-                st.session_state["st-sweep"] = [(r["beta"], img)
-                                                for r, img in zip(history.rows, history.frames)]
-        grid = st.session_state.get("st-sweep")
+            res = run_job("sweep", s, pictures, settings, "st-sweep-run", "", image_width=200,
+                          describe=lambda snap: f"β = {snap.info['beta']:g} done")
+            if res is not None:
+                st.session_state["st-sweep"] = res
+        cur = shown("sweep", s, settings, pictures, "st-sweep")
+        grid = cur.result
         if grid:
-            cols = st.columns(len(grid))
-            for col, (b, img) in zip(cols, grid):
+            cols = st.columns(len(grid["betas"]))
+            for col, b, img in zip(cols, grid["betas"], grid["images"]):
                 col.image(img, caption=f"β = {b:g}", width="stretch")
             st.caption("Small β: the photo barely changes; large β: the style's textures take over "
                        "and the layout fades (the notes' 003: the result depends on which loss is "
                        "weighted more).")
-
-
-def _beta(snap) -> dict:
-    return {"beta": snap.info["beta"]}
+            if cur.note:
+                st.caption(cur.note)
