@@ -18,17 +18,17 @@ def _bar(name: str, done: int, total: int | None) -> None:
 def cmd_prefetch(args: argparse.Namespace) -> int:
     from . import zoo
 
-    if zoo.offline():
+    if zoo.offline() and not args.verify:
         print("CNNLAB_OFFLINE=1 is set: unset it to download weights.", file=sys.stderr)
         return 2
-    print(f"Downloading pretrained weights into {zoo.torch_hub_checkpoints()} (torchvision) "
-          f"and {zoo.weights_dir()} (ultralytics)")
-    results = zoo.prefetch(args.models or None, progress=_bar, timeout=args.timeout)
+    print(f"{'Checking and downloading' if args.verify else 'Downloading'} pretrained weights into "
+          f"{zoo.torch_hub_checkpoints()} (torchvision) and {zoo.weights_dir()} (ultralytics)")
+    results = zoo.prefetch(args.models or None, progress=_bar, timeout=args.timeout, verify=args.verify)
     sys.stderr.write("\n")
     failed = 0
     for name, how in results.items():
         print(f"  {name:<20} {how}")
-        failed += how.startswith("failed")
+        failed += how.startswith(("failed", "damaged"))
     print("All weights are in place: the lab can now run offline." if not failed
           else f"{failed} model(s) could not be fetched; the lab will use bundled fallbacks for them.")
     return 1 if failed else 0
@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     pf = sub.add_parser("prefetch", help="download every pretrained weight for offline use")
     pf.add_argument("models", nargs="*", help="only these zoo entries (default: all)")
     pf.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a server")
+    pf.add_argument("--verify", action="store_true",
+                    help="re-check every cached file against its hash; download damaged ones again")
     pf.set_defaults(func=cmd_prefetch)
     pi = sub.add_parser("info", help="device, caches and which weights are present")
     pi.set_defaults(func=cmd_info)

@@ -175,3 +175,12 @@ def test_a_loader_with_a_stand_in_that_raises_falls_back(caches, monkeypatch):
     lm = zoo.load("vgg16")
     assert lm.fallback and lm.name == "efficientnet_lite0"
     assert "VGG-16 could not be loaded (RuntimeError: CUDA driver initialization failed)" in lm.provenance
+
+
+def test_cnnlab_prefetch_verify_reports_a_damaged_file_offline(caches, capsys):
+    from core.cli import main
+
+    _place("mobilenet_v2", os.urandom(1000))
+    assert main(["prefetch", "--verify", "mobilenet_v2"]) == 1
+    out = capsys.readouterr().out
+    assert "mobilenet_v2" in out and "damaged" in out and "offline" in out
