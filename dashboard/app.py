@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 
 import streamlit as st  # noqa: E402
 
-from dashboard import nav, urlstate  # noqa: E402
+from dashboard import nav, urlstate, warmup  # noqa: E402
 from dashboard.sidebar import presentation_style, status_panel  # noqa: E402
 
 if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full tracebacks again
@@ -25,7 +25,11 @@ if present:
 
 urlstate.begin()
 page = st.navigation(nav.build_pages(), expanded=True)
-page.run()
-urlstate.publish()
-# After the page so its content renders first; the first call imports torch (a few seconds).
-status_panel()
+# No warm-up step runs while a page does (two threads importing torch at once break each other);
+# the warm-up starts with the process's first run and its first step waits for this run to end.
+with warmup.page_run():
+    warmup.start()
+    page.run()
+    urlstate.publish()
+    # After the page so its content renders first; it says what is still warming up.
+    status_panel()

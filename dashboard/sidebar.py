@@ -1,10 +1,11 @@
-"""The sidebar status panel: device, offline mode, loaded models and a button to free them."""
+"""The sidebar status panel: device, offline mode, what is still warming up, loaded models and a
+button to free them."""
 from __future__ import annotations
 
 import streamlit as st
 
 from core import zoo
-from dashboard import cache, urlstate
+from dashboard import cache, urlstate, warmup
 
 _PRESENT_CSS = """
 <style>
@@ -31,7 +32,7 @@ def _toggle_present() -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _device_text() -> str:
+def device_text() -> str:
     from core.devices import device_info
 
     return str(device_info(cache.current_device()))
@@ -40,6 +41,57 @@ def _device_text() -> str:
 def _mb(n: int) -> str:
     mb = n / 2**20
     return f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
+
+
+def _device_and_warmup(w: warmup.Status | None) -> None:
+    step = w.step("device") if w is not None else None
+    if w is None or w.done or step is None or step.state == "done":
+        try:
+            st.caption(f":material/memory: **Device**: {device_text()}")
+        except Exception as e:  # noqa: BLE001 - a broken driver must not take the app down
+            st.caption(f":material/memory: Device unknown: {e}")
+    elif step.state == "failed":
+        st.caption(f":material/memory: Device unknown: {step.note}")
+    else:  # importing torch here to ask would race the warm-up's own import of it
+        st.caption(":material/memory: **Device**: found once torch has loaded …")
+    if w is None:
+        return
+    if not w.done:
+        st.caption(f":material/hourglass_top: **Warming up**: {w.line()}",
+                   help="The heavy libraries and default models the pages need load in the "
+                        "background once the server serves, so pages open fast. A page opened "
+                        "now still works; it may wait for the step shown with ….")
+    else:
+        problems = w.problems()
+        st.caption(f":material/check_circle: **Warm-up done** in {w.seconds:.0f} s"
+                   + (": " + "; ".join(problems) if problems else ""),
+                   help=w.line())
+
+
+def _stop_refreshing() -> None:
+    """Stop this fragment's timer (Streamlit's own message for a fragment that is gone); where
+    this Streamlit has no such message, one full rerun draws the panel without a timer."""
+    try:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.runtime.scriptrunner_utils.script_run_context import (ThreadState,
+                                                                             get_script_run_ctx)
+
+        ctx, fragment_id = get_script_run_ctx(), ThreadState.get().fragment_id
+        if ctx is None or not fragment_id or not ctx.fragment_ids_this_run:
+            return  # drawn in a full run (the next full run has no timer at all)
+        msg = ForwardMsg()
+        msg.stop_auto_rerun.fragment_ids.append(fragment_id)
+        ctx.enqueue(msg)
+    except Exception:  # noqa: BLE001 - internals moved: fall back to one full rerun
+        st.rerun()
+
+
+@st.fragment(run_every=1.0)
+def _warming_up() -> None:
+    w = warmup.status()
+    _device_and_warmup(w)
+    if w is None or w.done:
+        _stop_refreshing()
 
 
 def status_panel() -> None:
@@ -55,10 +107,11 @@ def status_panel() -> None:
         else:
             st.caption(":material/cloud_download: **Online**: pretrained weights download on first "
                        "use; `cnnlab prefetch` fetches them ahead of a talk.")
-        try:
-            st.caption(f":material/memory: **Device**: {_device_text()}")
-        except Exception as e:  # noqa: BLE001 - a broken driver must not take the app down
-            st.caption(f":material/memory: Device unknown: {e}")
+        w = warmup.status()
+        if w is not None and not w.done:
+            _warming_up()        # refreshes itself until the warm-up is done
+        else:
+            _device_and_warmup(w)
         models = cache.loaded_models()
         if models:
             total = sum(m.nbytes for m in models)

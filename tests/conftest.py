@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:  # the page packages (pages/) are not installed, o
 
 # Tests never touch the network and never write into the user's caches.
 os.environ.setdefault("CNNLAB_OFFLINE", "1")
+os.environ.setdefault("CNNLAB_WARMUP", "0")  # no background warm-up thread in test processes
 _HOME = Path(tempfile.mkdtemp(prefix="cnnlab-test-home-"))
 os.environ.setdefault("CNNLAB_HOME", str(_HOME / "cnnlab"))
 os.environ.setdefault("TORCH_HOME", str(_HOME / "torch"))

@@ -407,3 +407,116 @@ def test_identify_tells_a_zoo_architecture_by_its_parameters():
         # a VGG whose feature stack merely has VGG-16's length is not VGG-16
         fake = torchvision.models.VGG(torch.nn.Sequential(*[torch.nn.Identity() for _ in range(31)]))
         assert zoo.identify(fake) is None
+
+
+# --------------------------------------------------------------------------- shipped LeNet weights
+
+def _no_training(monkeypatch):
+    from core.zoo.loaders import trained
+
+    def refuse(entry):
+        raise AssertionError(f"{entry.name} must load its shipped weights, not train")
+
+    monkeypatch.setattr(trained, "train_entry", refuse)
+
+
+@pytest.mark.parametrize("name, measure, at_least", [("lenet5-digits", "accuracy", 0.95),
+                                                      ("lenet5-digits-windows", "window accuracy", 0.93)])
+def test_lenet_entries_load_the_shipped_weights_without_training(monkeypatch, name, measure, at_least):
+    """assets/lenet5_digits*.pt (scripts/make_lenet_assets.py): loading reads the state dict;
+    training on load is patched to fail."""
+    _no_training(monkeypatch)
+    entry = zoo.get_entry(name)
+    t = time.perf_counter()
+    lm = entry.loader.load(entry, "cpu")
+    assert time.perf_counter() - t < 5                     # no training: a file read
+    assert lm.provenance.startswith("bundled: trained by this project"), lm.provenance
+    assert f"held-out {measure}" in lm.provenance and Path(entry.spec.shipped()).name in lm.provenance
+    assert lm.meta["source"] == "bundled" and lm.meta["accuracy"] > at_least and lm.reason is None
+    assert not lm.fallback and not any(p.requires_grad for p in lm.model.parameters())
+    assert zoo.prefetch([name])[name].startswith("trained by this project, bundled")
+    assert entry.cache_state().startswith("bundled")
+
+
+def test_shipped_lenet_weights_score_what_their_card_says(monkeypatch):
+    from core.architectures.lenet import digits_dataset
+    from core.zoo.loaders.trained import read_shipped
+
+    _no_training(monkeypatch)
+    entry = zoo.get_entry("lenet5-digits")
+    model, meta = read_shipped(entry, entry.spec.shipped())
+    assert meta["recipe"] == {"trainer": entry.spec.trainer, "epochs": 8, "seed": 0, "threads": 1}
+    data = digits_dataset(seed=0)
+    with torch.no_grad():
+        acc = float((model.eval()(data.x_test).argmax(1) == data.y_test).float().mean())
+    assert acc == pytest.approx(meta["accuracy"], abs=1e-6)
+    card = (Path(entry.spec.shipped()).parent / "lenet5_digits.md").read_text()
+    assert f"{meta['accuracy'] * 100:.2f}%" in card and "make_lenet_assets.py" in card
+
+
+def _damaged_copies(tmp_path):
+    """(what was done to the file, path) for each way a shipped file can be unusable."""
+    good = Path(zoo.get_entry("lenet5-digits").spec.shipped())
+    data = good.read_bytes()
+    out = {"missing": tmp_path / "missing.pt"}
+    (out.setdefault("truncated", tmp_path / "truncated.pt")).write_bytes(data[: len(data) // 2])
+    (out.setdefault("garbage", tmp_path / "garbage.pt")).write_bytes(b"not a checkpoint\n" * 50)
+    (out.setdefault("empty", tmp_path / "empty.pt")).write_bytes(b"")
+    plain = {k: v for k, v in torch.load(good, weights_only=True)["state_dict"].items()}
+    torch.save(plain, out.setdefault("bare state dict", tmp_path / "bare.pt"))
+    blob = torch.load(good, weights_only=True)
+    blob["state_dict"]["features.0.weight"][0, 0, 0, 0] = float("nan")
+    torch.save(blob, out.setdefault("nan", tmp_path / "nan.pt"))
+    return out
+
+
+def test_a_damaged_lenet_file_falls_back_to_training_and_says_so(tmp_path, monkeypatch):
+    from core.architectures.builders import LeNet5Modern
+    from core.zoo.loaders import trained
+
+    calls = []
+
+    def fake_train(entry):
+        calls.append(entry.name)
+        return type("Snap", (), {"model": LeNet5Modern(10), "accuracy": 0.5, "seconds": 0.1})()
+
+    monkeypatch.setattr(trained, "train_entry", fake_train)
+    base = zoo.get_entry("lenet5-digits")
+    for what, path in _damaged_copies(tmp_path).items():
+        entry = zoo.ZooEntry("lenet-test", "LeNet test", "classification", "", "trained",
+                             zoo.TrainedSpec(epochs=8, seed=0, shipped=lambda p=path: str(p)), meta=base.meta)
+        lm = entry.loader.load(entry, "cpu")
+        assert calls[-1] == "lenet-test", what
+        assert "trained here on first use" in lm.provenance and "could not be used" in lm.provenance, what
+        assert path.name in lm.provenance and "make assets" in lm.provenance, (what, lm.provenance)
+        assert lm.meta["source"] == "trained here" and lm.reason.startswith("bundled weights not used"), what
+        assert not lm.provenance.startswith("bundled"), what
+        assert entry.loader.prefetch(entry).startswith("trained on first use"), what
+    assert len(calls) == len(_damaged_copies(tmp_path))
+
+
+def test_a_lenet_file_made_with_another_recipe_or_shape_is_not_used(monkeypatch):
+    from core.zoo.loaders.trained import read_shipped
+
+    _no_training(monkeypatch)
+    good = zoo.get_entry("lenet5-digits")
+    other_recipe = zoo.ZooEntry("x", "X", "classification", "", "trained",
+                                zoo.TrainedSpec(epochs=3, seed=0, shipped=good.spec.shipped), meta=good.meta)
+    with pytest.raises(ValueError, match="another recipe"):
+        read_shipped(other_recipe, good.spec.shipped())
+    eleven = zoo.get_entry("lenet5-digits-windows").meta
+    wrong_shape = zoo.ZooEntry("x", "X", "classification", "", "trained",
+                               zoo.TrainedSpec(epochs=8, seed=0, shipped=good.spec.shipped), meta=eleven)
+    with pytest.raises(ValueError, match="do not fit"):
+        read_shipped(wrong_shape, good.spec.shipped())
+
+
+def test_a_missing_lenet_file_really_trains_the_same_recipe(tmp_path):
+    """The fallback is the real recipe (one epoch here, to stay quick)."""
+    base = zoo.get_entry("lenet5-digits")
+    entry = zoo.ZooEntry("lenet-test", "LeNet test", "classification", "", "trained",
+                         zoo.TrainedSpec(epochs=1, seed=0, shipped=lambda: str(tmp_path / "gone.pt")),
+                         meta=base.meta)
+    lm = entry.loader.load(entry, "cpu")
+    assert "gone.pt is missing" in lm.provenance and lm.meta["accuracy"] > 0.5
+    assert not any(p.requires_grad for p in lm.model.parameters())

@@ -97,17 +97,22 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              meta=EntryMeta(labels=imagenet_labels, transforms=IMAGENET, layers=L.LITE0,
                             cam_layer="conv_head", metrics={"acc@1": 75.1})),
     ZooEntry("lenet5-digits", "LeNet-5 (digits)", "classification",
-             "LeNet-5 trained here on scikit-learn's 8×8 digits on first use (seconds on a CPU, "
-             "deterministic): the small classifier for sliding windows and fast examples.",
-             "trained", TrainedSpec(epochs=8, seed=0),
+             "LeNet-5 trained by this project on scikit-learn's 8×8 digits (a few seconds on a CPU, "
+             "deterministic; assets/lenet5_digits.pt, card assets/lenet5_digits.md; trained here on "
+             "first use only when that file cannot be used): the small classifier for sliding "
+             "windows and fast examples.",
+             "trained", TrainedSpec(epochs=8, seed=0, shipped=_asset("lenet5_digits.pt")),
              meta=EntryMeta(labels=[str(i) for i in range(10)])),
     ZooEntry("lenet5-digits-windows", "LeNet-5 (digit windows)", "classification",
-             "LeNet-5 with an 11th class, \"no digit\", trained here on first use (about 10 s on a "
-             "CPU, deterministic) on 32×32 windows cut from canvases of scikit-learn's digits: "
-             "centred digits against empty, half and straddled windows. The sliding-window "
-             "detector's classifier (fc_to_conv makes it convolutional).",
+             "LeNet-5 with an 11th class, \"no digit\", trained by this project (about 10 s on a "
+             "CPU, deterministic; assets/lenet5_digits_windows.pt, card assets/lenet5_digits.md; "
+             "trained here on first use only when that file cannot be used) on 32×32 windows cut "
+             "from canvases of scikit-learn's digits: centred digits against empty, half and "
+             "straddled windows. The sliding-window detector's classifier (fc_to_conv makes it "
+             "convolutional).",
              "trained", TrainedSpec(
                  epochs=4, seed=0, trainer="core.detection.sliding:train_window_classifier",
+                 shipped=_asset("lenet5_digits_windows.pt"),
                  data="32×32 windows cut from canvases of scikit-learn's training digits, with an "
                       "11th class \"no digit\"",
                  measure="window accuracy", input="1×32×32 window in digit-canvas units (background -0.1)"),
