@@ -1,11 +1,18 @@
 """Every figure more than one tab draws: number matrices, heatmaps, loss curves, confusion
 matrices, and the one place that owns their sizes in normal and presentation mode.
 
-Pages build a figure here and show it with :func:`show`; the maths behind the numbers stays in
-``core``.
+Pages build a figure here (or with plotly directly) and show it with :func:`show`, which applies
+:func:`sizes` to any figure: in presentation mode no title, tick, axis title, legend, annotation,
+slider or text in a figure is drawn under 18 px, and no number in a matrix cell under 20 px.
+A page that must call ``st.plotly_chart`` itself passes the figure through :func:`styled` first.
+Several matrices side by side go in a :func:`row`, and several formulas in :func:`formulas`:
+both wrap instead of clipping when the main column is narrow (1280 px with the sidebar open).
+``sizes().scale`` is also the factor pages hand to ``core`` drawing functions for box lines and
+labels in pictures. The maths behind the numbers stays in ``core``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -29,11 +36,13 @@ class Sizes:
     title_font: int      # figure titles
     plot_font: int       # axes, legends, ticks
     line: int            # box and highlight outline width
-    scale: float         # factor for anything else (box labels in pictures, heights)
+    scale: float         # factor for anything else (box lines and labels in pictures, heights)
+    presenting: bool = False  # cell_font and plot_font are floors: nothing in a figure is smaller
 
 
 NORMAL = Sizes(cell=34, cell_font=13, title_font=14, plot_font=12, line=4, scale=1.0)
-PRESENTING = Sizes(cell=48, cell_font=20, title_font=22, plot_font=18, line=6, scale=1.5)
+PRESENTING = Sizes(cell=48, cell_font=20, title_font=22, plot_font=18, line=6, scale=1.5,
+                   presenting=True)
 
 
 def sizes() -> Sizes:
@@ -58,21 +67,106 @@ def latex_matrix(m) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
-def _styled(fig: go.Figure) -> go.Figure:
+def _at_least(font, size: int, unset: bool = False) -> None:
+    """Raise a plotly font object's size to ``size`` when it is set smaller (unset sizes follow
+    the layout font, which :func:`styled` sets, or get ``size`` when ``unset``)."""
+    if font is None:
+        return
+    current = font.size
+    if current is None:
+        if unset:
+            font.size = size
+        return
+    if isinstance(current, (list, tuple)):
+        font.size = [max(v, size) if v is not None else size for v in current]
+    elif current < size:
+        font.size = size
+
+
+def styled(fig: go.Figure) -> go.Figure:
+    """Apply :func:`sizes` to any figure: the layout font, and in presentation mode a floor under
+    every text the figure draws (title, axes, legend, annotations, colour bars, sliders, buttons,
+    text on traces; numbers in heatmap cells get the matrix floor)."""
     s = sizes()
     fig.update_layout(font={"size": s.plot_font})
+    if not s.presenting:
+        return fig
+    lay = fig.layout
+    if lay.title is not None and lay.title.text:
+        _at_least(lay.title.font, s.title_font)
+    # Streamlit's chart theme draws unset tick labels at 0.875 of the layout font: set them
+    for ax in (*fig.select_xaxes(), *fig.select_yaxes()):
+        # a log axis labels the digits between powers of ten at 3/4 of the tick font: only the
+        # 2s and 5s then (a larger font otherwise makes plotly label every digit, overlapping)
+        log = ax.type == "log" and (ax.dtick is None or str(ax.dtick).startswith("D"))
+        if log and ax.dtick is None:
+            ax.dtick = "D2"
+        _at_least(ax.tickfont, round(s.plot_font / 0.75) if log else s.plot_font, unset=True)
+        if ax.title is not None:
+            _at_least(ax.title.font, s.plot_font)
+    for scene in fig.select_scenes():
+        for ax in (scene.xaxis, scene.yaxis, scene.zaxis):
+            _at_least(ax.tickfont, s.plot_font, unset=True)
+            _at_least(ax.title.font, s.plot_font)
+    _at_least(lay.legend.font, s.plot_font, unset=True)
+    _at_least(lay.legend.title.font, s.plot_font)
+    for a in lay.annotations:
+        _at_least(a.font, s.plot_font)
+    for group in (lay.sliders, lay.updatemenus):
+        for item in group:
+            _at_least(item.font, s.plot_font)
+            if getattr(item, "currentvalue", None) is not None:
+                _at_least(item.currentvalue.font, s.plot_font)
+    if lay.coloraxis is not None and lay.coloraxis.colorbar is not None:
+        _at_least(lay.coloraxis.colorbar.tickfont, s.plot_font, unset=True)
+    for t in fig.data:
+        cells = t.type in ("heatmap", "table")
+        for name in ("textfont", "insidetextfont", "outsidetextfont"):
+            if name in t:
+                _at_least(t[name], s.cell_font if cells else s.plot_font, unset=cells)
+        if "colorbar" in t and t.colorbar is not None:
+            _at_least(t.colorbar.tickfont, s.plot_font, unset=True)
+            _at_least(t.colorbar.title.font, s.plot_font)
     return fig
 
 
 def show(fig: go.Figure, key: str | None = None, *, slot=None, width: str = "content",
          height: int | None = None) -> None:
-    """Show a plotly figure (no mode bar) in the page or in ``slot`` (an ``st.empty``/column)."""
+    """Show a plotly figure (no mode bar) in the page or in ``slot`` (an ``st.empty``/column),
+    sized for the view (:func:`styled`); ``height`` is in normal-mode pixels and grows with
+    ``sizes().scale`` in presentation mode."""
     if height:
-        fig.update_layout(height=height)
-    _styled(fig)
+        fig.update_layout(height=round(height * sizes().scale))
+    styled(fig)
     target = slot if slot is not None else st
     kw = {"key": key} if key else {}
     target.plotly_chart(fig, width=width, config=PLOT_CONFIG, **kw)
+
+
+def row(gap: str | int | None = "xsmall"):
+    """A row of figures (use as ``with figures.row(): show(...); show(...)``) that wraps onto the
+    next line when the main column is too narrow, instead of clipping or overlapping the way
+    fixed ``st.columns`` do. Each figure keeps its own width; nest ``st.container(width="content")``
+    to keep a group together."""
+    return st.container(horizontal=True, gap=gap, vertical_alignment="top")
+
+
+def diagram(dot: str) -> str:
+    """A Graphviz source with its ``fontsize`` values scaled for the view (presentation mode:
+    × ``sizes().scale``), for a diagram shown at its own size (``width="content"``)."""
+    k = sizes().scale
+    if k == 1:
+        return dot
+    return re.sub(r"fontsize=(\d+(?:\.\d+)?)", lambda m: f"fontsize={float(m.group(1)) * k:g}", dot)
+
+
+def formulas(*parts: str) -> None:
+    """Display formulas side by side, each kept whole, wrapping onto the next line when they do
+    not fit (one ``st.latex`` with ``\\qquad`` between them is cut off instead)."""
+    with st.container(horizontal=True, horizontal_alignment="center", vertical_alignment="center",
+                      gap="xxsmall"):
+        for i, p in enumerate(parts):  # the space between them goes at the end of a line
+            st.latex(p + (r"\qquad" if i < len(parts) - 1 else ""), width="content")
 
 
 # --------------------------------------------------------------------------- matrices
@@ -92,6 +186,10 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
     if z.ndim == 1:
         z = z[None, :]
     text = [[fmt(v) for v in row] for row in z]
+    if s.presenting:  # the floor, and cells wide enough for the longest number at that size
+        font = max(font, s.cell_font)
+        longest = max((len(t) for r in text for t in r), default=1)
+        cell = max(cell, round(font * (0.62 * max(longest, 2) + 0.6)))
     kw = {}
     if zrange is not None:
         kw.update(zmin=zrange[0], zmax=zrange[1])
@@ -159,8 +257,10 @@ def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highli
         r0, r1, c0, c1 = patch
         fig.add_shape(type="rect", x0=c0 - 0.45, x1=c1 - 0.55, y0=r0 - 0.45, y1=r1 - 0.55,
                       line=dict(color="#1e88e5", width=s.line - 1, dash="dot"))
+    top = 36 + title.count("<br>") * round(1.3 * s.title_font) if title else 10  # a line per <br>
     fig.update_layout(title=dict(text=title, font=dict(size=s.title_font)) if title else None,
-                      height=round(height * s.scale), margin=dict(l=10, r=10, t=36 if title else 10, b=10))
+                      height=round(height * s.scale) + top - (36 if title else 10),
+                      margin=dict(l=10, r=10, t=top, b=10))
     ticks = ticks or bool(x_title or y_title)
     marks = {"showticklabels": ticks, **({} if ticks else {"ticks": ""})}
     fig.update_yaxes(autorange="reversed", title=y_title, **marks,

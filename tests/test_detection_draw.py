@@ -106,10 +106,11 @@ def test_nms_step_picture_colours_kept_chosen_and_suppressed():
     pic, status, image = _step_picture(2)                        # round 2: #3 chosen, #4 #5 suppressed
     assert pic.shape == image.shape and not image.any()
     assert status[0] == "kept" and status[3] == "chosen" and status[2] == "gone"
-    # kept and chosen boxes: 3 px, exactly their colour on the bottom edge
+    # kept and chosen boxes: 3 px, exactly their colour on the bottom edge (the chosen one where
+    # the dashes of the boxes it suppresses, drawn over it, leave it)
     assert (pic[40, 30] == draw.STEP_COLOURS["kept"]).all()     # box #0 bottom edge (y = 40)
-    assert (pic[60, 130] == draw.STEP_COLOURS["chosen"]).all()  # box #3 bottom edge (y = 60)
-    # suppressed: thin red; dropped: thin grey; the suppressed-earlier box #2 is not drawn
+    assert (pic[59:62, 100:161] == draw.STEP_COLOURS["chosen"]).all(axis=2).mean() > 0.25  # box #3
+    # suppressed: dashed red; dropped: thin grey; the suppressed-earlier box #2 is not drawn
     assert _hue(pic[63, 161], draw.STEP_COLOURS["suppressed"])  # box #4 bottom edge (y = 63)
     assert _hue(pic[120, 210], draw.STEP_COLOURS["dropped"])    # box #6 bottom edge (y = 120)
     # a box suppressed in an earlier round ("gone", #2) is not drawn: moved to an empty corner,
@@ -119,6 +120,52 @@ def test_nms_step_picture_colours_kept_chosen_and_suppressed():
     again = draw.nms_step_picture(np.zeros_like(image), moved, SCORES, status)
     assert not again[5:55, 195:255].any()
     assert np.array_equal(np.delete(again, np.s_[195:255], axis=1), np.delete(pic, np.s_[195:255], axis=1))
+
+
+def test_suppressed_boxes_are_dashed_on_top_of_the_chosen_box_and_tagged_beside_it():
+    """The boxes a round suppresses overlap the chosen one (that is why they go): drawn under it
+    they vanished. They are drawn last, dashed, and tagged "#k" under their bottom-right corner,
+    so the chosen box's "#3 0.80" label stays whole."""
+    pic, status, _ = _step_picture(2)                            # #3 chosen; #4, #5 suppressed
+    red, yellow = draw.STEP_COLOURS["suppressed"], draw.STEP_COLOURS["chosen"]
+    top = (pic[22, 104:163] == red).all(axis=1)                   # box #4's top edge, y = 22
+    assert top[:6].all() and top[-6:].all()                      # dashes start and end at the corners
+    assert 0.4 < top.mean() < 0.95                               # ... with gaps between them
+    left = (pic[18:59, 98] == red).all(axis=1)                   # box #5's left edge crosses the
+    assert left.mean() > 0.4                                     # chosen box's top line: red on top
+    assert (pic[20, 98:101] == red).all(axis=1).any()
+    # the chosen label (over its top-left corner) is untouched by the suppressed boxes' tags
+    chosen_label = (pic[5:18, 100:140] == yellow).all(axis=2).mean()
+    only_chosen = draw.nms_step_picture(np.zeros_like(pic), BOXES, SCORES,
+                                        np.where(status == "suppressed", "gone", status))
+    assert chosen_label > 0.3
+    assert (only_chosen[5:18, 100:140] == yellow).all(axis=2).mean() == pytest.approx(chosen_label, abs=0.15)
+    # the two tags sit side by side under the boxes, not on top of each other
+    tags = (pic[64:80, 90:170] == red).all(axis=2)
+    assert tags.any() and not (pic[80:, 90:170] == red).all(axis=2).any()
+
+
+def test_pictures_scale_their_lines_and_labels_with_stroke():
+    """Presentation mode passes stroke=1.5: thicker box lines and larger labels; stroke=1 is
+    the picture as it always was."""
+    steps = bx.nms_steps(BOXES, SCORES, score_threshold=0.6, iou_threshold=0.5)
+    status = bx.step_status(steps, len(BOXES), 2)
+    image = np.zeros((160, 260, 3), np.uint8)
+    thin, thick = (draw.nms_step_picture(image, BOXES, SCORES, status, stroke=k) for k in (1, 1.5))
+    green = draw.STEP_COLOURS["kept"]
+    edge = lambda pic: (pic[34:46, 30] == green).all(axis=1).sum()  # box #0's bottom edge
+    assert edge(thick) >= edge(thin) + 2                         # thickness 3 → 5 at 1.5
+    assert (thick == green).all(axis=2).sum() > 1.3 * (thin == green).all(axis=2).sum()  # label too
+    target = NOTES_EXAMPLE.encode()
+    base = draw.notes_example_picture(NOTES_EXAMPLE, target, scale=2)
+    assert np.array_equal(base, draw.notes_example_picture(NOTES_EXAMPLE, target, scale=2, stroke=1))
+    big = draw.notes_example_picture(NOTES_EXAMPLE, target, scale=2, stroke=1.5)
+    assert (big[50, 200:204] == 40).all(axis=1).sum() == 2       # grid: 2 px dark, then 2 px light
+    assert (big[50, 202:204] == 255).all()
+    assert (big == 255).all(axis=2).sum() > (base == 255).all(axis=2).sum()  # larger labels and dots
+    ped = class_colour(0, 3)
+    line = lambda pic: (pic[450, 254:268] == ped).all(axis=1).sum()  # the pedestrian's left edge
+    assert line(big) > line(base)                                # the 2 px box line is 3 px now
 
 
 def test_nms_step_picture_first_and_last_steps():

@@ -110,29 +110,74 @@ def class_colour(c: int, n: int = 80) -> tuple[int, int, int]:
 def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None = None,
                scores: np.ndarray | None = None, names: list[str] | None = None, *,
                colour: tuple[int, int, int] | None = None, thickness: int | None = None,
-               labels: bool = True, n_classes: int | None = None) -> np.ndarray:
-    """Boxes with "name 0.87" labels on a copy of an RGB image."""
+               labels: bool = True, n_classes: int | None = None, stroke: float = 1.0,
+               dashed: bool = False, label_at: str = "top") -> np.ndarray:
+    """Boxes with "name 0.87" labels on a copy of an RGB image.
+
+    ``stroke`` multiplies line widths and label size (presentation mode passes 1.5, so boxes and
+    labels stay legible from the back of a room); ``dashed`` draws dashes that start and end at
+    the corners; ``label_at="bottom"`` puts the label under the box's bottom-right corner instead
+    of over its top-left one (for boxes drawn over another box's label).
+    """
     out = np.ascontiguousarray(image).copy()
     h, w = out.shape[:2]
-    t = thickness or max(1, round(max(h, w) / 400))
-    scale = max(0.35, min(1.0, max(h, w) / 1100))
+    t = max(1, int((thickness or max(1, round(max(h, w) / 400))) * stroke + 0.5))
+    scale = max(0.35, min(1.0, max(h, w) / 1100)) * stroke
+    text_t = max(1, int(stroke + 0.5))
     n_classes = n_classes or (len(names) if names else 80)
+    placed: list[tuple[int, int, int, int]] = []      # label rectangles under boxes, kept apart
+
+    def hit(x0: int, y0: int, x1: int, y1: int):
+        return next((r for r in placed if x0 < r[2] and r[0] < x1 and y0 < r[3] and r[1] < y1), None)
+
     for i, b in enumerate(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)):
         c = int(classes[i]) if classes is not None else 0
         col = colour or class_colour(c, n_classes)
         x1, y1, x2, y2 = (int(round(v)) for v in b)
-        cv2.rectangle(out, (x1, y1), (x2, y2), col, t, cv2.LINE_AA)
+        if dashed:
+            dash, gap = 4 * t + 2, 3 * t + 4
+            for p, q in (((x1, y1), (x2, y1)), ((x1, y2), (x2, y2)), ((x1, y1), (x1, y2)),
+                         ((x2, y1), (x2, y2))):
+                length = max(abs(q[0] - p[0]), abs(q[1] - p[1]))
+                n = max(1, round((length + gap) / (dash + gap)))   # dashes at both corners
+                step = (length - dash) / (n - 1) if n > 1 else 0
+                for k in range(n):
+                    a = k * step / length if length else 0
+                    e = min(1.0, (k * step + dash) / length) if length else 1
+                    cv2.line(out, (round(p[0] + (q[0] - p[0]) * a), round(p[1] + (q[1] - p[1]) * a)),
+                             (round(p[0] + (q[0] - p[0]) * e), round(p[1] + (q[1] - p[1]) * e)),
+                             col, t, cv2.LINE_AA)
+        else:
+            cv2.rectangle(out, (x1, y1), (x2, y2), col, t, cv2.LINE_AA)
         if not labels:
             continue
         text = names[c] if names else str(c)
         if scores is not None:
             text = f"{text} {float(scores[i]):.2f}"
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        ty = y1 - 2 if y1 - th - base - 2 >= 0 else min(h - 1, y1 + th + base + 2)
-        cv2.rectangle(out, (x1, ty - th - base), (x1 + tw + 4, ty + 1), col, -1)
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, text_t)
+        if label_at == "bottom":       # under the bottom-right corner (inside it at the picture's edge)
+            # beside a label it would cover, else a row further out (down; up from inside the
+            # box when the picture ends)
+            start, row = max(0, x2 - tw - 4), th + base + 2
+            for ty, step in ((y2 + t + th + base + 1, row), (y2 - t - 1, -row)):
+                lx = start
+                while th + base <= ty < h and (r := hit(lx, ty - th - base, lx + tw + 4, ty + 1)):
+                    left = r[0] - tw - 6
+                    if left >= 0 and hit(left, ty - th - base, left + tw + 4, ty + 1) is None:
+                        lx = left
+                    else:
+                        lx, ty = start, ty + step
+                if th + base <= ty < h:
+                    break
+            ty = min(max(ty, th + base), h - 1)
+            placed.append((lx, ty - th - base, lx + tw + 4, ty + 1))
+        else:                          # over the top-left corner (inside it at the picture's edge)
+            lx = x1
+            ty = y1 - 2 if y1 - th - base - 2 >= 0 else min(h - 1, y1 + th + base + 2)
+        cv2.rectangle(out, (lx, ty - th - base), (lx + tw + 4, ty + 1), col, -1)
         lum = 0.299 * col[0] + 0.587 * col[1] + 0.114 * col[2]
-        cv2.putText(out, text, (x1 + 2, ty - base + 1), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (0, 0, 0) if lum > 140 else (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(out, text, (lx + 2, ty - base + 1), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (0, 0, 0) if lum > 140 else (255, 255, 255), text_t, cv2.LINE_AA)
     return out
 
 

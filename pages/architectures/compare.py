@@ -62,7 +62,8 @@ def _scatter(rows: list[dict], view: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[fx(r) for r in sub], y=[fy(r) for r in sub], mode="markers+text", name=fam,
             text=[r["title"].split(" (")[0] for r in sub],
-            textposition="top center", textfont={"size": 10},
+            # ResNets to the right of their dots: over them they hid GoogLeNet's and each other's
+            textposition="middle right" if fam == "ResNet" else "top center", textfont={"size": 10},
             marker={"size": [8 + 3 * np.sqrt(r["params"] / 1e6) for r in sub],
                     "color": FAMILY_COLOURS.get(fam, GREY), "opacity": 0.8,
                     "line": {"width": 1, "color": "white"}},
@@ -73,6 +74,6 @@ def _scatter(rows: list[dict], view: str) -> go.Figure:
                           "%{customdata[3]}<extra></extra>"))
     fig.update_xaxes(title=xt, type="log", dtick="D2")
     fig.update_yaxes(title=yt, type="log" if ylog else "linear", dtick="D2" if ylog else None)
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 20, "b": 10},
-                      legend={"orientation": "h", "y": -0.15})
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 20, "b": 10},  # under the axis title,
+                      legend={"orientation": "h", "y": -0.15 * figures.sizes().scale})  # however large
     return fig

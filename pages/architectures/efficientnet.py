@@ -17,9 +17,10 @@ def render() -> None:
         "A network can grow in depth (more layers), width (more channels) or resolution "
         "(bigger images). EfficientNet scales all three together with one compound "
         "coefficient φ: pick φ for the compute you have.")
-    st.latex(r"d = \alpha^{\phi},\; w = \beta^{\phi},\; r = \gamma^{\phi},\qquad "
-             r"\alpha \beta^2 \gamma^2 \approx 2 \;\Rightarrow\; \text{FLOPs} \propto d\,w^2 r^2 "
-             r"\approx 2^{\phi} \qquad (\alpha=1.2,\ \beta=1.1,\ \gamma=1.15)")
+    figures.formulas(r"d = \alpha^{\phi},\; w = \beta^{\phi},\; r = \gamma^{\phi}",
+                     r"\alpha \beta^2 \gamma^2 \approx 2 \;\Rightarrow\; \text{FLOPs} \propto "
+                     r"d\,w^2 r^2 \approx 2^{\phi}",
+                     r"(\alpha=1.2,\ \beta=1.1,\ \gamma=1.15)")
     phi = st.slider("compound coefficient φ", 0.0, 7.0, 1.0, 0.1, key="arch-eff-phi")
     cs = arch.compound_scaling(phi)
     m = st.columns(5)
@@ -51,7 +52,8 @@ def _scaling_plot(phi: float) -> go.Figure:
     fig.add_trace(go.Scatter(x=phis, y=2 ** phis, name="2^φ", line={"color": GREY, "dash": "dot"}))
     fig.add_vline(x=phi, line_color="#999")
     fig.update_yaxes(type="log", title="multiplier (log)")
-    fig.update_layout(height=330, xaxis_title="φ", margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    fig.update_layout(height=round(330 * figures.sizes().scale),  # taller when presenting
+                      xaxis_title="φ", margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -79,7 +81,8 @@ def _released() -> None:
     fig.add_trace(go.Scatter(x=list(range(8)), y=[b0 * 2 ** k for k in range(8)],
                              name="B0 × 2^k", line={"color": GREY, "dash": "dot"}))
     fig.update_yaxes(type="log", title="GMACs per image (log)")
-    fig.update_layout(height=300, xaxis_title="k in B-k", margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    fig.update_layout(height=round(300 * figures.sizes().scale),  # taller when presenting
+                      xaxis_title="k in B-k", margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       legend={"orientation": "h", "y": -0.3})
     figures.show(fig, "arch-eff-real", width="stretch")
     st.caption("torchvision evaluates its B2 weights at 288 px (the paper: 260), so its GMACs "

@@ -59,7 +59,8 @@ def _bottleneck() -> None:
                              name="1×1 reduce", marker_color=ORANGE))
         fig.add_trace(go.Bar(y=["direct", "bottleneck"], x=[0, b.conv], orientation="h",
                              name=f"{f}×{f} after bottleneck", marker_color=GREEN))
-        fig.update_layout(barmode="stack", height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        fig.update_layout(barmode="stack", height=round(220 * figures.sizes().scale),  # presenting: taller
+                          margin={"l": 10, "r": 10, "t": 10, "b": 10},
                           xaxis_title="multiplications", legend={"orientation": "h", "y": -0.45})
         figures.show(fig, "arch-bn-fig", width="stretch")
 

@@ -53,7 +53,7 @@ def render() -> None:
                               default, key=f"arch-net-depth-{name}")
         else:
             depth = 1
-        st.graphviz_chart(arch.to_dot(s, depth), width="content")
+        st.graphviz_chart(figures.diagram(arch.to_dot(s, depth)), width="content")
         st.caption("Double border: a block with a skip connection or parallel branches. "
                    "Activations and normalisations are folded into the box before them.")
     with right:
@@ -117,7 +117,7 @@ def layer_plot(s: arch.Summary, title: str, depth: int | None = None) -> go.Figu
                              mode="lines+markers", line={"color": ORANGE, "shape": "hv"},
                              text=names, hovertemplate="%{text}<br>C = %{y}<extra></extra>"),
                   secondary_y=True)
-    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=330,
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=round(330 * figures.sizes().scale),
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.18})
     fig.update_xaxes(title="shape change #", dtick=max(1, len(x) // 12))
@@ -146,6 +146,7 @@ def cost_plot(s: arch.Summary) -> go.Figure:
     fig.update_traces(textposition="none")
     fig.update_yaxes(type="log", dtick=1, exponentformat="SI")
     fig.update_xaxes(title="layer with weights #", row=2, col=1)
-    fig.update_layout(height=380, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    fig.update_layout(height=round(380 * figures.sizes().scale),  # taller when presenting
+                      showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     fig.update_annotations(font_size=13)
     return fig

@@ -54,15 +54,12 @@ def render() -> None:
             title="loss (mean squared error)", log_y=True, height=260, y_title=None,
             legend_y=None)
         show(fig, f"learn-loss-{len(losses)}-{final}", slot=loss_ph, width="stretch")
-        with weights_ph.container():
-            a, b = st.columns(2)
+        with weights_ph.container(), figures.row():
             lim = float(np.abs(true_k).max())
-            with a:
-                show(matrix(kernel, title="learned w", zrange=(-lim, lim),
-                            fmt=lambda v: f"{round(v, 2) + 0.0:.2f}"), f"learn-w-{len(losses)}-{final}")
-            with b:
-                show(matrix(true_k, title="true filter", zrange=(-lim, lim)),
-                     f"learn-true-{len(losses)}-{final}")
+            show(matrix(kernel, title="learned w", zrange=(-lim, lim),
+                        fmt=lambda v: f"{round(v, 2) + 0.0:.2f}"), f"learn-w-{len(losses)}-{final}")
+            show(matrix(true_k, title="true filter", zrange=(-lim, lim)),
+                 f"learn-true-{len(losses)}-{final}")
 
     if run:
         history = jobs.History()

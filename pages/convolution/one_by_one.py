@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import fmt, matrix, show
+from dashboard.figures import fmt, matrix, show, sizes
 from dashboard.widgets import download_png, how_it_works
 
 from .common import picture_section
@@ -25,17 +25,17 @@ def render() -> None:
              "takes the n_C numbers at each pixel and mixes them — a small fully connected "
              "layer applied at every position (\"network in network\"). It can shrink the "
              "number of channels, which pooling cannot.")
-    c = st.columns([2, 3])
+    c = st.columns([2, 3], vertical_alignment="bottom")
     k_out = c[0].slider("Number of 1×1×32 filters", 1, 64, 8, key="conv-1x1-k")
     ex = cv.one_by_one_example(k_out)
-    c[0].markdown(f"6×6×32 * {k_out} × (1×1×32) → **{'×'.join(map(str, ex.out.shape))}**, "
+    c[1].markdown(f"6×6×32 * {k_out} × (1×1×32) → **{'×'.join(map(str, ex.out.shape))}**, "
                   f"{cv.conv_params(1, 32, k_out):,} parameters.")
-    with c[1]:
-        show(matrix(ex.pixel, cell=20, font=9, title=f"pixel (0,0): 32 inputs × 32 weights → "
-                                                     f"{fmt(ex.out[0, 0, 0])} (output channel 1)"),
-             "1x1-dot")
-        st.caption("Rows: the 32 input values at pixel (0, 0), the 32 weights of filter 1, "
-                   "their products (which sum to the output value).")
+    # the whole width: 32 columns of numbers need it (24 px cells here, 34 px when presenting)
+    show(matrix(ex.pixel, cell=24, font=12, title=f"pixel (0,0): 32 inputs × 32 weights → "
+                                                  f"{fmt(ex.out[0, 0, 0])} (output channel 1)"),
+         "1x1-dot")
+    st.caption("Rows: the 32 input values at pixel (0, 0), the 32 weights of filter 1, "
+               "their products (which sum to the output value).")
     _photo()
     _bottleneck()
     how_it_works(
@@ -81,7 +81,7 @@ def _bottleneck() -> None:
         orientation="h", marker_color=["#b2182b", "#2166ac", "#4393c3"],
         text=[f"{v / 1e6:.1f} M" for v in (cost["direct"], cost["reduce"], cost["conv"])],
         textposition="auto"))
-    fig.update_layout(height=190, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    fig.update_layout(height=round(190 * sizes().scale), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis_title="multiplications", yaxis={"autorange": "reversed"})
     show(fig, "bn-bar", width="stretch")
     st.caption(f"{h}×{h}×{cin} → {h}×{h}×{cout}: {cost['direct']:,} multiplications directly, "

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import HIGHLIGHT, fmt, show
+from dashboard.figures import HIGHLIGHT, fmt, show, sizes
 from dashboard.widgets import how_it_works
 
 
@@ -66,14 +66,15 @@ def window_animation(n: int, f: int, p: int, s: int) -> go.Figure:
     z = cv.window_coverage(n, f, p, s)  # 0 padding, 1 never covered (floor), 2 input
     size = z.shape[0]
     pos = cv.window_positions(n, f, p, s)
-    cell = max(14, min(32, 420 // size))
+    k = sizes().scale  # presentation mode: larger cells, and room for the larger slider text
+    cell = round(max(14, min(32, 420 // size)) * k)
     fig = go.Figure(go.Heatmap(
         z=z, colorscale=[[0, "#c4c8d0"], [0.5, "#f4b0b0"], [1, "#ffffff"]], zmin=0, zmax=2,
         showscale=False, xgap=1, ygap=1, hoverinfo="skip"))
 
     def rect(r, c):
         return {"type": "rect", "x0": c - 0.5, "x1": c + f - 0.5, "y0": r - 0.5,
-                "y1": r + f - 0.5, "line": {"color": HIGHLIGHT, "width": 4},
+                "y1": r + f - 0.5, "line": {"color": HIGHLIGHT, "width": sizes().line},
                 "fillcolor": "rgba(245,166,35,0.25)"}
 
     frames = []
@@ -84,10 +85,11 @@ def window_animation(n: int, f: int, p: int, s: int) -> go.Figure:
                 "title": {"text": f"window at ({r}, {c}) → output ({i}, {j})"}}))
     fig.frames = frames
     fig.update_layout(
-        shapes=[rect(pos[0], pos[0])], height=size * cell + 165,
-        width=max(size * cell + 20, 340),
-        margin={"l": 10, "r": max(10, 330 - size * cell), "t": 30, "b": 130},
-        title={"text": "window at (0, 0) → output (0, 0)", "font": {"size": 13}, "x": 0,
+        shapes=[rect(pos[0], pos[0])], height=size * cell + round(165 * k),
+        width=max(size * cell + 20, round(340 * k)),
+        margin={"l": 10, "r": max(10, round(330 * k) - size * cell), "t": round(30 * k),
+                "b": round(130 * k)},
+        title={"text": "window at (0, 0) → output (0, 0)", "font": {"size": round(13 * k)}, "x": 0,
                "xanchor": "left"},
         plot_bgcolor="#9aa1ad", paper_bgcolor="rgba(0,0,0,0)",
         updatemenus=[{
@@ -102,7 +104,7 @@ def window_animation(n: int, f: int, p: int, s: int) -> go.Figure:
             ],
         }],
         sliders=[{
-            "x": 0, "len": 1, "y": -0.02, "yanchor": "top", "pad": {"t": 42},
+            "x": 0, "len": 1, "y": -0.02, "yanchor": "top", "pad": {"t": round(42 * k)},
             "currentvalue": {"prefix": "step ", "font": {"size": 12}},
             "steps": [{"label": fr.name, "method": "animate",
                        "args": [[fr.name], {"frame": {"duration": 0, "redraw": True},

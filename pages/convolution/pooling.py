@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import GREY, fmt, matrix, show
+from dashboard.figures import GREY, fmt, matrix, row, show
 from dashboard.widgets import how_it_works
 
 from .common import picture_section
@@ -21,19 +21,17 @@ def render() -> None:
     idx = st.slider("Window position", 1, len(steps), len(steps), key=f"conv-pool-step-{mode}") - 1
     step = steps[idx]
     done = cv.outputs_so_far(steps, idx + 1)
-    cols = st.columns([5, 4, 6])
-    with cols[0]:
+    with row("medium"):
         show(matrix(x, title=f"input {x.shape[0]}×{x.shape[1]}", scale=GREY, zmid=None,
                     zrange=(0, 12), boxes=[(*step.in_pos, f, f)]), "p-in")
-    with cols[1]:
         show(matrix(done, title=f"{mode} pool f={f}, s={s}", scale="Blues", zmid=None,
                     zrange=(0, 12), boxes=[(*step.out_pos, 1, 1)]), "p-out")
-    with cols[2]:
         what = "largest" if mode == "max" else "mean"
-        st.markdown(f"Window at {step.in_pos}: {what} of "
-                    f"{', '.join(fmt(v) for v in step.window.ravel())} = **{fmt(step.value)}**")
-        st.markdown("No weights to learn — only f and s. Pooling works channel by channel, so "
-                    "a 5×5×2 input gives 3×3×2.")
+        with st.container(width=320):
+            st.markdown(f"Window at {step.in_pos}: {what} of "
+                        f"{', '.join(fmt(v) for v in step.window.ravel())} = **{fmt(step.value)}**")
+            st.markdown("No weights to learn — only f and s. Pooling works channel by channel, "
+                        "so a 5×5×2 input gives 3×3×2.")
     _feature_map()
     how_it_works(
         "- `core.convolution.pool2d(x, f, s, mode)` takes all f×f windows with a strided "

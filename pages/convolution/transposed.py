@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import fmt, matrix, show
+from dashboard.figures import fmt, matrix, row, show
 from dashboard.widgets import how_it_works
 
 
@@ -31,20 +31,15 @@ def render() -> None:
     r0, r1, c0, c1 = step.crop
     final = cv.conv_transpose2d(x, k, s, p, op)
     hi = float(max(np.abs(final).max(), np.abs(steps[-1].canvas).max(), 1))  # colour range
-    cols = st.columns([3, 4, 4, 6, 5])
-    with cols[0]:
+    with row("xxsmall"):  # the small matrices' own margins space them; one line at 1280 px
         show(matrix(x, title="input 2×2", scale="Blues", zmid=None, zrange=(0, 4),
                     boxes=[(*step.in_pos, 1, 1)]), "t-in")
-    with cols[1]:
         show(matrix(k, title="filter 3×3", scale="Blues", zmid=None, zrange=(0, 4)), "t-k")
-    with cols[2]:
         show(matrix(step.patch, title=f"{fmt(step.value)} × filter", scale="Blues", zmid=None,
                     zrange=(0, hi)), "t-patch")
-    with cols[3]:
-        show(matrix(step.canvas, title="canvas so far", scale="Blues", zmid=None,
+        show(matrix(step.canvas, title="canvas so far", scale="Blues", zmid=None, cell=32,
                     zrange=(0, hi), boxes=[(*step.full_pos, 3, 3)],
                     dashed=[(r0, c0, r1 - r0, c1 - c0)]), "t-canvas")
-    with cols[4]:
         show(matrix(final, title=f"output {n_out}×{n_out}", scale="Blues", zmid=None,
                     zrange=(0, hi)), "t-out")
     st.caption("The dashed square is what remains after cropping p from every side "

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import GREY, fmt, matrix, show
+from dashboard.figures import GREY, fmt, matrix, row, show
 from dashboard.widgets import how_it_works
 
 
@@ -31,30 +31,28 @@ def render() -> None:
     step = steps[idx]
     r, c = step.in_pos
     names = ["R", "G", "B"]
-    cols = st.columns(3)
     sums = cv.channel_sums(step)
-    for ch in range(3):
-        with cols[ch]:
-            a, b, p_ = st.columns([6, 3, 3])
-            with a:
+    # one group per channel: its input beside its filter over the products; the groups wrap onto
+    # the next line when the main column is narrow (1280 px with the sidebar open: two, then one)
+    with row("medium"):
+        for ch in range(3):
+            with st.container(horizontal=True, width="content", gap="xsmall"):
                 show(matrix(x[..., ch], title=f"input {names[ch]}", scale=GREY, zmid=None,
-                            zrange=(0, 10), boxes=[(r, c, 3, 3)], cell=26, font=11),
+                            zrange=(0, 10), boxes=[(r, c, 3, 3)], cell=30, font=12),
                      f"v-in-{ch}")
-            with b:
-                show(matrix(w[..., ch, which], title=f"w {names[ch]}", cell=26, font=11),
-                     f"v-w-{ch}")
-            with p_:
-                show(matrix(step.products[..., ch], title=f"Σ={fmt(sums[ch])}", cell=26,
-                            font=11), f"v-p-{ch}")
+                with st.container(width="content", gap="xsmall"):
+                    show(matrix(w[..., ch, which], title=f"w {names[ch]}", cell=30, font=12),
+                         f"v-w-{ch}")
+                    show(matrix(step.products[..., ch], title=f"{names[ch]} products, Σ = "
+                                f"{fmt(sums[ch])}", cell=30, font=12), f"v-p-{ch}")
     st.markdown(
         f"Output ({step.out_pos[0]}, {step.out_pos[1]}) of filter {which + 1}: "
         f"R {fmt(sums[0])} + G {fmt(sums[1])} + B {fmt(sums[2])} = **{fmt(step.value)}**"
     )
     out = cv.conv2d(x, w[..., :nf])
     st.markdown(f"6×6×3 * {nf} filter(s) of 3×3×3 → **{'×'.join(map(str, out.shape))}**")
-    oc = st.columns(4)
-    for k_ in range(nf):
-        with oc[k_]:
+    with row("medium"):
+        for k_ in range(nf):
             show(matrix(out[..., k_], title=f"output channel {k_ + 1}"), f"v-out-{k_}")
     if nf >= 1:
         st.caption("Channel 1 is the notes' 4×4 result: the red channel is the notes' 6×6 image.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import GREY, fmt, matrix, show
+from dashboard.figures import GREY, fmt, matrix, row, show
 from dashboard.widgets import how_it_works
 
 
@@ -17,15 +17,11 @@ def render() -> None:
     step = steps[idx]
     r, c = step.in_pos
     done = cv.outputs_so_far(steps, idx + 1)
-    cols = st.columns([6, 3, 3, 4])
-    with cols[0]:
+    with row("medium"):
         show(matrix(cv.NOTES_6x6, title="input 6×6", scale=GREY, zmid=None, zrange=(0, 12),
                     boxes=[(r, c, 3, 3)]), "w-in")
-    with cols[1]:
         show(matrix(k, title="filter 3×3"), "w-k")
-    with cols[2]:
         show(matrix(step.products, title="products"), "w-prod")
-    with cols[3]:
         show(matrix(done, title="output 4×4", boxes=[(*step.out_pos, 1, 1)],
                     zrange=(-16, 16)), "w-out")
     terms = " + ".join(f"({fmt(w)}·{fmt(f)})" for w, f in zip(step.window.ravel(), k.ravel()))
@@ -38,12 +34,9 @@ def render() -> None:
                      key="conv-worked-flip")
     img = cv.STEP_IMAGE[:, ::-1] if flip else cv.STEP_IMAGE
     out = cv.conv2d(img, k)
-    cols = st.columns([6, 3, 4])
-    with cols[0]:
+    with row("medium"):
         show(matrix(img, title="input", scale=GREY, zmid=None, zrange=(0, 10)), "s-in")
-    with cols[1]:
         show(matrix(k, title="filter"), "s-k")
-    with cols[2]:
         show(matrix(out, title="output", zrange=(-30, 30)), "s-out")
     if flip:
         st.markdown("Brightness now *increases* from left to right: the middle columns are "

@@ -9,6 +9,7 @@ from core.detection import boxes as B
 from core.detection import scenes
 from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
                                      encode_mp4, video_info)
+from dashboard.figures import sizes
 from dashboard.jobs import follow
 from dashboard.widgets import download_png, image_input, provenance_badge
 
@@ -73,7 +74,8 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
         st.error(str(e))
         return
     st.session_state["det-last-image"] = image
-    annotated = det.annotate(image, res)
+    stroke = sizes().scale                     # thicker boxes, larger labels when presenting
+    annotated = det.annotate(image, res, stroke=stroke)
     above = res.candidates.scores > conf
     m = st.columns(4)
     m[0].metric("Detections", len(res))
@@ -88,7 +90,7 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
     with before:
         st.image(draw_boxes(image, res.candidates.clipped(res.image_shape)[above],
                             res.candidates.classes[above], None, names, labels=False,
-                            n_classes=len(names)),
+                            n_classes=len(names), stroke=stroke),
                  caption=f"Before NMS: {int(above.sum())} candidate boxes scoring above {conf:.2f}",
                  width="stretch")
     with after:

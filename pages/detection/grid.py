@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.detection import draw, scenes
 from core.detection import yolo_grid as YG
+from dashboard.figures import sizes
 
 from .common import scene_picker
 
@@ -36,8 +37,9 @@ def _notes_example() -> None:
     fail = st.toggle("Add a motorcycle in the same cell (the failure case)", key="det-yolo-fail")
     ex = YG.NOTES_FAILURE if fail else YG.NOTES_EXAMPLE
     target = ex.encode()
-    a, t = st.columns([2, 3])
-    a.image(draw.notes_example_picture(ex, target, scale=2), width="stretch",  # twice its 300 px
+    s = sizes()                 # presenting: thicker lines, larger labels, and a wider picture
+    a, t = st.columns([1, 1] if s.presenting else [2, 3])
+    a.image(draw.notes_example_picture(ex, target, scale=2, stroke=s.scale), width="stretch",  # 2 × 300 px
             caption=f"{ex.title}: 3×3 grid, anchors (h, w) = {ex.anchors} cells; white/red "
                     "thin box: the anchor each object got, at its centre")
     with t:
@@ -60,8 +62,10 @@ def _on_a_scene() -> None:
     h, w = sc.image.shape[:2]
     target = YG.encode(sc.boxes, sc.classes, len(scenes.CLASSES), ANCHORS[preset], S, box_format="xyxy",
                        image_size=(w, h))
-    a, t = st.columns([2, 3])
-    a.image(draw.grid_picture(sc.image, target, sc.boxes, scenes.CLASSES), width="stretch",
+    s = sizes()
+    a, t = st.columns([1, 1] if s.presenting else [2, 3])
+    a.image(draw.grid_picture(sc.image, target, sc.boxes, scenes.CLASSES, stroke=s.scale),
+            width="stretch",
             caption=f"{S}×{S} grid; shaded: responsible cells")
     with t:
         st.markdown(f"Target shape **{S}×{S}×{target.y.shape[2]}**; {len(sc.boxes)} objects, "

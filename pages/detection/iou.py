@@ -34,7 +34,8 @@ def _figure(a, b, parts: B.IoUParts) -> go.Figure:
     fig.update_xaxes(range=[0, 200], showgrid=True, gridcolor="#eee", zeroline=False, constrain="domain")
     fig.update_yaxes(range=[200, 0], showgrid=True, gridcolor="#eee", zeroline=False, scaleanchor="x",
                      constrain="domain")
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
+    fig.update_layout(height=round(460 * figures.sizes().scale),  # taller when presenting
+                      margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
     return fig
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.detection import boxes as B
 from core.detection import draw
+from dashboard.figures import sizes
 
 from .common import detector, scene
 
@@ -68,9 +69,10 @@ def render() -> None:
                   help="0: the score drop; then one round per kept box; the last step is the result.")
     status = B.step_status(steps, len(idx), k)
     left, right = st.columns([3, 2])
-    left.image(draw.nms_step_picture(image, bxs, scs, status), width="stretch",
-               caption="green: kept · yellow: chosen this round · red: suppressed this round · "
-                       "blue: still in play · grey: dropped by the p_c threshold")
+    left.image(draw.nms_step_picture(image, bxs, scs, status, stroke=sizes().scale), width="stretch",
+               caption="green: kept · yellow: chosen this round · red, dashed: suppressed this round "
+                       "(drawn over the box that suppressed it) · blue: still in play · grey: dropped "
+                       "by the p_c threshold")
     with right:
         _explain(steps[k], scs, len(idx), p_thr)
     _check(bxs, scs, p_thr, iou_thr, len(res))

@@ -65,7 +65,8 @@ def render() -> None:
     raw = SL.clean_detections(r.conv, r.stride, r.window, threshold=thr, iou_threshold=1.0)
     dets = SL.clean_detections(r.conv, r.stride, r.window, threshold=thr, iou_threshold=nms_iou)
     score = SL.score_detections(dets, canvas)
-    raw_pic, dets_pic = draw.sliding_pictures(canvas, raw, dets, list(lm5.labels))
+    raw_pic, dets_pic = draw.sliding_pictures(canvas, raw, dets, list(lm5.labels),
+                                              stroke=figures.sizes().scale)
     a, b, c = st.columns(3)
     a.image(raw_pic, width="stretch",
             caption=f"Every window scoring above {thr:.2f} for a digit: {len(raw)}")
@@ -74,7 +75,7 @@ def render() -> None:
                     f"(right digit within 4 px), {score.false_alarms} false alarm(s). "
                     f"True digits: {' '.join(map(str, canvas.labels))}")
     digit_p, digit = SL.digit_map(r.conv)
-    fig = figures.heatmap(digit_p, f"The one-pass map ({r.shape[0]}×{r.shape[1]}×11): p(a digit)",
+    fig = figures.heatmap(digit_p, f"p(a digit), one pass ({r.shape[0]}×{r.shape[1]}×11)",
                           annotate=r.n_windows <= 400, text=digit, colorscale="Viridis", height=330,
                           zmin=0, zmax=1, gap=0, ticks=True,      # window (i, j), as in the caption
                           hover="window row %{y}, col %{x}: digit %{text}, p(a digit) %{z:.3f}<extra></extra>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import tabs
+from dashboard import figures, tabs
 from dashboard.tabs import Tab
 
 from . import identification, landmarks, live, plots, training, verification, why
@@ -22,8 +22,8 @@ INTRO = (
     "with a classifier whose head is cut off, with a contrastive loss on pairs, or with the "
     "triplet loss on (anchor, positive, negative). Then one picture per person is enough "
     "(one-shot learning): two faces are the same person when their distance is at most τ.")
-FORMULA = (r"L(A,P,N)=\max\!\left(0,\ \lVert f(A)-f(P)\rVert^2-\lVert f(A)-f(N)\rVert^2+\alpha\right)"
-           r"\qquad d(\mathrm{img}_1,\mathrm{img}_2)\le\tau\ \Rightarrow\ \text{same person}")
+FORMULAS = (r"L(A,P,N)=\max\!\left(0,\ \lVert f(A)-f(P)\rVert^2-\lVert f(A)-f(N)\rVert^2+\alpha\right)",
+            r"d(\mathrm{img}_1,\mathrm{img}_2)\le\tau\ \Rightarrow\ \text{same person}")
 TABS = [Tab("Why embeddings", why.render), Tab("Train your own", training.render),
         Tab("Faces & landmarks", landmarks.render), Tab("Verification (1:1)", verification.render),
         Tab("Identification (1:K)", identification.render), Tab("Live", live.render),
@@ -33,5 +33,5 @@ TABS = [Tab("Why embeddings", why.render), Tab("Train your own", training.render
 def render() -> None:
     st.title("Embeddings and faces")
     st.write(INTRO)
-    st.latex(FORMULA)
+    figures.formulas(*FORMULAS)
     tabs.run(TABS, "emb-")

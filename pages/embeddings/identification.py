@@ -91,7 +91,8 @@ def _one_to_k() -> None:
                   help="0.008 is dlib's measured false-accept rate at τ = 0.6 on the LFW subset.")
     ks = np.unique(np.logspace(0, 4, 60).astype(int))
     fig = go.Figure(go.Scatter(x=ks, y=metrics.false_match_curve(p, ks), mode="lines"))
-    fig.update_layout(height=300, xaxis_type="log", xaxis_title="K, people in the gallery",
+    fig.update_layout(height=round(300 * figures.sizes().scale),  # taller when presenting
+                      xaxis_type="log", xaxis_title="K, people in the gallery",
                       yaxis_title="P(false match)", margin={"l": 10, "r": 10, "t": 10, "b": 10})
     figures.show(fig, key="emb-id-k", width="stretch")
     st.caption(f"K = 100: {metrics.false_match_curve(p, [100])[0]:.1%} · "

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.embeddings import project, train
+from dashboard import figures
 
 from .common import gallery, labelled_set, scatter
 
@@ -60,7 +61,8 @@ def render() -> None:
                   out, texts=[f"#{i} label {l}" for i, l in enumerate(labels)], dim=dim)
     # st.plotly_chart, not figures.show: the selection comes back, and the mode bar holds the
     # box and lasso tools
-    event = st.plotly_chart(fig, key="emb-plot-chart", on_select="rerun" if dim == 2 else "ignore",
+    event = st.plotly_chart(figures.styled(fig), key="emb-plot-chart",
+                            on_select="rerun" if dim == 2 else "ignore",
                             selection_mode=("points", "box", "lasso"))
     picked = []
     if dim == 2 and event and event.selection and event.selection.points:

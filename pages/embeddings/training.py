@@ -75,8 +75,8 @@ def _worked_example() -> None:
              "L = max(0, ‖A−P‖² − ‖A−N‖² + α)": round(r["loss"], 4)}
             for r in losses.worked_example()]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.latex(r"\text{contrastive: } L = y\,d^2 + (1-y)\max(0,\ m-d)^2"
-             r"\qquad \text{cross-entropy: train a classifier, cut its last layer}")
+    figures.formulas(r"\text{contrastive: } L = y\,d^2 + (1-y)\max(0,\ m-d)^2",
+                     r"\text{cross-entropy: train a classifier, cut its last layer}")
 
 
 def _compare_text(snap) -> str:

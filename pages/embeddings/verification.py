@@ -39,8 +39,10 @@ def distance_figure(d: float, tau: float) -> go.Figure:
     fig = go.Figure(go.Bar(x=[d], y=["d"], orientation="h",
                            marker_color="#2ca02c" if d <= tau else "#d62728",
                            text=[f"{d:.3f}"], textposition="outside"))
-    fig.add_vline(x=tau, line_dash="dash", annotation_text=f"τ = {tau:.2f}")
-    fig.update_layout(height=130, margin={"l": 10, "r": 10, "t": 25, "b": 25},
+    fig.add_vline(x=tau, line_dash="dash", annotation_text=f"τ = {tau:.2f}",
+                  annotation_position="top")                 # above the bar, not over it
+    k = figures.sizes().scale
+    fig.update_layout(height=round(130 * k), margin={"l": 10, "r": 10, "t": round(25 * k), "b": 25},
                       xaxis={"range": [0, max(1.2, d * 1.1)], "title": "descriptor distance"},
                       yaxis={"visible": False})
     return fig
@@ -52,7 +54,8 @@ def roc_figure(r: metrics.ROC, rates: dict, tau: float) -> go.Figure:
                                hovertemplate="τ = %{customdata:.3f}<br>FAR %{x:.3f}, TAR %{y:.3f}"))
     fig.add_trace(go.Scatter(x=[rates["FAR"]], y=[rates["TAR"]], mode="markers",
                              marker={"size": 12, "color": "red"}, name=f"τ = {tau:.2f}"))
-    fig.update_layout(height=380, xaxis_title="false-accept rate", yaxis_title="true-accept rate",
+    fig.update_layout(height=round(380 * figures.sizes().scale),  # taller when presenting
+                      xaxis_title="false-accept rate", yaxis_title="true-accept rate",
                       margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return fig
 

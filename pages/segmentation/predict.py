@@ -95,7 +95,8 @@ def _result(lm, which: str, image, truth, alpha: float, work_side: int | None) -
     names = [n for n in res.areas if n != "background"]
     fig = go.Figure(go.Bar(x=names, y=[100 * res.areas[n] for n in names],
                            marker_color=[colours.get(n, "#888888") for n in names]))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="% of pixels",
+    fig.update_layout(height=round(260 * figures.sizes().scale),  # taller when presenting
+                      margin=dict(l=10, r=10, t=30, b=10), yaxis_title="% of pixels",
                       title=dict(text="Area per class", font=dict(size=figures.sizes().title_font)))
     figures.show(fig, slot=left, width="stretch")
     with right:

@@ -68,7 +68,8 @@ def _steps(x: np.ndarray, k: np.ndarray, n: int, f: int, s: int, p: int, size: i
                  slot=b, width="stretch")
     r, cc = step.full_pos
     rows, cols = step.canvas.shape
-    figures.show(figures.heatmap(step.canvas, f"canvas {rows}×{cols}; blue: cell {step.in_pos}'s copy; "
+    sep = "<br>" if figures.sizes().presenting else "; "     # the long title on two lines when large
+    figures.show(figures.heatmap(step.canvas, f"canvas {rows}×{cols}{sep}blue: cell {step.in_pos}'s copy; "
                                  f"red: the {size}×{size} output", highlight=step.crop,
                                  colorscale="Oranges", height=320, patch=(r, r + f, cc, cc + f)),
                  slot=c, width="stretch")
