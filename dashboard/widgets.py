@@ -97,6 +97,16 @@ def download_gif(frames: list[np.ndarray], filename: str, label: str = "Download
                        key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:")
 
 
+def downloads(image: np.ndarray, frames: list[np.ndarray], stem: str, key: str,
+              duration_ms: int = 120) -> None:
+    """A result's PNG and its run as a GIF, side by side (keys ``{key}-png`` / ``{key}-gif``)."""
+    d1, d2 = st.columns(2)
+    with d1:
+        download_png(image, f"{stem}.png", key=f"{key}-png")
+    with d2:
+        download_gif(frames, f"{stem}.gif", key=f"{key}-gif", duration_ms=duration_ms)
+
+
 # --------------------------------------------------------------------------- models
 
 def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | None:

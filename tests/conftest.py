@@ -71,3 +71,34 @@ def lenet_windows():
     from core import zoo
 
     return zoo.load("lenet5-digits-windows")
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """A local HTTP server for a folder (the real download path, no network): (folder, base URL)."""
+    import http.server
+    import threading
+
+    root = tmp_path / "served"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(root), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+@pytest.fixture
+def caches(tmp_path, monkeypatch):
+    """Empty torch-hub and CNN Lab caches for one test."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "cnnlab" / "ultralytics"))
+    return tmp_path

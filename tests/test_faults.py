@@ -13,14 +13,6 @@ import torch
 from core import zoo
 
 
-@pytest.fixture
-def caches(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
-    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "cnnlab" / "ultralytics"))
-    return tmp_path
-
-
 def _place(entry_name: str, data: bytes):
     path = zoo.ENTRIES[entry_name].weights_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,25 +88,13 @@ def test_cnnlab_info_marks_damaged_files(caches, capsys):
     assert "damaged" in line, line
 
 
-def test_a_full_disk_during_a_download_leaves_no_partial_file_and_names_the_folder(caches, monkeypatch):
+def test_a_full_disk_during_a_download_leaves_no_partial_file_and_names_the_folder(caches, file_server,
+                                                                                  monkeypatch):
     import builtins
     import errno
-    import http.server
-    import threading
 
-    root = caches / "served"
-    root.mkdir()
+    root, base = file_server
     (root / "big.pth").write_bytes(os.urandom(3 << 20))
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw):
-            super().__init__(*a, directory=str(root), **kw)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
     monkeypatch.delenv("CNNLAB_OFFLINE", raising=False)
     dest = caches / "cache" / "big.pth"
     real_open = builtins.open
@@ -144,10 +124,9 @@ def test_a_full_disk_during_a_download_leaves_no_partial_file_and_names_the_fold
     monkeypatch.setattr(builtins, "open", fake_open)
     try:
         with pytest.raises(zoo.WeightsUnavailable, match="no space left") as info:
-            zoo.download(f"http://127.0.0.1:{srv.server_address[1]}/big.pth", dest)
+            zoo.download(f"{base}/big.pth", dest)
     finally:
         monkeypatch.setattr(builtins, "open", real_open)
-        srv.shutdown()
     assert str(dest.parent) in str(info.value)
     assert not dest.exists() and not list(dest.parent.glob("*.part")), "nothing half-written"
 

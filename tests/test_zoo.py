@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import socket
 import threading
 import time
@@ -14,15 +13,6 @@ import torch
 
 from core import zoo
 from core.images import load_sample
-
-
-@pytest.fixture
-def caches(tmp_path, monkeypatch):
-    """Empty torch-hub and CNN Lab caches for one test."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
-    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "cnnlab" / "ultralytics"))
-    return tmp_path
 
 
 @pytest.fixture(scope="module")
@@ -141,24 +131,6 @@ def test_an_unreachable_host_gives_up_fast(caches, monkeypatch):
     lm = zoo.load("resnet50")
     assert time.perf_counter() - t < 5.0
     assert lm.fallback and "failed" in lm.reason
-
-
-@pytest.fixture
-def file_server(tmp_path):
-    root = tmp_path / "served"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw):
-            super().__init__(*a, directory=str(root), **kw)
-
-        def log_message(self, *a):
-            pass
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
 
 
 def test_download_from_a_server_then_load(caches, file_server, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures
-from dashboard.widgets import download_gif, download_png
+from dashboard.widgets import downloads
 
 from .common import Dream, current, finish_interrupted, loss_plot, run_dream, steps_text
 
@@ -35,11 +35,7 @@ def render(d: Dream) -> None:
             st.image(res["image"], caption=f"{res['layer']} · {what}{cur.tail}", width="stretch")
             if cur.stale_note:
                 st.caption(cur.stale_note)
-            d1, d2 = st.columns(2)
-            with d1:
-                download_png(res["image"], "deepdream.png", key="dd-png")
-            with d2:
-                download_gif(res["frames"], "deepdream.gif", key="dd-gif", duration_ms=150)
+            downloads(res["image"], res["frames"], "deepdream", "dd", duration_ms=150)
     if res is not None and res["losses"]:
         gains = []
         for o in sorted({o for _, o, _ in res["losses"]}):

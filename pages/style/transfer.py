@@ -7,7 +7,7 @@ import streamlit as st
 from core import images, precompute
 from core.vis import ascent as A
 from dashboard import figures
-from dashboard.widgets import download_gif, download_png, image_input
+from dashboard.widgets import downloads, image_input
 
 from .common import Style, loss_figure, run_job, shown, style_picker
 
@@ -93,11 +93,7 @@ def _result(cur) -> None:
                                        f"{res['seconds']:.1f} s{cur.tail}", width="stretch")
         if cur.stale_note:
             st.caption(cur.stale_note)
-        d1, d2 = st.columns(2)
-        with d1:
-            download_png(res["image"], "style-transfer.png", key="st-png")
-        with d2:
-            download_gif(res["frames"], "style-transfer.gif", key="st-gif", duration_ms=120)
+        downloads(res["image"], res["frames"], "style-transfer", "st")
     with r2:
         figures.show(loss_figure(res["rows"], {"content": "α·J_content", "style": "β·J_style",
                                                "tv": "w·J_TV", "total": "J(G) total"},
