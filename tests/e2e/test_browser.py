@@ -151,7 +151,7 @@ def test_tabs_keep_their_place_when_the_picture_changes(app_url, page, tmp_path,
     page.screenshot(path=str(SHOTS / f"{path}-tab-kept-after-upload.png"))
 
 
-def test_a_damaged_vgg16_file_shows_the_stand_in_and_why(tmp_path):
+def test_a_damaged_vgg16_file_shows_the_stand_in_and_why(page, tmp_path):
     """Issue 23: a VGG-16 file of random bytes in the torch hub cache (a copy interrupted by
     hand) — Inside the network opens on EfficientNet-Lite0 and says why; no exception."""
     import os
@@ -163,7 +163,7 @@ def test_a_damaged_vgg16_file_shows_the_stand_in_and_why(tmp_path):
     name = os.path.basename(zoo.ENTRIES["vgg16"].weights_url())
     (torch_home / "hub" / "checkpoints").mkdir(parents=True)
     (torch_home / "hub" / "checkpoints" / name).write_bytes(os.urandom(100_000))
-    with streamlit_server(env=env) as url, browser_page() as page:
+    with streamlit_server(env=env) as url:   # its own server, the module's browser
         page.goto(f"{url}/inside")
         wait_rendered(page, 180_000)
         main = page.locator('[data-testid="stMain"]')     # (the sidebar's model list has it too, folded)
