@@ -25,7 +25,7 @@ def render(c: Inside) -> None:
     s1, s2 = st.columns([2, 2])
     options = [k for k, *_ in top] + [k for k in range(len(c.labels)) if k not in {t[0] for t in top}]
     target = s1.selectbox("Target class (default: the top prediction)", options, format_func=c.class_name,
-                          key=f"inside-sal-target-{c.key}")
+                          key=f"inside-sal-target-{c.key}-{top[0][0]}")  # the default follows the picture
     D = precompute.JOBS["saliency"].static         # the defaults a result is prepared ahead for
     methods = s2.multiselect("Methods", list(T.METHODS), default=D["methods"], format_func=T.METHODS.get,
                              key="inside-sal-methods")
