@@ -31,17 +31,17 @@ def prepare(image: np.ndarray, size: int = 224, crop: bool = True) -> np.ndarray
     a = np.asarray(image)
     if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
         raise ValueError(f"Expected an RGB uint8 image H×W×3, got {a.dtype} {a.shape}.")
+    if crop:   # the one resize-and-centre-crop of the lab (core.images), at size × size
+        from core.images import resize_and_crop
+
+        return resize_and_crop(a, size, size)
     h, w = a.shape[:2]
     s = size / min(h, w)
     nh, nw = max(size, round(h * s)), max(size, round(w * s))
-    if not crop:
-        f = min(1.0, 2 * size / max(nh, nw))
-        nh, nw = max(32, round(nh * f)), max(32, round(nw * f))
+    f = min(1.0, 2 * size / max(nh, nw))
+    nh, nw = max(32, round(nh * f)), max(32, round(nw * f))
     a = cv2.resize(a, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    if not crop:
-        return np.ascontiguousarray(a)
-    y0, x0 = (nh - size) // 2, (nw - size) // 2
-    return np.ascontiguousarray(a[y0:y0 + size, x0:x0 + size])
+    return np.ascontiguousarray(a)
 
 
 def layer_choices(model: Any) -> list[A.LayerInfo]:
