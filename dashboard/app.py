@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 import streamlit as st  # noqa: E402
 
 from dashboard import nav, urlstate, warmup  # noqa: E402
-from dashboard.sidebar import presentation_style, status_panel  # noqa: E402
+from dashboard.sidebar import app_style, presentation_style, status_panel  # noqa: E402
 
 if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full tracebacks again
     st.set_option("client.showErrorDetails", "full")
@@ -20,6 +20,7 @@ if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full t
 present = urlstate.presenting()
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if present else "expanded")
+app_style()
 if present:
     presentation_style()
 

@@ -47,7 +47,7 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
            on_snapshot: Callable[[Any], None] | None = None,
            history: History | None = None, row: Callable[[Any], dict] | None = None,
            stop_help: str = "Stops the run; the last intermediate result stays on the page.",
-           area=None) -> Any:
+           area=None, keep: bool = False) -> Any:
     """Draw a core iterator's progress: a Stop button, a bar, the current image.
 
     ``describe(snap)`` gives the bar's text (default ``snap.describe()``); ``on_snapshot(snap)``
@@ -55,11 +55,16 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
     every snapshot (``row(snap)`` makes its row). The last snapshot is kept in
     ``st.session_state[key]`` and returned when the loop ends by itself. ``area`` is a container
     to draw the button and bar in (default: here).
+
+    When the loop ends by itself the Stop button, the bar and the live picture are removed
+    (a dead Stop button must not stay on the page): the caller draws the result it returns.
+    ``keep=True`` leaves the bar (at 100 %) and the last picture in place instead.
     """
     describe = describe or _describe
-    where = area if area is not None else st.container()
-    with where:
-        st.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:", help=stop_help)
+    holder = (area if area is not None else st).empty()
+    with holder.container():
+        stop = st.empty()
+        stop.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:", help=stop_help)
         bar = st.progress(0.0, text="starting…")
         slot = st.empty()
     st.session_state[f"{key}-active"] = True
@@ -83,9 +88,13 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
     if history is not None:
         history.seconds = time.perf_counter() - t0
         history.done = True
-    if last is not None:
-        done = getattr(last, "step", 0) >= getattr(last, "total", 1)
-        bar.progress(1.0 if done else float(last.fraction), text=describe(last))
+    if not keep:
+        holder.empty()
+    else:
+        stop.empty()
+        if last is not None:
+            done = getattr(last, "step", 0) >= getattr(last, "total", 1)
+            bar.progress(1.0 if done else float(last.fraction), text=describe(last))
     return last
 
 

@@ -19,6 +19,20 @@ h2, h3 { font-size: 2.1rem !important; }
 """
 
 
+# Streamlit's own "Stop" in the top bar ends a run with no code after it, so the page freezes
+# with the live picture and a dead Stop button. Every long job has the lab's own Stop
+# (dashboard.jobs.follow), which keeps and draws what was reached; the top one is hidden.
+_APP_CSS = """
+<style>
+[data-testid="stStatusWidget"] [data-testid="stBaseButton-header"] { display: none; }
+</style>
+"""
+
+
+def app_style() -> None:
+    st.html(_APP_CSS)  # style-only html takes no room on the page
+
+
 def presentation_style() -> None:
     """Presentation mode (``?present=1``): large type, full width, sidebar collapsed."""
     st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
