@@ -74,6 +74,7 @@ def loss_plot(losses: list[tuple[int, int, float]]):
     curves = []
     for o in sorted({o for _, o, _ in losses}):
         pts = [(s, v) for s, oo, v in losses if oo == o]
-        curves.append(figures.Curve(f"octave {o}", [p[0] for p in pts], [p[1] for p in pts]))
+        curves.append(figures.Curve(f"octave {o}", [p[0] for p in pts], [p[1] for p in pts],
+                                    mode="lines+markers" if len(pts) < 3 else "lines"))
     return figures.loss_curves(curves, title="The objective rises in every octave", height=240,
                                y_title="objective L", legend_y=None)

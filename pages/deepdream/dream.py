@@ -30,8 +30,13 @@ def render(d: Dream) -> None:
             st.caption("Press **Dream**: the picture updates live, octave by octave; Stop keeps "
                        "what was reached.")
         else:
-            what = (f"stopped at step {res['step']}/{res['total']}" if res["stopped"]
-                    else f"{steps_text(res['total'])} in {res['seconds']:.1f} s")
+            if res["stopped"]:
+                what = f"stopped at step {res['step']}/{res['total']}"
+            elif cur.state == "prepared":  # its time is the preparing machine's, not this one's
+                what = (f"{steps_text(res['total'])}, {res['seconds']:.1f} s on one CPU thread when "
+                        "it was prepared (a live run's time depends on this machine and its load)")
+            else:
+                what = f"{steps_text(res['total'])} in {res['seconds']:.1f} s here"
             st.image(res["image"], caption=f"{res['layer']} · {what}{cur.tail}", width="stretch")
             if cur.stale_note:
                 st.caption(cur.stale_note)
@@ -40,6 +45,9 @@ def render(d: Dream) -> None:
         gains = []
         for o in sorted({o for _, o, _ in res["losses"]}):
             vals = [v for _, oo, v in res["losses"] if oo == o]
-            gains.append(f"octave {o}: ×{vals[-1] / vals[0]:.2f}" if vals[0] else f"octave {o}")
+            if len(vals) > 1 and vals[0]:  # an octave stopped at its first step has no gain yet
+                gains.append(f"octave {o}: ×{vals[-1] / vals[0]:.2f}")
         figures.show(loss_plot(res["losses"]), width="stretch")
-        st.caption("Objective gain within each octave (last step ÷ first step): " + " · ".join(gains))
+        if gains:
+            st.caption("Objective gain within each octave (last step ÷ first step): "
+                       + " · ".join(gains))
