@@ -120,7 +120,7 @@ def test_projection_shapes_and_fallback():
     assert y.shape == (60, 3) and used == "pca"
     with pytest.raises(ValueError):
         project.project(x, "isomap", 2)
-    aligned = project.align_to(-y[:, :2] * 3.0, y[:, :2])   # a flipped, scaled copy comes back
+    aligned = project.align_to(-y[:, :2] * 3.0, y[:, :2], scale=True)   # a flipped, scaled copy comes back
     assert np.allclose(aligned, y[:, :2], atol=1e-8)
 
 
@@ -312,3 +312,105 @@ def test_sample_labelled_set_has_every_sample_person():
     assert set(labels.tolist()) == {name for _, _, name in F.SAMPLE_PEOPLE}
     d, same = metrics.pair_distances(desc, labels)
     assert d[same].mean() < d[~same].mean()
+
+
+# ----------------------------------------------------------------------------- issue 16
+
+
+def test_align_to_turns_a_frame_without_rescaling_it():
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(50, 2))
+    c, s = np.cos(0.7), np.sin(0.7)
+    ref = (y @ np.array([[c, -s], [s, c]])) * 0.01          # a turned, tiny previous frame
+    out = project.align_to(y, ref)
+    turned = (y - y.mean(0)) @ np.array([[c, -s], [s, c]])
+    assert np.allclose(out - out.mean(0), turned, atol=1e-9)              # turned onto it
+    assert np.allclose(np.linalg.norm(out - out.mean(0), axis=1),
+                       np.linalg.norm(y - y.mean(0), axis=1))              # its own scale kept
+
+
+def test_training_scatter_shows_true_pca_coordinates_of_unit_vectors():
+    """The PCA scatter was carried at the untrained net's spread (±0.002) by chained
+    Procrustes scaling; now every frame is the PCA of the unit embeddings, only turned."""
+    from core.embeddings import train
+
+    snaps = list(train.train("triplet", "semi-hard", steps=40, every=20))
+    for snap in snaps:
+        xy, ev = snap.info["xy"], snap.info["embedding"]
+        true = project.pca(ev, 2)
+        assert np.allclose(np.linalg.norm(xy, axis=1), np.linalg.norm(true, axis=1), atol=1e-6)
+        assert np.abs(xy).max() <= 2.0                        # unit vectors, centred
+        v = snap.info["variance"]
+        assert v.shape == (2,) and 0 < v[1] <= v[0] <= 1
+    assert np.abs(snaps[-1].info["xy"]).max() > 0.2
+
+
+def test_explained_variance_of_a_known_spread():
+    x = np.zeros((4, 3))
+    x[:, 0] = [-2, -1, 1, 2]            # variance 10/4 along x
+    x[:, 1] = [1, -1, -1, 1]           # variance 4/4 along y, none along z
+    assert project.explained_variance(x, 3) == pytest.approx([10 / 14, 4 / 14, 0.0])
+
+
+def test_active_triplets_only_for_the_triplet_route():
+    from core.embeddings import train
+
+    for route in train.ROUTES:
+        last = list(train.train(route, steps=2, every=1))[-1]
+        if route == "triplet":
+            assert 0.0 <= last.info["active"] <= 1.0
+        else:
+            assert last.info["active"] is None, route
+    rows = list(train.compare_routes_snapshots(steps=2))[-1].info["rows"]
+    assert [r["active triplets"] is None for r in rows] == [True, True, True, False]
+
+
+def test_label_origin_keeps_the_whole_label_inside_the_picture():
+    shape = (200, 300, 3)
+    tw, th, base = 120, 20, 6
+    for box in [(280, 100, 299, 130), (0, 0, 40, 40), (250, 170, 299, 199), (10, 80, 60, 130)]:
+        x, y = F.label_origin(box, (tw, th), base, shape)
+        assert 0 <= x and x + tw + 6 <= shape[1], box
+        assert 0 <= y - th - base - 2 and y + base - 2 <= shape[0] - 1, box
+    assert F.label_origin((10, 80, 60, 130), (tw, th), base, shape) == (10, 76)   # room: above
+
+
+def test_a_name_at_the_right_edge_is_drawn_whole():
+    img = np.zeros((240, 320, 3), np.uint8)
+    out = F.draw_box(img, (290, 120, 319, 150), "Carlo Ancelotti 0.27", F.GREEN)
+    tag = np.all(out == F.GREEN, axis=-1)
+    cols = np.nonzero(tag.any(0))[0]
+    assert cols.min() < 290 - 60 and cols.max() <= 319      # the tag moved left, not cut off
+
+
+def test_face_models_provenance_names_models_not_paths():
+    m = F.load_face_models()
+    text = m.provenance
+    assert "dlib_face_recognition_resnet_model_v1" in text and "face-recognition-models" in text
+    assert str(m.files["encoder"].parent) not in text
+    assert "site-packages" not in text and "/root" not in text and "/work" not in text
+
+
+def test_kept_faces_and_dropped_ones_drawn_grey():
+    fs = [_face(10), _face(100), _face(200)]
+    fs[1].score = 0.1
+    assert F.kept_faces(fs) == [True, True, True]
+    assert F.kept_faces(fs, min_score=0.2) == [True, False, True]
+    assert F.kept_faces(fs, min_score=0.2, dropped=[2]) == [True, False, False]
+    img = np.full((80, 300, 3), 255, np.uint8)
+    out = F.draw_faces(img, fs, show_landmarks=False, kept=[True, False, True])
+    assert np.all(out == F.AMBER, axis=-1)[:, 5:60].any()     # kept: amber
+    grey = np.all(out == F.GREY, axis=-1)
+    assert grey[:, 95:150].any() and not grey[:, 195:250].any()
+
+
+def test_a_changed_copy_is_other_pixels_of_the_same_people():
+    img = images.load_sample("zidane", max_side=1280)
+    g = F.Gallery()
+    g.enroll("Carlo Ancelotti", F.nth_from_left(F.embed_faces(img), 0))
+    query = F.changed_copy(img)
+    assert query.shape == img.shape
+    assert (np.abs(query.astype(int) - img.astype(int)).sum(-1) > 0).mean() > 0.95
+    _, data = F.recognize_frame(query, g, threshold=0.6, upsample=1)
+    assert [d["name"] for d in data] == ["Carlo Ancelotti"]
+    assert 0.05 < data[0]["distance"] < 0.6                  # not the enrolled picture itself

@@ -70,9 +70,12 @@ class FaceModels:
 
     @property
     def provenance(self) -> str:
-        return ("dlib ResNet face descriptor (128-D, pretrained by Davis King; "
-                f"from the face-recognition-models package, {self.files['encoder'].parent}); "
-                "HOG detector from dlib, Haar cascade from OpenCV")
+        """Which models these are and where they come from (names, never local paths)."""
+        return ("dlib's ResNet face descriptor `dlib_face_recognition_resnet_model_v1` (128-D, "
+                "trained by Davis King on about 3 million faces, 99.38 % on LFW) and its 68- and "
+                "5-point landmark predictors, from the `face-recognition-models` package on PyPI; "
+                "HOG + SVM face detector built into dlib; Haar cascade "
+                "`haarcascade_frontalface_default.xml` shipped with OpenCV")
 
 
 _MODELS: FaceModels | None = None
@@ -128,7 +131,7 @@ class Face:
     """One face found in a picture (coordinates in that picture's pixels)."""
 
     box: tuple[int, int, int, int]          # x0, y0, x1, y1
-    score: float                            # detector confidence (HOG SVM score; Haar: neighbours)
+    score: float                            # detector confidence (HOG: SVM margin; Haar: last stage's weight)
     detector: str
     landmarks: np.ndarray                   # (68, 2) float x, y
     landmarks5: np.ndarray                  # (5, 2)
@@ -164,7 +167,8 @@ def detect(image: np.ndarray, method: str = "hog", upsample: int = 1, *,
 
     ``hog``: dlib's HOG detector; ``upsample`` doubles the picture that many times first, to
     find faces smaller than its 80×80 window. ``haar``: OpenCV's cascade (scale factor 1.1,
-    5 neighbours; the score is the number of neighbours). Detection runs on a copy whose
+    5 neighbours; the score is the weight of the cascade's last stage, as OpenCV's
+    ``detectMultiScale3`` reports it). Detection runs on a copy whose
     longer side is at most ``max_side`` (faster on big photos); boxes are in the original's
     pixels. Boxes scoring below ``min_score`` are dropped (default: 0.2 for HOG, which removes
     e.g. the mission patch on the astronaut's suit; none for Haar).
@@ -378,30 +382,78 @@ def draw_landmarks(image: np.ndarray, points: np.ndarray, colour=(0, 255, 255),
     return out
 
 
-def draw_box(image: np.ndarray, box, label: str = "", colour=GREEN) -> np.ndarray:
+GREY = (150, 150, 150)
+
+
+def label_origin(box, text_size: tuple[int, int], baseline: int, shape: tuple[int, ...]
+                 ) -> tuple[int, int]:
+    """Where a box's label goes: (x, text baseline y) so that the whole label rectangle,
+    ``text_size`` (w, h) plus 6 px padding, lies inside a picture of ``shape``. Above the box
+    when there is room, else just under its top edge inside it; shifted left at the right edge."""
+    h, w = shape[:2]
+    x0, y0, x1, y1 = (int(v) for v in box)
+    tw, th = text_size
+    x = min(max(0, x0), max(0, w - tw - 6))
+    y = y0 - 4 if y0 - th - baseline - 6 >= 0 else y0 + th + 6
+    y = min(max(y, th + baseline + 2), h - baseline - 1)
+    return x, y
+
+
+def draw_box(image: np.ndarray, box, label: str = "", colour=GREEN, *, dashed: bool = False
+             ) -> np.ndarray:
+    """The box with its label on a filled tag; the tag always stays inside the picture."""
     out = _rgb(image).copy()
     x0, y0, x1, y1 = (int(v) for v in box)
     t = max(2, round(max(out.shape[:2]) / 300))
-    cv2.rectangle(out, (x0, y0), (x1, y1), colour, t, cv2.LINE_AA)
+    if dashed:
+        _dashed_rectangle(out, (x0, y0), (x1, y1), colour, t)
+    else:
+        cv2.rectangle(out, (x0, y0), (x1, y1), colour, t, cv2.LINE_AA)
     if label:
-        scale = max(0.45, min(1.2, (x1 - x0) / 160))
+        # as big as the face allows, and legible on a big picture (a projector) however small it is
+        scale = max(0.45, min(1.2, max((x1 - x0) / 160, max(out.shape[:2]) / 1400)))
         th = max(1, t // 2)
         (tw, tht), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, th)
-        ty = y0 - 4 if y0 - tht - base - 6 > 0 else y1 + tht + 6
-        cv2.rectangle(out, (x0, ty - tht - base - 2), (x0 + tw + 6, ty + base - 2), colour, -1)
-        cv2.putText(out, label, (x0 + 3, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
+        tx, ty = label_origin(box, (tw, tht), base, out.shape)
+        cv2.rectangle(out, (tx, ty - tht - base - 2), (tx + tw + 6, ty + base - 2), colour, -1)
+        cv2.putText(out, label, (tx + 3, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     (255, 255, 255), th, cv2.LINE_AA)
     return out
 
 
+def _dashed_rectangle(out: np.ndarray, p0, p1, colour, t: int, dash: int = 10) -> None:
+    (x0, y0), (x1, y1) = p0, p1
+    for a, b in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)),
+                 ((x0, y1), (x0, y0))):
+        n = max(1, int(np.hypot(b[0] - a[0], b[1] - a[1]) // (2 * dash)))
+        for k in range(n):
+            s, e = k / n, (k + 0.5) / n
+            cv2.line(out, (round(a[0] + (b[0] - a[0]) * s), round(a[1] + (b[1] - a[1]) * s)),
+                     (round(a[0] + (b[0] - a[0]) * e), round(a[1] + (b[1] - a[1]) * e)),
+                     colour, t, cv2.LINE_AA)
+
+
 def draw_faces(image: np.ndarray, faces: Iterable[Face], labels: Sequence[str] | None = None,
-               show_landmarks: bool = True) -> np.ndarray:
+               show_landmarks: bool = True, kept: Sequence[bool] | None = None) -> np.ndarray:
+    """Every face boxed with its number and detector score ("face 1 (1.16)"); faces not
+    ``kept`` (dropped by a score threshold or by hand) get a grey dashed box and no landmarks."""
     out = _rgb(image).copy()
     for i, f in enumerate(faces):
-        out = draw_box(out, f.box, labels[i] if labels else f"face {i + 1}", AMBER)
-        if show_landmarks:
+        keep = kept is None or bool(kept[i])
+        text = labels[i] if labels else f"face {i + 1} ({f.score:.2f})" + ("" if keep else " dropped")
+        out = draw_box(out, f.box, text, AMBER if keep else GREY, dashed=not keep)
+        if show_landmarks and keep:
             out = draw_landmarks(out, f.landmarks)
     return out
+
+
+def kept_faces(faces: Sequence[Face], min_score: float | None = None,
+               dropped: Iterable[int] = ()) -> list[bool]:
+    """Which faces to describe: score at least ``min_score`` and not one of the ``dropped``
+    indices (false detections a person has ruled out)."""
+    out = set(int(i) for i in dropped)
+    return [(min_score is None or f.score >= min_score) and i not in out
+            for i, f in enumerate(faces)]
 
 
 def landmarks_closeup(image: np.ndarray, face: Face) -> np.ndarray:
@@ -468,6 +520,17 @@ def variants(image: np.ndarray) -> dict[str, np.ndarray]:
     dark = np.clip(img.astype(np.float32) * 0.55 + 10, 0, 255).astype(np.uint8)
     return {"mirrored": np.ascontiguousarray(img[:, ::-1]), "darker": dark,
             "rotated 12°": rot, "shifted": shift}
+
+
+def changed_copy(image: np.ndarray, angle: float = 8.0, brightness: float = 0.7) -> np.ndarray:
+    """Another picture of the same people when only one photo of them ships: mirrored, rotated
+    ``angle`` degrees and darker — every pixel differs from the original's (a query for a
+    gallery enrolled from the original)."""
+    img = np.ascontiguousarray(_rgb(image)[:, ::-1])
+    h, w = img.shape[:2]
+    img = cv2.warpAffine(img, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h),
+                         borderMode=cv2.BORDER_REFLECT)
+    return np.clip(img.astype(np.float32) * brightness, 0, 255).astype(np.uint8)
 
 
 def pixel_vs_embedding(reference: np.ndarray, others: dict[str, np.ndarray], *,

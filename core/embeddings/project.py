@@ -70,6 +70,15 @@ def pca(x, dim: int = 2) -> np.ndarray:
     return out
 
 
+def explained_variance(x, dim: int = 2) -> np.ndarray:
+    """Share of the variance of ``x`` along each of its first ``dim`` principal axes (what the
+    PCA picture keeps)."""
+    x = np.asarray(x, dtype=np.float64)
+    s = np.linalg.svd(x - x.mean(0), compute_uv=False) ** 2
+    out = s[:dim] / max(s.sum(), 1e-12)
+    return np.pad(out, (0, dim - len(out)))
+
+
 def project(x, method: str = "pca", dim: int = 2, *, seed: int = 0, init: np.ndarray | None = None,
             perplexity: float = 30.0, n_neighbors: int = 15, wait: bool = True
             ) -> tuple[np.ndarray, str, str]:
@@ -113,16 +122,24 @@ def project(x, method: str = "pca", dim: int = 2, *, seed: int = 0, init: np.nda
     return np.asarray(y, dtype=np.float64), "umap", ""
 
 
-def align_to(y: np.ndarray, ref: np.ndarray | None) -> np.ndarray:
-    """Rotate/reflect and scale ``y`` onto ``ref`` (orthogonal Procrustes) so successive
-    frames of an animation do not flip or spin."""
+def align_to(y: np.ndarray, ref: np.ndarray | None, *, scale: bool = False) -> np.ndarray:
+    """Rotate/reflect ``y`` onto ``ref`` (orthogonal Procrustes) so successive frames of an
+    animation do not flip or spin.
+
+    Only rotation and reflection by default: PCA coordinates keep their own scale (unit-length
+    embeddings stay within [-1, 1]). ``scale=True`` also scales and moves ``y`` onto ``ref`` —
+    never chain that over frames, or the first frame's spread is carried forever.
+    """
     if ref is None or ref.shape != y.shape:
         return y
-    a, b = y - y.mean(0), ref - ref.mean(0)
+    centre = y.mean(0)
+    a, b = y - centre, ref - ref.mean(0)
     u, s, vt = np.linalg.svd(a.T @ b)
     r = u @ vt
-    scale = s.sum() / max((a * a).sum(), 1e-12)
-    return a @ r * scale + ref.mean(0)
+    if not scale:
+        return a @ r + centre
+    k = s.sum() / max((a * a).sum(), 1e-12)
+    return a @ r * k + ref.mean(0)
 
 
 def outliers(x, labels, quantile: float = 0.95) -> np.ndarray:

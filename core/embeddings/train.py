@@ -161,10 +161,12 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
           seed: int = 0) -> Iterator[Snapshot]:
     """Train on digits with one route; yields a snapshot every ``every`` steps (and the last).
 
-    ``info`` holds: ``active`` (share of the batch's valid triplets with loss > 0 under the
-    margin α = 0.2), ``triplets`` (how many the miner chose), ``recall@1`` on the held-out set,
-    ``embedding``/``labels`` of the fixed validation subset, ``xy`` its projection, and in the
-    last snapshot ``model`` and ``seconds``.
+    ``info`` holds: ``active`` (triplet route only, else None: share of the batch's valid
+    triplets with loss > 0 under the margin α), ``triplets`` (how many the miner chose),
+    ``recall@1`` on the held-out set, ``embedding``/``labels`` of the fixed validation subset,
+    ``xy`` its projection (PCA: true coordinates of the unit vectors, in [-1, 1], only rotated
+    onto the previous frame), ``variance`` (PCA: share of variance per axis), and in the last
+    snapshot ``model`` and ``seconds``.
     """
     import torch
 
@@ -183,7 +185,6 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
     vsel = np.arange(len(data.y_test)) if not val_size or val_size >= len(data.y_test) else \
         np.sort(np.random.default_rng(1234).choice(len(data.y_test), val_size, replace=False))
     xval, yval = data.x_test[vsel], data.y_test[vsel]
-    active_margin = DEFAULT_MARGIN["triplet"] if route != "triplet" else margin
     prev_xy = None
     t0 = time.perf_counter()
     for step in range(1, steps + 1):
@@ -191,15 +192,18 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
             loss, emb, yb, n_triplets = _step(model, opt, route, miner, margin, xtr, ytr,
                                               _batch(data.y_train, classes, per_class, rng), rng)
         if step % every == 0 or step == steps or step == 1:
-            active = mining.active_fraction(emb, yb, active_margin)
+            active = mining.active_fraction(emb, yb, margin) if route == "triplet" else None
             with _one_thread():
                 ev = embed_numpy(model, xval)
             r1 = metrics.recall_at_k(ev, yval, (1,))[1]
             xy, used, msg = project.project(ev, projection, 2, init=prev_xy, wait=False)
-            xy = project.align_to(xy, prev_xy) if used == "pca" or prev_xy is None else xy
+            if used == "pca":   # rotated onto the previous frame, never rescaled
+                xy = project.align_to(xy, prev_xy)
             prev_xy = xy
-            info = {"active": active, "triplets": n_triplets, "recall@1": r1,
-                    "embedding": ev, "labels": yval, "xy": xy, "projection": used,
+            variance = project.explained_variance(ev, 2) if used == "pca" else None
+            info = {"active": active, "triplets": n_triplets,
+                    "recall@1": r1, "embedding": ev, "labels": yval, "xy": xy, "projection": used,
+                    "variance": variance,
                     "message": msg, "route": route, "miner": miner if route == "triplet" else "",
                     "margin": margin}
             if step == steps:
@@ -214,13 +218,14 @@ def compare_routes(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
     """Train each route on the same data and evaluate on the whole held-out set.
 
     Yields (route, snapshot, None) while training and (route, None, row) when a route is done;
-    a row has recall@1, recall@5, AUC, the final active-triplet fraction and seconds. A first
+    a row has recall@1, recall@5, AUC, the final active-triplet fraction (triplet route only,
+    else None) and seconds. A first
     row, ``"raw pixels"``, is the baseline with no learning at all.
     """
     data = load_digits_split()
     pix = data.x_test.reshape(len(data.x_test), -1).astype(np.float64)
     yield "raw pixels", None, {"route": "raw pixels (64-D, no training)", **evaluate(pix, data.y_test),
-                               "active triplets": float("nan"), "seconds": 0.0}
+                               "active triplets": None, "seconds": 0.0}
     for route in ROUTES:
         last = None
         for snap in train(route, miner, steps, seed=seed, every=max(1, steps // 5), val_size=200):

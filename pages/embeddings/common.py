@@ -28,15 +28,19 @@ def face_models() -> faces.FaceModels | None:
 
 
 @st.cache_data(show_spinner="Finding faces…", max_entries=24)
-def _find(image: np.ndarray, detector: str, upsample: int) -> list[faces.Face]:
-    return faces.embed_faces(image, detector=detector, upsample=upsample, models=dlib_models())
+def _find(image: np.ndarray, detector: str, upsample: int, min_score: float | None
+          ) -> list[faces.Face]:
+    return faces.embed_faces(image, detector=detector, upsample=upsample, min_score=min_score,
+                             models=dlib_models())
 
 
-def find_faces(image: np.ndarray, detector: str = "hog", upsample: int = 1) -> list[faces.Face]:
-    """Every face in the picture, embedded (cached per picture and settings)."""
+def find_faces(image: np.ndarray, detector: str = "hog", upsample: int = 1,
+               min_score: float | None = None) -> list[faces.Face]:
+    """Every face in the picture scoring at least ``min_score`` (default: the detector's own
+    floor, ``faces.MIN_SCORE``), embedded (cached per picture and settings)."""
     if face_models() is None:
         return []
-    return _find(image, detector, upsample)
+    return _find(image, detector, upsample, min_score)
 
 
 def gallery() -> faces.Gallery:

@@ -24,14 +24,19 @@ def render() -> None:
     _gallery(g)
     st.subheader("Who is this?")
     tau = st.slider("Threshold τ", 0.2, 1.2, faces.DEFAULT_THRESHOLD, 0.01, key="emb-id-tau")
-    query = image_input("emb-query", default="zidane", max_side=1280)
+    query = _query()
     if query is not None and face_models() is not None:
+        if not len(g):
+            st.info("The gallery is empty: faces are boxed but cannot be named. Enrol the sample "
+                    "faces (or anyone) above.")
         out, data = faces.recognize_frame(query, g, tau, upsample=1)
         st.image(out, width="stretch", caption="green: enrolled person within τ; red: unknown")
         if data:
             st.dataframe(pd.DataFrame([{"face": i + 1, "name": d["name"] or "unknown",
                                         "distance to nearest": round(d["distance"], 3)}
                                        for i, d in enumerate(data)]), hide_index=True)
+        else:
+            st.warning("No face found in the query picture.")
     _one_to_k()
     with st.expander("How it works"):
         st.markdown(
@@ -39,6 +44,30 @@ def render() -> None:
             "(`st.session_state`); `Gallery.match(descriptor, τ)` is the nearest neighbour.\n"
             "- `faces.recognize_frame(frame, gallery, τ)` detects, embeds, matches and draws.\n"
             "- `metrics.false_match_curve(p, K)` and `metrics.top1_vs_k(emb, labels)` give the 1:K effect.")
+
+
+QUERY_SOURCES = ("A changed copy of a sample photo", "Any picture")
+
+
+def _query():
+    """The query picture. By default not an enrolled picture itself: the app ships one photo of
+    each sample person, so the query is that photo changed (mirrored, rotated, darker)."""
+    source = st.radio("Query", QUERY_SOURCES, horizontal=True, key="emb-id-qsource",
+                      help="The sample gallery is enrolled from the original photos; asking with "
+                           "the very same picture would only show distance 0.")
+    if source == QUERY_SOURCES[1]:
+        return image_input("emb-query", default="astronaut", max_side=1280)
+    table = images.samples()
+    names = list(dict.fromkeys(s for s, _, _ in faces.SAMPLE_PEOPLE))
+    name = st.selectbox("Sample photo", names, index=names.index("zidane"), key="emb-id-qsample",
+                        format_func=lambda n: table[n].title)
+    original = images.load_sample(name, max_side=1280)
+    query = faces.changed_copy(original)
+    st.caption(f"Enrolled from the original `{table[name].source}`; the query is that photo "
+               "mirrored, rotated 8° and darker, so every pixel differs "
+               f"(pixel distance {faces.pixel_distance(query, original):.0f} on [0, 1] values) — "
+               "but the people are the same. A real test uses another photo: choose *Any picture*.")
+    return query
 
 
 def _gallery(g: faces.Gallery) -> None:
@@ -69,7 +98,7 @@ def _gallery(g: faces.Gallery) -> None:
         if img is not None:
             for i, f in enumerate(find_faces(img, "hog", 1)[:6]):
                 a, b, c = st.columns([1, 2, 1])
-                a.image(f.chip, width=96)
+                a.image(f.chip, width=96, caption=f"HOG score {f.score:.2f}")
                 name = b.text_input("Name", key=f"emb-enrol-name-{i}", placeholder="Who is this?")
                 if c.button("Enrol", key=f"emb-enrol-{i}"):
                     try:

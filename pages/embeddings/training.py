@@ -47,20 +47,44 @@ def render() -> None:
             st.session_state["emb-digits"] = {"embedding": emb, "labels": data.y_test,
                                               "images": data.images_test,
                                               "name": f"{route} {miner if route == 'triplet' else ''}"}
+    elif (stopped := jobs.interrupted("emb-train-run")) is not None:
+        st.info(f"Stopped at step {stopped.step} of {stopped.total}; the embedding reached so far "
+                "is shown below (train to the end to use it on the Plots tab).")
     snap = st.session_state.get("emb-train-run")
     if snap is not None:
-        i = snap.info
-        a, b, c, d = st.columns(4)
-        a.metric("Loss", f"{snap.loss:.4f}")
-        b.metric("Active triplets", f"{i['active']:.1%}",
-                 help="Share of the batch's valid triplets still inside the margin α = 0.2.")
-        c.metric("recall@1 (300 held-out)", f"{i['recall@1']:.3f}")
-        d.metric("Step", f"{snap.step}/{snap.total}")
-        if i.get("message"):
-            st.caption(i["message"])
-        fig = scatter(i["xy"], i["labels"], f"{project.TITLES[i['projection']]} of the embedding")
-        figures.show(fig, key="emb-train-scatter", width="stretch")
+        _result(snap)
     _compare()
+
+
+def _result(snap) -> None:
+    """The numbers and the scatter of a training snapshot (the last one, or where it stopped)."""
+    i = snap.info
+    cols = iter(st.columns(4 if i["route"] == "triplet" else 3))
+    next(cols).metric("Loss", f"{snap.loss:.4f}", help=f"{i['route']} loss of the last batch")
+    if i["route"] == "triplet":   # the other routes train on no triplets
+        next(cols).metric("Active triplets", f"{i['active']:.1%}",
+                          help="Share of the batch's valid triplets still inside the margin "
+                               f"α = {i['margin']:.2f} (loss > 0); the rest teach nothing.")
+    next(cols).metric("recall@1 (300 held-out)", f"{i['recall@1']:.3f}")
+    next(cols).metric("Step", f"{snap.step}/{snap.total}")
+    if i.get("message"):
+        st.caption(i["message"])
+    name = project.TITLES[i["projection"]]
+    fig = scatter(i["xy"], i["labels"], f"{name} of the 16-D embedding of 300 held-out digits "
+                  f"({i['route']}, step {snap.step})")
+    if i["projection"] == "pca":
+        # unit-length embeddings: their PCA coordinates lie in [-1, 1]; fixed axes, equal
+        # units, so the clusters are seen spreading out as training goes on
+        v = i.get("variance")
+        titles = [f"PC {k + 1}" + (f" ({v[k]:.0%} of the variance)" if v is not None else "")
+                  for k in range(2)]
+        fig.update_xaxes(range=[-1.05, 1.05], title=titles[0], zeroline=True)
+        fig.update_yaxes(range=[-1.05, 1.05], title=titles[1], zeroline=True,
+                         scaleanchor="x", scaleratio=1)
+    else:
+        fig.update_xaxes(title=f"{name} 1", showticklabels=False)
+        fig.update_yaxes(title=f"{name} 2", showticklabels=False)
+    figures.show(fig, key="emb-train-scatter", width="stretch")
 
 
 def _worked_example() -> None:
@@ -95,8 +119,15 @@ def _compare() -> None:
                            describe=_compare_text)
         if last is not None:
             st.session_state["emb-cmp-table"] = last.info["rows"]
+    elif (stopped := jobs.interrupted("emb-cmp-run")) is not None:
+        st.session_state["emb-cmp-table"] = stopped.info["rows"]
+        st.info(f"Stopped while training {stopped.info['route']}: the table has the routes "
+                "finished before that.")
     if st.session_state.get("emb-cmp-table"):
-        st.dataframe(pd.DataFrame(st.session_state["emb-cmp-table"]).round(4), hide_index=True)
+        table = pd.DataFrame(st.session_state["emb-cmp-table"]).round(4)
+        table["active triplets"] = [  # only the triplet route trains on triplets
+            "—" if pd.isna(v) else f"{v:.1%}" for v in table["active triplets"]]
+        st.dataframe(table, hide_index=True)
     with st.expander("How it works"):
         st.markdown(
             "- `core.embeddings.losses.triplet_loss(a, p, n, margin)`, `contrastive_loss(x1, x2, "

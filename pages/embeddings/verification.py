@@ -29,8 +29,9 @@ def pick_face(image, key: str) -> faces.Face | None:
     i = 0
     if len(found) > 1:
         i = st.selectbox("Which face", range(len(found)), key=f"{key}-which",
-                         format_func=lambda k: f"face {k + 1} at {found[k].box[:2]}")
-    st.image(found[i].chip, caption="aligned face", width=150)
+                         format_func=lambda k: f"face {k + 1} at {found[k].box[:2]}, "
+                                               f"HOG score {found[k].score:.2f}")
+    st.image(found[i].chip, caption=f"aligned face (HOG score {found[i].score:.2f})", width=150)
     return found[i]
 
 
