@@ -29,7 +29,8 @@ __all__ = [
     "MAXPOOL_INPUT", "MAXPOOL_RESULT", "AVGPOOL_INPUT", "AVGPOOL_RESULT",
     "VOLUME_INPUT", "VOLUME_FILTERS", "TRANSPOSE_INPUT", "TRANSPOSE_KERNEL",
     "KERNELS", "KERNEL_INFO", "EDGE_PAIRS",
-    "output_size", "transposed_output_size", "same_padding", "window_positions",
+    "output_size", "transposed_output_size", "max_transposed_padding", "transposed_formula",
+    "zero_insertion", "ZeroInsertion", "edge_sign", "same_padding", "window_positions",
     "pad", "conv2d", "conv2d_steps", "ConvStep", "pool2d", "pool2d_steps", "PoolStep",
     "conv_transpose2d", "conv_transpose2d_steps", "TransposeStep",
     "get_kernel", "is_edge_kernel", "apply_filter", "BORDERS", "to_gray", "limit_size",
@@ -173,6 +174,43 @@ def is_edge_kernel(kernel: str | np.ndarray) -> bool:
     return bool(abs(k.sum()) <= 1e-9 * max(1.0, np.abs(k).sum()))
 
 
+_DIRECTIONS = ("right", "upper-right", "top", "upper-left", "left", "lower-left", "bottom",
+               "lower-right")
+
+
+def edge_sign(kernel: str | np.ndarray) -> str:
+    """What the sign of this (zero-sum) filter's response means, in words.
+
+    On a brightness ramp I = a·x + b·y (x right, y down) a cross-correlation answers
+    a·Σk·dx + b·Σk·dy, so the filter's first moments (Σk·dx, Σk·dy) are the direction in which
+    growing brightness gives a positive (red) response. Filters without a direction (the
+    Laplacian) compare a pixel with its neighbours instead.
+    """
+    k = get_kernel(kernel)
+    rows, cols = np.indices(k.shape)
+    dx = float((k * (cols - (k.shape[1] - 1) / 2)).sum())
+    dy = float((k * (rows - (k.shape[0] - 1) / 2)).sum())
+    if np.hypot(dx, dy) > 1e-9 * max(1.0, np.abs(k).sum()):
+        sector = int(np.round(np.degrees(np.arctan2(-dy, dx)) / 45.0)) % 8
+        side, other = _DIRECTIONS[sector], _DIRECTIONS[(sector + 4) % 8]
+        text = (f"For this filter red means an edge that is brighter on its {side} side, blue "
+                f"one brighter on its {other} side")
+        if k.shape == (3, 3) and np.array_equal(k, KERNELS["vertical"]):
+            text += " (the notes' 10|0 step gives +30; the 0|10 step −30)"
+        return text + "."
+    centre = k[(k.shape[0] - 1) // 2, (k.shape[1] - 1) // 2] if k.shape[0] % 2 and k.shape[1] % 2 else 0.0
+    if centre < 0:
+        return ("This filter has no direction (a second derivative): blue where a pixel is "
+                "brighter than its neighbours (bright lines and dots, the bright side of an "
+                "edge), red where it is darker.")
+    if centre > 0:
+        return ("This filter has no direction (a second derivative): red where a pixel is "
+                "brighter than its neighbours (bright lines and dots, the bright side of an "
+                "edge), blue where it is darker.")
+    return ("Red where the pixels under the positive weights are brighter than those under the "
+            "negative weights, blue where they are darker.")
+
+
 # ---------------------------------------------------------------------------
 # Output-size arithmetic
 # ---------------------------------------------------------------------------
@@ -259,11 +297,26 @@ def transposed_output_size(
     full = (n - 1) * s + f + op
     if 2 * p >= full:
         raise ValueError(
-            f"The padding p={p} crops {2 * p} rows/columns from an output of "
-            f"(n-1)·s + f = {full - op}{f' + {op}' if op else ''} = {full}; nothing would "
-            f"be left. Use less padding."
+            f"The padding p={p} crops 2p = {2 * p} rows/columns from an output of "
+            f"(n−1)·s + f{' + out_pad' if op else ''} = ({n}−1)·{s} + {f}"
+            f"{f' + {op}' if op else ''} = {full}; nothing would be left. "
+            f"Use at most p = {max_transposed_padding(n, f, s, op)}."
         )
     return full - 2 * p
+
+
+def max_transposed_padding(n: int, f: int, s: int = 1, output_padding: int = 0) -> int:
+    """The largest padding that leaves a transposed convolution at least one output row:
+    2p < (n − 1)·s + f + output_padding."""
+    return max(0, ((n - 1) * s + f + output_padding - 1) // 2)
+
+
+def transposed_formula(n: int, f: int, p: int = 0, s: int = 1, output_padding: int = 0) -> str:
+    """The output size with the numbers put in, once (LaTeX):
+    ``(n-1)·s + f - 2p + out_pad = (3-1)·1 + 3 - 2·0 + 0 = 5``."""
+    out = transposed_output_size(n, f, p, s, output_padding)
+    return (rf"n_{{out}} = (n-1)\,s + f - 2p + \text{{out\_pad}} = ({n}-1)\cdot {s} + {f} - "
+            rf"2\cdot {p} + {output_padding} = {out}")
 
 
 def window_positions(n: int, f: int, p: int = 0, s: int = 1) -> list[int]:
@@ -521,6 +574,51 @@ def conv_transpose2d_steps(
         r, c = i * stride, j * stride
         canvas[r : r + kh, c : c + kw] += patch
         yield TransposeStep(idx, h * w, (i, j), float(x[i, j]), patch, (r, c), canvas.copy(), crop)
+
+
+@dataclass(frozen=True)
+class ZeroInsertion:
+    """The same transposed convolution as an ordinary one: ``conv2d(grid, flipped)`` equals
+    ``conv_transpose2d(x, k, stride, padding, output_padding)``."""
+
+    grid: np.ndarray  #: x with s−1 zeros between its cells, f−1−p zeros around (+ out_pad)
+    cells: tuple[tuple[int, int], ...]  #: where x's cells sit in ``grid`` (row, col)
+    flipped: np.ndarray  #: the filter turned by 180°
+    border: int  #: f − 1 − p zero rows/columns added around (negative: cut instead)
+
+
+def zero_insertion(x, k, stride: int = 1, padding: int = 0, output_padding: int = 0) -> ZeroInsertion:
+    """The "fractionally strided" view of a transposed convolution (2-D input and filter).
+
+    Insert s − 1 zeros between neighbouring input cells, pad f − 1 − p zeros on every side
+    (out_pad more at the bottom/right), and slide the filter turned by 180° over it with
+    stride 1: every output value is the same as painting scaled copies at stride s.
+    """
+    x = _as_image(x).astype(np.float64)
+    k = get_kernel(k)
+    if x.ndim != 2:
+        raise ValueError("The zero-insertion view takes a 2-D input (one channel).")
+    kh, kw = k.shape
+    transposed_output_size(x.shape[0], kh, padding, stride, output_padding)  # the checks
+    transposed_output_size(x.shape[1], kw, padding, stride, output_padding)
+    h, w = x.shape
+    spread = np.zeros(((h - 1) * stride + 1, (w - 1) * stride + 1))
+    spread[::stride, ::stride] = x
+    qh, qw = kh - 1 - padding, kw - 1 - padding
+    op = int(output_padding)
+
+    def fit(a: np.ndarray, axis: int, before: int, after: int) -> np.ndarray:
+        widths = [(0, 0), (0, 0)]
+        widths[axis] = (max(before, 0), max(after, 0))
+        a = np.pad(a, widths)
+        n = a.shape[axis]
+        keep = slice(max(-before, 0), n - max(-after, 0))
+        return a[keep] if axis == 0 else a[:, keep]
+
+    grid = fit(fit(spread, 0, qh, qh + op), 1, qw, qw + op)
+    cells = tuple((i * stride + qh, j * stride + qw) for i in range(h) for j in range(w)
+                  if 0 <= i * stride + qh < grid.shape[0] and 0 <= j * stride + qw < grid.shape[1])
+    return ZeroInsertion(grid, cells, k[::-1, ::-1].copy(), min(qh, qw))
 
 
 # ---------------------------------------------------------------------------

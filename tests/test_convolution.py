@@ -535,3 +535,97 @@ def test_one_by_one_example_spells_out_one_pixel():
     assert ex.x.min() >= -3 and ex.x.max() <= 3 and ex.w.min() >= -2 and ex.w.max() <= 2
     with pytest.raises(ValueError):
         cv.one_by_one_example(0)
+
+
+# --------------------------------------------------------------------- issue 16
+
+def test_zero_insertion_gives_the_transposed_convolution_for_every_small_geometry():
+    rng = np.random.default_rng(0)
+    checked = 0
+    for n, f, s in itertools.product(range(1, 5), range(1, 5), range(1, 4)):
+        for op in range(s):
+            for p in range(cv.max_transposed_padding(n, f, s, op) + 1):
+                x = rng.integers(0, 5, (n, n + 1)).astype(float)
+                k = rng.integers(-2, 3, (f, f)).astype(float)
+                z = cv.zero_insertion(x, k, s, p, op)
+                want = F.conv_transpose2d(_t(x)[None, None], _t(k)[None, None], stride=s,
+                                          padding=p, output_padding=op)[0, 0].numpy()
+                np.testing.assert_allclose(conv2d(z.grid, z.flipped), want, atol=1e-10)
+                assert all(z.grid[r, c] == x[i // x.shape[1], i % x.shape[1]]
+                           for i, (r, c) in enumerate(z.cells)) or z.border < 0
+                checked += 1
+            # one more padding leaves nothing: a clear message, not a crash
+            with pytest.raises(ValueError, match="Use at most p"):
+                transposed_output_size(n, f, cv.max_transposed_padding(n, f, s, op) + 1, s, op)
+    assert checked > 200
+    z = cv.zero_insertion(TRANSPOSE_INPUT, TRANSPOSE_KERNEL, 2, 1, 1)
+    np.testing.assert_array_equal(z.grid[1:4, 1:4], [[2, 0, 1], [0, 0, 0], [3, 0, 2]])  # s − 1 = 1 zero
+    assert z.border == 1 and z.grid.shape == (6, 6)
+
+
+def test_transposed_formula_shows_the_numbers_once():
+    text = cv.transposed_formula(3, 3, 0, 1)
+    assert text.endswith(r"(3-1)\cdot 1 + 3 - 2\cdot 0 + 0 = 5")
+    assert text.count("= 5") == 1
+    with pytest.raises(ValueError) as e:  # the old message said "(n-1)·s + f = 5 = 5"
+        transposed_output_size(3, 3, 3, 1)
+    assert "(3−1)·1 + 3 = 5;" in str(e.value) and "= 5 = 5" not in str(e.value)
+
+
+@pytest.mark.parametrize("name, words", [
+    ("vertical", ("left side", "right side", "+30")), ("sobel_x", ("left side", "right side")),
+    ("horizontal", ("top side", "bottom side")), ("sobel_y", ("top side", "bottom side")),
+    ("scharr_y", ("top side", "bottom side")),
+    ("laplacian", ("no direction", "blue where a pixel is brighter")),
+])
+def test_edge_sign_follows_the_filter(name, words):
+    text = cv.edge_sign(name)
+    assert all(w in text for w in words), text
+    if name != "vertical":
+        assert "+30" not in text
+    turned = cv.edge_sign(-cv.get_kernel(name))  # the opposite filter: the opposite sides
+    if "left side" in text:
+        assert "right side, blue" in turned
+    assert turned != text
+
+
+def test_edge_caption_follows_the_chosen_filter():
+    at = page_app("convolution", default_timeout=120).run()
+    caption = lambda: " ".join(c.value for c in at.caption if "Range of the response" in c.value)  # noqa: E731
+    assert "left side" in caption()  # the default sobel_x
+    at.selectbox(key="conv-edges-name").set_value("sobel_y").run()
+    assert "top side" in caption() and "left side" not in caption()
+    at.selectbox(key="conv-edges-name").set_value("laplacian").run()
+    assert "no direction" in caption()
+
+
+def _transposed_tab(page: str):
+    at = page_app(page, default_timeout=120)
+    if page == "convolution":
+        at.session_state["conv-tab"] = "Transposed conv"
+    return at.run()
+
+
+@pytest.mark.parametrize("page, key", [("convolution", "conv-t"), ("segmentation", "seg-tc")])
+def test_both_transposed_tabs_share_one_convention_and_constrain_output_padding(page, key):
+    at = _transposed_tab(page)
+    assert not at.exception, [e.value for e in at.exception]
+    latex = lambda: [m.value for m in at.latex if "out\\_pad" in m.value]  # noqa: E731
+    assert latex() and r"(n-1)\,s + f - 2p + \text{out\_pad}" in latex()[0]
+    assert [r.label for r in at.radio if r.key == f"{key}-view"] == ["View"]
+    # stride 1 with output padding 1 used to fail; now output padding follows the stride
+    at.number_input(key=f"{key}-s").set_value(2).run()
+    at.number_input(key=f"{key}-op").set_value(1).run()
+    at.number_input(key=f"{key}-s").set_value(1).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    op = at.number_input(key=f"{key}-op")
+    assert op.value == 0 and op.disabled and op.max == 0
+    # padding is bounded so that something is left; its bound follows n, f and s
+    p = at.number_input(key=f"{key}-p")
+    p.set_value(p.max).run()
+    assert not at.exception and not at.error
+    at.radio(key=f"{key}-view").set_value(at.radio(key=f"{key}-view").options[1]).run()
+    assert not at.exception and not at.error
+    assert any("fractionally strided" in c.value for c in at.caption)
+    # the other page's tab is linked
+    assert any("Transposed conv" in m.value for m in at.markdown if "See also" in m.value)

@@ -49,11 +49,8 @@ def _filtered(img: np.ndarray, name: str, k: np.ndarray, border: str) -> None:
                  width="stretch")
         with c2:
             download_png(signed, "signed_response.png", key="conv-dl-signed")
-        st.caption(
-            f"Range of the response: {resp.min():.0f} … {resp.max():.0f}. "
-            "The sign tells the direction of the edge: for the vertical filter, red means "
-            "brighter on the left (the notes' +30), blue brighter on the right (−30)."
-        )
+        st.caption(f"Range of the response: {resp.min():.0f} … {resp.max():.0f}. "
+                   f"The sign tells the direction of the edge. {cv.edge_sign(k)}")
     else:
         out = cv.to_picture(cv.apply_filter(img, k, border))
         c2.image(img, caption="input (colour)", width="stretch")

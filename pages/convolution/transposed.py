@@ -1,53 +1,179 @@
-"""Convolution › Transposed conv: each input cell paints a scaled filter onto the output."""
+"""Convolution › Transposed conv: each input cell paints a scaled filter onto the output.
+
+The Segmentation page's transposed tab draws with the same pieces (``settings``, ``formula``,
+``pictures``, ``link``), so both tabs show one convention: PyTorch's
+n_out = (n − 1)·s + f − 2p + out_pad, the copies painted s cells apart, and the same result as
+zeros inserted between the input cells followed by an ordinary convolution.
+"""
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
 from core import convolution as cv
+from dashboard import nav
 from dashboard.figures import fmt, matrix, row, show
 from dashboard.widgets import how_it_works
 
+VIEWS = ("paint copies s cells apart (the notes)", "insert zeros, then an ordinary convolution")
+# the other tab on the other page: (url, tab key prefix, tab title, link label)
+OTHER = {"conv": ("segmentation", "seg-", "Transposed convolution",
+                  "Segmentation › Transposed convolution: the same step as a U-Net's up-sampling"),
+         "seg": ("convolution", "conv-", "Transposed conv",
+                 "Convolution lab › Transposed conv: the same step on the notes' example")}
 
 
 def render() -> None:
     st.write("The reverse of a regular convolution: the input is smaller than the filter. "
              "Each input cell paints a copy of the filter, scaled by its value, onto the output "
-             "at stride s; overlaps add up; then p rows/columns are cropped from each side. "
+             "s cells apart; overlaps add up; then p rows/columns are cropped from each side. "
              "U-Net uses it to upsample.")
-    c = st.columns(4)
-    s = int(c[0].number_input("stride s", 1, 4, 2, key="conv-t-s"))
-    p = int(c[1].number_input("padding p", 0, 4, 1, key="conv-t-p"))
-    op = int(c[2].number_input("output padding", 0, 3, min(1, s - 1), key="conv-t-op",
-                               help="Extra rows/columns at the bottom/right (must be < s)."))
     x, k = cv.TRANSPOSE_INPUT, cv.TRANSPOSE_KERNEL
-    n_out = cv.transposed_output_size(2, 3, p, s, op)
-    c[3].metric("output", f"{n_out}×{n_out}")
-    st.latex(rf"n_{{out}} = (n-1)\,s - 2p + f + \text{{out\_pad}} = (2-1)\cdot{s} - 2\cdot{p}"
-             rf" + 3 + {op} = {n_out}")
-    steps = list(cv.conv_transpose2d_steps(x, k, s, p, op))
-    idx = st.slider("Input cell", 1, len(steps), 1, key="conv-t-step") - 1
-    step = steps[idx]
-    r0, r1, c0, c1 = step.crop
-    final = cv.conv_transpose2d(x, k, s, p, op)
-    hi = float(max(np.abs(final).max(), np.abs(steps[-1].canvas).max(), 1))  # colour range
-    with row("xxsmall"):  # the small matrices' own margins space them; one line at 1280 px
-        show(matrix(x, title="input 2×2", scale="Blues", zmid=None, zrange=(0, 4),
-                    boxes=[(*step.in_pos, 1, 1)]), "t-in")
-        show(matrix(k, title="filter 3×3", scale="Blues", zmid=None, zrange=(0, 4)), "t-k")
-        show(matrix(step.patch, title=f"{fmt(step.value)} × filter", scale="Blues", zmid=None,
-                    zrange=(0, hi)), "t-patch")
-        show(matrix(step.canvas, title="canvas so far", scale="Blues", zmid=None, cell=32,
-                    zrange=(0, hi), boxes=[(*step.full_pos, 3, 3)],
-                    dashed=[(r0, c0, r1 - r0, c1 - c0)]), "t-canvas")
-        show(matrix(final, title=f"output {n_out}×{n_out}", scale="Blues", zmid=None,
-                    zrange=(0, hi)), "t-out")
-    st.caption("The dashed square is what remains after cropping p from every side "
-               "(and keeping the output padding at the bottom/right).")
+    c = st.columns(4)
+    s, p, op = settings("conv-t", 2, 3, c[:3], default_p=1, default_op=1)  # 2×2 → 4×4
+    out = cv.conv_transpose2d(x, k, s, p, op)
+    c[3].metric("output", f"{out.shape[0]}×{out.shape[1]}")
+    st.latex(formula(2, 3, p, s, op))
+    pictures(x, k, s, p, op, out, "conv-t")
+    link("conv")
     how_it_works(
         "- `core.convolution.conv_transpose2d(x, k, stride, padding, output_padding)` "
         "scatters x[i, j]·k at (i·s, j·s) for all cells at once (one add per filter tap) "
         "and crops; the tests check it against `torch.nn.functional.conv_transpose2d`.\n"
         "- `core.convolution.conv_transpose2d_steps` yields each cell's painted patch and "
-        "the canvas after it."
+        "the canvas after it.\n"
+        "- `core.convolution.zero_insertion(x, k, stride, padding, output_padding)` builds the "
+        "zero-inserted, zero-padded input and the turned filter; `conv2d` of the two is the same "
+        "output (the tests check it for every small geometry)."
     )
+
+
+def _clamp(key: str, lo: int, hi: int) -> None:
+    """Keep a number input's remembered value inside bounds that depend on other inputs."""
+    v = st.session_state.get(key)
+    if isinstance(v, (int, float)) and not lo <= v <= hi:
+        st.session_state[key] = min(max(int(v), lo), hi)
+
+
+def settings(key: str, n: int, f: int, cols, default_p: int = 0,
+             default_op: int = 0) -> tuple[int, int, int]:
+    """Stride, output padding and padding, each constrained by the others: output padding
+    < s (none at stride 1), and 2p < (n − 1)·s + f + out_pad (something is left)."""
+    s = int(cols[0].number_input("stride s", 1, 4, 2, key=f"{key}-s",
+                                 help="How many cells apart the copies are painted."))
+    _clamp(f"{key}-op", 0, s - 1)
+    op = int(cols[1].number_input(
+        "output padding", 0, s - 1, min(default_op, s - 1), key=f"{key}-op", disabled=s == 1,
+        help=("Extra rows/columns at the bottom/right; it must be smaller than the stride, so "
+              "stride 1 has none. A stride-s convolution maps s input sizes to one output size; "
+              "the output padding picks which of them to give back.")))
+    p_max = cv.max_transposed_padding(n, f, s, op)
+    _clamp(f"{key}-p", 0, p_max)
+    p = int(cols[2].number_input(
+        "padding p", 0, p_max, min(default_p, p_max), key=f"{key}-p",
+        help=f"Rows/columns cropped from every side of the painted canvas; at most {p_max} here "
+             f"(2p must be less than (n − 1)·s + f + out_pad)."))
+    return s, p, op
+
+
+def formula(n: int, f: int, p: int, s: int, op: int) -> str:
+    return cv.transposed_formula(n, f, p, s, op)
+
+
+def _cell(cols: int) -> tuple[int, int]:
+    """Cell and font size so that the widest matrix stays on screen."""
+    cell = int(np.clip(560 // max(cols, 1), 18, 32))
+    return cell, 13 if cell >= 28 else 11
+
+
+def pictures(x: np.ndarray, k: np.ndarray, s: int, p: int, op: int, out: np.ndarray,
+             key: str) -> None:
+    """The two views of one transposed convolution, with a slider through its steps."""
+    view = st.radio("View", VIEWS, horizontal=True, key=f"{key}-view",
+                    help="Both give the same output; the tests check it.")
+    if view == VIEWS[0]:
+        _painting(x, k, s, p, op, out, key)
+    else:
+        _zeros(x, k, s, p, op, out, key)
+
+
+def _painting(x, k, s, p, op, out, key) -> None:
+    steps = list(cv.conv_transpose2d_steps(x, k, s, p, op))
+    if len(steps) > 1:
+        _clamp(f"{key}-step", 1, len(steps))
+        idx = st.slider("Input cell", 1, len(steps), 1, key=f"{key}-step",
+                        help="Each input cell adds value × filter at (i·s, j·s) of the canvas.") - 1
+    else:
+        idx = 0
+        st.caption("A 1×1 input paints one copy of the filter.")
+    step = steps[idx]
+    r0, r1, c0, c1 = step.crop
+    f = k.shape[0]
+    hi = float(max(np.abs(out).max(), np.abs(steps[-1].canvas).max(), 1))  # one colour range
+    cell, font = _cell(step.canvas.shape[1])
+    kw = dict(scale="Blues", zmid=None, zrange=(0, hi), cell=cell, font=font)
+    i, j = step.in_pos
+    with row("xxsmall"):  # the small matrices' own margins space them; wraps when narrow
+        show(matrix(x, title=f"input {x.shape[0]}×{x.shape[1]}", boxes=[(i, j, 1, 1)], **kw),
+             f"{key}-in")
+        show(matrix(k, title=f"filter {f}×{f}", scale="Blues", zmid=None, cell=cell, font=font,
+                    zrange=(0, max(float(np.abs(k).max()), 1))), f"{key}-k")
+        show(matrix(step.patch, title=f"{fmt(step.value)} × filter", **kw), f"{key}-patch")
+        show(matrix(step.canvas, title=f"canvas after cell ({i}, {j})",
+                    boxes=[(*step.full_pos, f, f)], dashed=[(r0, c0, r1 - r0, c1 - c0)], **kw),
+             f"{key}-canvas")
+        so_far = step.canvas[r0:r1, c0:c1]
+        done = idx == len(steps) - 1
+        show(matrix(so_far, title=f"output {out.shape[0]}×{out.shape[1]}{'' if done else ' so far'}",
+                    **kw), f"{key}-out")
+    st.caption(f"Cell ({i}, {j}) paints its copy at ({i}·{s}, {j}·{s}) = {step.full_pos} "
+               f"(orange). The dashed square is the output: the canvas minus p = {p} from every "
+               f"side{f', plus {op} row/column of output padding at the bottom/right' if op else ''}."
+               + (" Where copies overlap (f > s) the cells are sums." if f > s else
+                  " With f ≤ s the copies do not overlap." if f == s else
+                  " With f < s the copies leave gaps of zeros between them."))
+
+
+def _zeros(x, k, s, p, op, out, key) -> None:
+    z = cv.zero_insertion(x, k, s, p, op)
+    steps = list(cv.conv2d_steps(z.grid, z.flipped))
+    _clamp(f"{key}-zstep", 1, len(steps))
+    idx = st.slider("Output cell", 1, len(steps), 1, key=f"{key}-zstep") - 1 if len(steps) > 1 else 0
+    step = steps[idx]
+    f = k.shape[0]
+    hi = float(max(np.abs(out).max(), np.abs(x).max(), 1))
+    cell, font = _cell(z.grid.shape[1])
+    kw = dict(scale="Blues", zmid=None, zrange=(0, hi), cell=cell, font=font)
+    cells = [(r, c, 1, 1, "#2166ac") for r, c in z.cells]
+    with row("xxsmall"):
+        show(matrix(z.grid, title=f"input with zeros {z.grid.shape[0]}×{z.grid.shape[1]}",
+                    boxes=cells + [(*step.in_pos, f, f)], **kw), f"{key}-zgrid")
+        show(matrix(z.flipped, title="filter turned 180°", scale="Blues", zmid=None, cell=cell,
+                    font=font, zrange=(0, max(float(np.abs(k).max()), 1))), f"{key}-zk")
+        show(matrix(step.products, title=f"products, Σ = {fmt(step.value)}", **kw), f"{key}-zprod")
+        show(matrix(out, title=f"output {out.shape[0]}×{out.shape[1]}",
+                    boxes=[(*step.out_pos, 1, 1)], **kw), f"{key}-zout")
+    gaps = f"{s - 1} zero{'s' if s != 2 else ''} between neighbouring input cells (s − 1)" if s > 1 \
+        else "no zeros between the cells (s = 1)"
+    border = (f"{z.border} zero row(s)/column(s) around (f − 1 − p)" if z.border > 0 else
+              "no border (f − 1 − p = 0)" if z.border == 0 else
+              f"{-z.border} row(s)/column(s) cut from every side (f − 1 − p = {z.border})")
+    st.caption(f"The same output another way: {gaps}, {border}"
+               f"{f', {op} more at the bottom/right (output padding)' if op else ''}; then the "
+               f"filter turned by 180° slides over it with stride 1. Blue outlines: the input "
+               f"cells; orange: the window for output cell {step.out_pos}. This is why a "
+               f"transposed convolution is also called a *fractionally strided* convolution.")
+
+
+def link(here: str) -> None:
+    """A button to the other page's transposed-convolution tab (opened on that tab)."""
+    url, prefix, title, label = OTHER[here]
+    target = nav.page(url)
+    if target is None:  # the page runs outside the app shell (unit tests): a plain link
+        st.markdown(f"See also: [{label}](/{url})")
+        return
+    if st.button(label, key=f"{'conv-t' if here == 'conv' else 'seg-tc'}-link-go",
+                 icon=":material/arrow_forward:", type="tertiary"):
+        st.session_state[f"_{prefix}tab-kept"] = title  # dashboard.tabs reopens the kept tab
+        st.session_state.pop(f"{prefix}tab", None)
+        st.switch_page(target)
