@@ -79,8 +79,10 @@ def test_a_lost_object_gets_a_red_anchor_box():
     ah, aw = target.anchors[o.anchor] * (200, 200)               # 100 × 300 px
     top, left = int(cy - ah / 2), int(cx - aw / 2)
     assert (top, left) == (440, 170)
-    for x in (left + 3, int(cx), left + int(aw) - 3):            # red over dark along its top edge
+    for x in (left + 3, left + int(aw) - 3):                     # red over dark along its top edge
         assert (pic[top, x] == draw.ANCHOR_LOST).all() and (pic[top - 1, x] == draw.ANCHOR_UNDER).all()
+    for y in (top + 10, int(cy), top + int(ah) - 10):            # ... and its left edge
+        assert (pic[y, left] == draw.ANCHOR_LOST).all() and (pic[y, left - 1] == draw.ANCHOR_UNDER).all()
     # the same picture without the conflict has no red anchor outline at all
     ok = draw.notes_example_picture(NOTES_EXAMPLE, NOTES_EXAMPLE.encode(), scale=2)
     assert not (ok == draw.ANCHOR_LOST).all(axis=2).any()
@@ -109,7 +111,8 @@ def test_nms_step_picture_colours_kept_chosen_and_suppressed():
     # kept and chosen boxes: 3 px, exactly their colour on the bottom edge (the chosen one where
     # the dashes of the boxes it suppresses, drawn over it, leave it)
     assert (pic[40, 30] == draw.STEP_COLOURS["kept"]).all()     # box #0 bottom edge (y = 40)
-    assert (pic[59:62, 100:161] == draw.STEP_COLOURS["chosen"]).all(axis=2).mean() > 0.25  # box #3
+    yellow = (pic == draw.STEP_COLOURS["chosen"]).all(axis=2)    # box #3, between the dashes
+    assert yellow[59:62, 100:161].any(axis=0).mean() > 0.2 and yellow[20:61, 99:102].any(axis=1).mean() > 0.3
     # suppressed: dashed red; dropped: thin grey; the suppressed-earlier box #2 is not drawn
     assert _hue(pic[63, 161], draw.STEP_COLOURS["suppressed"])  # box #4 bottom edge (y = 63)
     assert _hue(pic[120, 210], draw.STEP_COLOURS["dropped"])    # box #6 bottom edge (y = 120)
@@ -219,3 +222,97 @@ def test_many_detections_are_drawn_without_labels(n):
     assert out.shape == (64, 256, 3)
     assert (out[40:, :] == 0).all()                               # no label boxes below the windows
     assert out.any() == bool(n)
+
+
+# --------------------------------------------------------------------------- issue 16
+
+
+def test_suppressed_boxes_are_tagged_with_their_iou_and_outlined_on_their_own_colour():
+    """On a background of the suppressed colour itself the dashes still show (a dark outline),
+    and each tag says the box's IoU with the box that suppressed it."""
+    steps = bx.nms_steps(BOXES, SCORES, score_threshold=0.6, iou_threshold=0.5)
+    status = bx.step_status(steps, len(BOXES), 2)                # #3 chosen; #4, #5 suppressed
+    red = draw.STEP_COLOURS["suppressed"]
+    image = np.full((160, 260, 3), red, np.uint8)
+    rnd = steps[2]
+    ious = dict(zip(map(int, rnd.suppressed), rnd.suppressed_iou))
+    plain = draw.nms_step_picture(image, BOXES, SCORES, status)
+    tagged = draw.nms_step_picture(image, BOXES, SCORES, status, suppressed_iou=ious)
+    dark = plain.astype(int).sum(axis=2) < 3 * 80                # the outline, anti-aliased
+    without = draw.nms_step_picture(image, BOXES, SCORES, np.where(status == "suppressed", "gone", status))
+    dark_without = without.astype(int).sum(axis=2) < 3 * 80
+    # box #4's top edge (y = 22, x 104..162) is outlined dark where the chosen box is not
+    assert (dark[23:27, 110:150] & ~dark_without[23:27, 110:150]).any(axis=0).mean() > 0.4
+    # the tags "#4 IoU 0.xx" are wider than "#4": more of the picture under the boxes changes
+    assert (tagged != plain).any(axis=2)[60:90].sum() > 100
+    assert set(ious) == {4, 5} and all(0.5 <= v <= 1 for v in ious.values())
+
+
+def test_nms_step_picture_enlarges_a_small_picture_and_its_boxes():
+    status = bx.step_status(bx.nms_steps(BOXES, SCORES, 0.6, 0.5), len(BOXES), 3)
+    image = np.zeros((160, 260, 3), np.uint8)
+    big = draw.nms_step_picture(image, BOXES, SCORES, status, side=520)
+    assert big.shape == (320, 520, 3)
+    green = draw.STEP_COLOURS["kept"]
+    assert (big[80, 40:60] == green).all(axis=1).any()          # box #0's bottom edge y=40 → 80
+
+
+def test_scene_truth_boxes_grow_with_the_picture():
+    """Issue 16: 1 px ground-truth boxes vanished on a projector. Now 1/128 of the longer side
+    (at least 2 px), over a dark outline."""
+    from core.detection import scenes
+
+    assert [scenes.line_width((s, s)) for s in (128, 256, 384, 1024)] == [2, 2, 3, 8]
+    for size in (384, 1024):
+        k = size // 384
+        sc = scenes.Scene(np.full((size, size, 3), 128, np.uint8),
+                          np.array([[100, 100, 200, 250]], np.float32) * k, np.array([1]))
+        pic = scenes.draw(sc)
+        row = pic[175 * k, 80 * k:120 * k]                       # across the box's left edge
+        run = (row == scenes.COLOURS[1]).all(axis=1).sum()
+        assert scenes.line_width(pic.shape) <= run <= scenes.line_width(pic.shape) + 2, (size, run)
+        assert (row == 20).all(axis=1).sum() >= 2                # dark on either side
+        assert scenes.draw(scenes.scene(7, size=size)).shape == (size, size, 3)
+
+
+def test_grid_labels_never_cover_each_other():
+    """Three objects in one cell: before, their tags were written over each other."""
+    out = np.full((600, 600, 3), 245, np.uint8)
+    placed: list = []
+    for box in ([100, 100, 200, 200], [100, 110, 210, 200], [105, 100, 190, 205]):
+        draw._label(out, "#0 anchor 1", box, (30, 136, 229), 0.7, 1, 2, placed)
+    assert len(placed) == 3
+    for i in range(3):
+        for j in range(i + 1, 3):
+            a, b = placed[i], placed[j]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    pic = draw.notes_example_picture(NOTES_FAILURE, NOTES_FAILURE.encode(), scale=2)
+    assert pic.shape == (600, 600, 3)
+
+
+def test_grid_picture_enlarges_a_scene():
+    from core.detection import scenes
+
+    sc = scenes.scene(21, size=384)
+    target = encode(sc.boxes, sc.classes, 3, grid=7, box_format="xyxy", image_size=(384, 384))
+    pic = draw.grid_picture(sc.image, target, sc.boxes, scenes.CLASSES, side=768)
+    assert pic.shape == (768, 768, 3)
+    x1, y1, x2, y2 = (sc.boxes[0] * 2).astype(int)
+    col = class_colour(int(sc.classes[0]), 3)
+    assert (pic[(y1 + y2) // 2, x1 - 2:x1 + 3] == col).all(axis=1).any()
+
+
+def test_pyramid_pictures_one_per_window_size_and_all_sizes():
+    from core.detection import sliding as sl
+
+    canvas = sl.multiscale_canvas((32, 48, 64), (192, 192), seed=0)
+    det = lambda box, label: sl.Detection(box, label, 0.9, (0, 0))  # noqa: E731
+    maps = [sl.PyramidLevel(w, 32 / w, None, [det(tuple(int(v) for v in b), int(lab))], det(tuple(int(v) for v in b), int(lab)))
+            for w, b, lab in zip((32, 48, 64), canvas.boxes, canvas.labels)]
+    res = sl.PyramidResult(maps, [lv.detections[0] for lv in maps])
+    per_size, both = draw.pyramid_pictures(canvas, res, [str(i) for i in range(10)] + ["no digit"])
+    assert len(per_size) == 3 and both.shape == (384, 384, 3)
+    for lv, pic in zip(res.levels, per_size):
+        col = draw.level_colour(lv.window, (32, 48, 64))
+        assert (pic == col).all(axis=2).sum() > 50
+        assert (both == col).all(axis=2).sum() > 50              # every size's window, in its colour

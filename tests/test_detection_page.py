@@ -90,3 +90,44 @@ def test_sliding_windows_maps_are_identical(at):
     diff = float(_metric(at, "Largest difference"))
     assert diff < 1e-5
     assert re.match(r"\d+×\d+ = \d+", _metric(at, "Windows"))
+
+
+def test_nms_tab_quotes_the_detect_tabs_count(at):
+    """Issue 16: the NMS tab said "ultralytics keeps 9 boxes; the Detect tab shows them" (its own
+    conf 0.05) while the Detect tab showed 5 (conf 0.25). Both numbers now come from the Detect
+    tab's thresholds, and pressing the button makes the steps keep exactly those boxes."""
+    _open(at, "Detect")
+    shown = int(_metric(at, "Detections"))
+    _open(at, "NMS step by step")
+    line = next(m.value for m in at.markdown if m.value.startswith("**The Detect tab**"))
+    assert "confidence > 0.25, NMS IoU > 0.70" in line
+    assert re.search(r"shows \*\*(\d+)\*\* boxes", line).group(1) == str(shown)
+    next(b for b in at.button if b.label == "Use the Detect tab's thresholds").click().run()
+    assert not at.exception
+    assert at.slider(key="det-nms-pc").value == pytest.approx(0.25)
+    line = next(m.value for m in at.markdown if m.value.startswith("**The Detect tab**"))
+    ours = re.search(r"keep \*\*(\d+)\*\*", line).group(1)
+    theirs = re.search(r"\*\*(\d+)\*\* of them", line).group(1)
+    assert ours == theirs and line.endswith("The same boxes."), line
+
+
+def test_iou_plot_fits_the_boxes():
+    """Issue 16: the axes ran 0..200 whatever the boxes; now they hold both boxes with a margin."""
+    from pages.detection.iou import view_range
+
+    (x0, x1), (y0, y1) = view_range((20, 20, 70, 60), (28, 26, 78, 66))
+    assert x0 < 20 and x1 > 78 and y0 < 20 and y1 > 66
+    assert (x1 - x0) <= 1.4 * 58 and (y1 - y0) <= 1.4 * 58 + 10      # boxes fill the plot
+    (x0, x1), _ = view_range((0, 0, 1, 1), (1, 1, 2, 2))
+    assert x1 - x0 >= 10                                                # tiny boxes: a 5-unit margin
+
+
+def test_sliding_windows_tab_computes_the_image_pyramid(at):
+    _open(at, "Sliding windows")
+    table = next(d.value for d in at.dataframe if "window" in d.value.columns and "stride (px)" in d.value.columns)
+    assert list(table["window"]) == ["32×32", "48×48", "64×64"]
+    assert list(table["windows"]) == ["41×41 = 1681", "25×25 = 625", "17×17 = 289"]
+    assert (table["crops (ms)"] > 0).all() and (table["one pass (ms)"] > 0).all()
+    found = _metric(at, "Digits found")
+    assert re.fullmatch(r"[0-3] of 3", found)
+    assert any("Cost: 2595 windows in all" in c.value for c in at.caption)

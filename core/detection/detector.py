@@ -107,17 +107,50 @@ def class_colour(c: int, n: int = 80) -> tuple[int, int, int]:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
+#: (outline, halo) RGB under a box drawn with ``halo=True``: dark next to the line, light outside
+HALO = ((20, 20, 20), (255, 255, 255))
+
+
+def _dashes(x1: int, y1: int, x2: int, y2: int, t: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The dashes of a dashed box with line width ``t``: each side starts and ends with one."""
+    dash, gap = 4 * t + 2, 3 * t + 4
+    out = []
+    for p, q in (((x1, y1), (x2, y1)), ((x1, y2), (x2, y2)), ((x1, y1), (x1, y2)),
+                 ((x2, y1), (x2, y2))):
+        length = max(abs(q[0] - p[0]), abs(q[1] - p[1]))
+        n = max(1, round((length + gap) / (dash + gap)))   # dashes at both corners
+        step = (length - dash) / (n - 1) if n > 1 else 0
+        for k in range(n):
+            a = k * step / length if length else 0
+            e = min(1.0, (k * step + dash) / length) if length else 1
+            out.append(((round(p[0] + (q[0] - p[0]) * a), round(p[1] + (q[1] - p[1]) * a)),
+                        (round(p[0] + (q[0] - p[0]) * e), round(p[1] + (q[1] - p[1]) * e))))
+    return out
+
+
+def _lines(out: np.ndarray, x1: int, y1: int, x2: int, y2: int, segments, col, t: int) -> None:
+    """A box's outline: the ``segments`` of a dashed one, or the whole rectangle."""
+    if segments is None:
+        cv2.rectangle(out, (x1, y1), (x2, y2), col, t, cv2.LINE_AA)
+    for p, q in segments or ():
+        cv2.line(out, p, q, col, t, cv2.LINE_AA)
+
+
 def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None = None,
                scores: np.ndarray | None = None, names: list[str] | None = None, *,
                colour: tuple[int, int, int] | None = None, thickness: int | None = None,
                labels: bool = True, n_classes: int | None = None, stroke: float = 1.0,
-               dashed: bool = False, label_at: str = "top") -> np.ndarray:
+               dashed: bool = False, label_at: str = "top", halo: bool = False,
+               texts: list[str] | None = None) -> np.ndarray:
     """Boxes with "name 0.87" labels on a copy of an RGB image.
 
     ``stroke`` multiplies line widths and label size (presentation mode passes 1.5, so boxes and
     labels stay legible from the back of a room); ``dashed`` draws dashes that start and end at
     the corners; ``label_at="bottom"`` puts the label under the box's bottom-right corner instead
-    of over its top-left one (for boxes drawn over another box's label).
+    of over its top-left one (for boxes drawn over another box's label); ``halo`` lays every line
+    over a dark outline and a light halo (:data:`HALO`; dashes: the outline only), and frames
+    the labels dark, so a box
+    shows on any background, its own colour included; ``texts`` replaces the labels' text.
     """
     out = np.ascontiguousarray(image).copy()
     h, w = out.shape[:2]
@@ -134,26 +167,19 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None 
         c = int(classes[i]) if classes is not None else 0
         col = colour or class_colour(c, n_classes)
         x1, y1, x2, y2 = (int(round(v)) for v in b)
-        if dashed:
-            dash, gap = 4 * t + 2, 3 * t + 4
-            for p, q in (((x1, y1), (x2, y1)), ((x1, y2), (x2, y2)), ((x1, y1), (x1, y2)),
-                         ((x2, y1), (x2, y2))):
-                length = max(abs(q[0] - p[0]), abs(q[1] - p[1]))
-                n = max(1, round((length + gap) / (dash + gap)))   # dashes at both corners
-                step = (length - dash) / (n - 1) if n > 1 else 0
-                for k in range(n):
-                    a = k * step / length if length else 0
-                    e = min(1.0, (k * step + dash) / length) if length else 1
-                    cv2.line(out, (round(p[0] + (q[0] - p[0]) * a), round(p[1] + (q[1] - p[1]) * a)),
-                             (round(p[0] + (q[0] - p[0]) * e), round(p[1] + (q[1] - p[1]) * e)),
-                             col, t, cv2.LINE_AA)
-        else:
-            cv2.rectangle(out, (x1, y1), (x2, y2), col, t, cv2.LINE_AA)
+        segments = _dashes(x1, y1, x2, y2, t) if dashed else None
+        # a dashed box (drawn over another box) gets the dark outline only, so the box under it
+        # still shows between its dashes
+        for layer_col, extra in ((HALO[1], 4), (HALO[0], 2))[dashed:] if halo else ():
+            _lines(out, x1, y1, x2, y2, segments, layer_col, t + extra)
+        _lines(out, x1, y1, x2, y2, segments, col, t)
         if not labels:
             continue
         text = names[c] if names else str(c)
         if scores is not None:
             text = f"{text} {float(scores[i]):.2f}"
+        if texts is not None:
+            text = texts[i]
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, text_t)
         if label_at == "bottom":       # under the bottom-right corner (inside it at the picture's edge)
             # beside a label it would cover, else a row further out (down; up from inside the
@@ -174,6 +200,8 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None 
         else:                          # over the top-left corner (inside it at the picture's edge)
             lx = x1
             ty = y1 - 2 if y1 - th - base - 2 >= 0 else min(h - 1, y1 + th + base + 2)
+        if halo:
+            cv2.rectangle(out, (lx - 1, ty - th - base - 1), (lx + tw + 5, ty + 2), HALO[0], 1)
         cv2.rectangle(out, (lx, ty - th - base), (lx + tw + 4, ty + 1), col, -1)
         lum = 0.299 * col[0] + 0.587 * col[1] + 0.114 * col[2]
         cv2.putText(out, text, (lx + 2, ty - base + 1), cv2.FONT_HERSHEY_SIMPLEX, scale,

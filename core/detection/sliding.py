@@ -71,6 +71,10 @@ __all__ = [
     "output_shape",
     "notes_example_classifier",
     "verify_notes_example",
+    "multiscale_canvas",
+    "PyramidLevel",
+    "PyramidResult",
+    "pyramid",
 ]
 
 #: Modules that act on every value (or every position) on its own: they work on a map of
@@ -281,12 +285,14 @@ def _split_digits(split: str = "test", seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def _place(n: int, h: int, w: int, gap: int, rng: np.random.Generator,
-           side: int = 32) -> list[tuple[int, int, int, int]]:
-    """``n`` random non-overlapping side×side boxes (xyxy) at least ``gap`` apart: random
-    sequential placement, started again from scratch when it paints itself into a corner."""
+           side: int | Sequence[int] = 32) -> list[tuple[int, int, int, int]]:
+    """``n`` random non-overlapping side×side boxes (xyxy) at least ``gap`` apart (``side``: one
+    side for all, or one per box): random sequential placement, started again from scratch
+    when it paints itself into a corner."""
+    sides = [int(side)] * n if np.isscalar(side) else [int(v) for v in side]
     for _restart in range(100):
         boxes: list[tuple[int, int, int, int]] = []
-        for _ in range(n):
+        for side in sides:
             for _try in range(200):
                 y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
                 if all(x >= bx1 + gap or x + side + gap <= bx0 or
@@ -333,6 +339,31 @@ def digit_canvas(n_digits: int = 6, size: int | tuple[int, int] = (128, 128), se
     else:
         idx = rng.choice(len(targets), size=n_digits, replace=False)
     return _compose(images, targets, idx, h, w, gap, rng)
+
+
+def multiscale_canvas(sides: Sequence[int] = (32, 48, 64), size: int | tuple[int, int] = (192, 192),
+                      seed: int = 0, gap: int = 4) -> DigitCanvas:
+    """A canvas whose digits come in several sizes: one held-out digit per entry of ``sides``,
+    its 32×32 patch resized (bilinear) to side×side, at random non-overlapping places. The
+    picture an image pyramid is for (:func:`pyramid`): a 32×32 window fits only the smallest.
+    ``boxes`` are the resized patches, ``digit_boxes`` the digits inside them."""
+    import cv2
+
+    h, w = _pair(size)
+    sides = [int(v) for v in sides]
+    if not sides or min(sides) < 8 or max(sides) > min(h, w):
+        raise ValueError(f"Digit sizes {sides} must lie between 8 px and the canvas side ({min(h, w)}).")
+    images, targets = _split_digits("test")
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(targets), size=len(sides), replace=False)
+    boxes = _place(len(sides), h, w, gap, rng, side=sides)
+    canvas = np.full((h, w), -0.1, dtype=np.float32)
+    for k, (x0, y0, x1, y1) in zip(idx, boxes):
+        canvas[y0:y1, x0:x1] = cv2.resize(images[k], (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    b = np.array(boxes, dtype=np.int64).reshape(-1, 4)
+    border = np.round(2 * (b[:, 2:] - b[:, :2]) / 32).astype(np.int64)
+    return DigitCanvas(image=canvas, boxes=b, labels=targets[idx].astype(np.int64),
+                       digit_boxes=b + np.concatenate([border, -border], axis=1), indices=np.asarray(idx))
 
 
 # --------------------------------------------------------------------------- the two ways
@@ -656,14 +687,22 @@ class CanvasScore:
 
 
 def score_detections(dets: Sequence[Detection], canvas: DigitCanvas,
-                     max_offset: int = 4) -> CanvasScore:
+                     max_offset: int = 4, min_iou: float | None = None) -> CanvasScore:
     """Match ``dets`` to the canvas's digits, best score first: a detection finds the nearest
     digit not found yet whose label it gives and whose 32×32 patch is at most ``max_offset``
-    px off its window (in x and y; 4 = one stride: IoU ≥ 0.62)."""
+    px off its window (in x and y; 4 = one stride: IoU ≥ 0.62). With ``min_iou`` (for windows
+    and digits of several sizes) a detection matches the digit whose patch it overlaps most,
+    with IoU ≥ ``min_iou``, instead."""
+    from .boxes import iou
+
     free = np.ones(len(canvas.labels), bool)
     for d in sorted(dets, key=lambda d: -d.score):
-        off = np.abs(canvas.boxes[:, :2] - np.array(d.box[:2])).max(1)
-        ok = np.flatnonzero(free & (canvas.labels == d.label) & (off <= max_offset))
+        if min_iou is None:
+            off = np.abs(canvas.boxes[:, :2] - np.array(d.box[:2])).max(1)
+            ok = np.flatnonzero(free & (canvas.labels == d.label) & (off <= max_offset))
+        else:
+            off = -iou(np.array([d.box], float), canvas.boxes)[0]
+            ok = np.flatnonzero(free & (canvas.labels == d.label) & (-off >= min_iou))
         if len(ok):
             free[ok[np.argmin(off[ok])]] = False
     return CanvasScore(len(canvas.labels), len(dets), int((~free).sum()))
@@ -737,6 +776,110 @@ def compare(model: nn.Module, image, *, batch_size: int = 1, repeat: int = 3,
         naive=naive, conv=conv, max_abs_diff=float(np.abs(naive - conv).max()),
         naive_seconds=ns, conv_seconds=cs, stride=conv_model.stride, window=conv_model.window,
         batch_size=int(batch_size), threshold=threshold, detected=conv.max(-1) > threshold)
+
+
+@dataclass
+class PyramidLevel:
+    """One window size of :func:`pyramid`: the picture shrunk so that this window becomes the
+    classifier's own, both ways of sliding over it, and what they found (in the original
+    picture's pixels)."""
+
+    window: int                  # the window's side in the original picture
+    scale: float                 # the picture was resized by this (classifier window / window)
+    comparison: SlidingComparison   # crops vs one pass on the resized picture
+    detections: list[Detection]  # over the threshold, after NMS within this size
+    best: Detection              # the window of this size most sure it holds a digit
+
+    @property
+    def n_windows(self) -> int:
+        return self.comparison.n_windows
+
+    @property
+    def stride(self) -> float:
+        """Pixels between neighbouring windows in the original picture."""
+        return self.comparison.stride / self.scale
+
+
+@dataclass
+class PyramidResult:
+    levels: list[PyramidLevel]
+    detections: list[Detection]  # all sizes together, after NMS across sizes
+
+    @property
+    def n_windows(self) -> int:
+        return sum(lv.n_windows for lv in self.levels)
+
+    @property
+    def naive_seconds(self) -> float:
+        return sum(lv.comparison.naive_seconds for lv in self.levels)
+
+    @property
+    def conv_seconds(self) -> float:
+        return sum(lv.comparison.conv_seconds for lv in self.levels)
+
+    def with_thresholds(self, threshold: float, iou_threshold: float,
+                        background: int | None = NO_DIGIT) -> "PyramidResult":
+        """The same maps (no network runs again) read with another digit threshold and NMS IoU."""
+        return _pyramid_result([(lv.window, lv.scale, lv.comparison) for lv in self.levels],
+                               threshold, iou_threshold, background)
+
+
+def _scaled(d: Detection, f: float) -> Detection:
+    return Detection(tuple(int(round(v / f)) for v in d.box), d.label, d.score, d.cell)
+
+
+def pyramid(model: nn.Module, image, windows: Sequence[int] = (32, 48, 64), *,
+            conv_model: FullyConvolutional | None = None, batch_size: int = 1, repeat: int = 1,
+            threshold: float = 0.5, iou_threshold: float = 0.3,
+            background: int | None = NO_DIGIT) -> PyramidResult:
+    """The notes' "then a larger window": slide windows of every side in ``windows`` over
+    ``image`` (H×W in the model's input units, or a :class:`DigitCanvas`).
+
+    A classifier takes one input size (32×32 for LeNet-5), so a larger window is the same
+    window on a smaller picture — an image pyramid: for a window of side ``w`` the picture is
+    resized by 32/``w`` (area averaging) and :func:`compare` runs both ways on it (crops at the
+    network's stride, and one pass). Each size's windows over ``threshold`` go through NMS
+    (:func:`clean_detections`); their boxes are mapped back to the original picture; then NMS
+    across all sizes keeps one window per object. Cost grows with every size added: the total
+    number of windows and both times are summed in :class:`PyramidResult`."""
+    import cv2
+
+    if isinstance(image, DigitCanvas):
+        image = image.image
+    image = np.asarray(image, np.float32)
+    conv_model = conv_model if conv_model is not None else fc_to_conv(model)
+    base = conv_model.window[0]
+    h, w = image.shape[:2]
+    levels = []
+    for win in windows:
+        f = base / float(win)
+        size = (max(1, round(w * f)), max(1, round(h * f)))
+        if size[0] < conv_model.window[1] or size[1] < base:
+            raise ValueError(f"A {win}×{win} window does not fit in the {h}×{w} picture.")
+        small = image if size == (w, h) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        levels.append((int(win), f, compare(model, small, batch_size=batch_size, repeat=repeat,
+                                            conv_model=conv_model)))
+    return _pyramid_result(levels, threshold, iou_threshold, background)
+
+
+def _pyramid_result(maps: list[tuple[int, float, SlidingComparison]], threshold: float,
+                    iou_threshold: float, background: int | None) -> PyramidResult:
+    levels = []
+    for win, f, r in maps:
+        found = clean_detections(r.conv, r.stride, r.window, threshold, iou_threshold, background)
+        objects = r.conv.copy()
+        if background is not None:
+            objects[..., background] = -1.0
+        top = objects.max(-1)
+        i, j = np.unravel_index(int(np.argmax(top)), top.shape)
+        box = window_boxes(*top.shape, r.stride, r.window)[i, j]
+        best = Detection(tuple(int(v) for v in box), int(objects[i, j].argmax()), float(top[i, j]),
+                         (int(i), int(j)))
+        levels.append(PyramidLevel(win, f, r, [_scaled(d, f) for d in found], _scaled(best, f)))
+    every = [d for lv in levels for d in lv.detections]
+    keep = nms(np.array([d.box for d in every], float).reshape(-1, 4),
+               np.array([d.score for d in every]), iou_threshold) if every else []
+    return PyramidResult(levels, [every[k] for k in keep])
 
 
 # --------------------------------------------------------------------------- the notes' example

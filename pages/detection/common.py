@@ -7,6 +7,9 @@ from core.detection import scenes
 from core.detection.detector import Detector
 from dashboard.widgets import model_or_error
 
+#: the Detect tab's thresholds before anyone moves them (ultralytics' defaults)
+DETECT_CONF, DETECT_IOU = 0.25, 0.7
+
 
 def detector() -> Detector | None:
     """The shared detector (zoo "yolo11n", the bundled shapes detector offline), loaded on first
@@ -27,3 +30,12 @@ def scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
                                 "validated on; every other seed is a scene it never saw.")
     return scene(int(seed))
 
+
+
+def detect_settings(det: Detector) -> tuple[float, float, list[int] | None]:
+    """The Detect tab's confidence and NMS IoU thresholds and its class filter (class ids, None:
+    all) as they stand now — its defaults when it has not been opened — so that other tabs can
+    quote the same numbers."""
+    ss = st.session_state
+    picked = [det.names.index(n) for n in ss.get("det-classes") or [] if n in det.names]
+    return float(ss.get("det-conf", DETECT_CONF)), float(ss.get("det-iou", DETECT_IOU)), picked or None

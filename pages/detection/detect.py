@@ -13,7 +13,7 @@ from dashboard.figures import sizes
 from dashboard.jobs import follow
 from dashboard.widgets import download_png, image_input, provenance_badge
 
-from .common import detector, scene_picker
+from .common import DETECT_CONF, DETECT_IOU, detector, scene_picker
 
 SIZES = (256, 320, 416, 480, 640)
 
@@ -33,9 +33,9 @@ def render() -> None:
     left, right = st.columns([1, 2])
     with left:
         source = st.radio("Input", sources, horizontal=True, key="det-source")
-        conf = st.slider("Confidence threshold", 0.01, 0.95, 0.25, 0.01, key="det-conf",
+        conf = st.slider("Confidence threshold", 0.01, 0.95, DETECT_CONF, 0.01, key="det-conf",
                          help="Boxes scoring at or below this are dropped before NMS.")
-        iou_t = st.slider("NMS IoU threshold", 0.05, 0.95, 0.7, 0.05, key="det-iou",
+        iou_t = st.slider("NMS IoU threshold", 0.05, 0.95, DETECT_IOU, 0.05, key="det-iou",
                           help="A box overlapping a better box of the same class by more than this "
                                "is suppressed (ultralytics' default 0.7; the notes use 0.5).")
         picked = st.multiselect("Classes", det.names, key="det-classes",

@@ -20,21 +20,39 @@ def _box_sliders(name: str, role: str, start, preset) -> tuple[int, int, int, in
                  for what, v, lo, hi in zip(("x", "y", "width", "height"), start, (0, 0, 1, 1), (99, 99, 100, 100)))
 
 
+def view_range(a, b, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(x range, y range) that hold both xyxy boxes with ``margin`` of their joint extent on
+    every side (at least 5 units), so the boxes fill the plot wherever the sliders put them."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[2], b[2]), max(a[3], b[3])
+    m = max(5.0, margin * max(x1 - x0, y1 - y0))
+    return (x0 - m, x1 + m), (y0 - m, y1 + m)
+
+
 def _figure(a, b, parts: B.IoUParts) -> go.Figure:
     fig = go.Figure()
     for (x1, y1, x2, y2), col, name in ((a, TRUTH, "A"), (b, PREDICTION, "B")):
-        fig.add_shape(type="rect", x0=x1, y0=y1, x1=x2, y1=y2, line=dict(color=col, width=3),
+        fig.add_shape(type="rect", x0=x1, y0=y1, x1=x2, y1=y2, line=dict(width=0),
                       fillcolor=col, opacity=0.18)
-        fig.add_annotation(x=x1, y=y1, text=name, showarrow=False, xanchor="left", yanchor="bottom",
-                           font=dict(color=col, size=16))
+        fig.add_shape(type="rect", x0=x1, y0=y1, x1=x2, y1=y2, line=dict(color=col, width=3))
     if parts.overlaps:
         ix1, iy1, ix2, iy2 = parts.intersection_box
         fig.add_shape(type="rect", x0=ix1, y0=iy1, x1=ix2, y1=iy2, line=dict(color=INTERSECTION, width=2),
                       fillcolor=INTERSECTION, opacity=0.55)
-    fig.update_xaxes(range=[0, 200], showgrid=True, gridcolor="#eee", zeroline=False, constrain="domain")
-    fig.update_yaxes(range=[200, 0], showgrid=True, gridcolor="#eee", zeroline=False, scaleanchor="x",
+    s = figures.sizes()
+    # each name inside its box's top-left corner (B's at its bottom-right when the corners meet)
+    same_corner = abs(a[0] - b[0]) < 8 and abs(a[1] - b[1]) < 8
+    for (x1, y1, x2, y2), col, name, corner in ((a, TRUTH, "A", "tl"),
+                                                 (b, PREDICTION, "B", "br" if same_corner else "tl")):
+        fig.add_annotation(x=x1 if corner == "tl" else x2, y=y1 if corner == "tl" else y2, text=f"<b>{name}</b>",
+                           showarrow=False, xanchor="left" if corner == "tl" else "right",
+                           yanchor="top" if corner == "tl" else "bottom", xshift=4 if corner == "tl" else -4,
+                           yshift=-2 if corner == "tl" else 2, font=dict(color=col, size=round(18 * s.scale)))
+    (xl, xh), (yl, yh) = view_range(a, b)
+    fig.update_xaxes(range=[xl, xh], showgrid=True, gridcolor="#eee", zeroline=False, constrain="domain")
+    fig.update_yaxes(range=[yh, yl], showgrid=True, gridcolor="#eee", zeroline=False, scaleanchor="x",
                      constrain="domain")
-    fig.update_layout(height=round(460 * figures.sizes().scale),  # taller when presenting
+    fig.update_layout(height=round(460 * s.scale),  # taller when presenting
                       margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
     return fig
 

@@ -8,9 +8,14 @@ import streamlit as st
 
 from core.detection import boxes as B
 from core.detection import draw
+from core.detection.detector import ultralytics_nms
 from dashboard.figures import sizes
 
-from .common import detector, scene
+from .common import detect_settings, detector, scene
+
+FLOOR = 0.05            # candidates are fetched down to this score
+MAX_TOP = 80            # at most this many candidates of one class are stepped through
+PICTURE_SIDE = 768      # smaller pictures are enlarged to about this for drawing
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -45,11 +50,12 @@ def render() -> None:
                "YOLO11 is anchor-free and has no separate objectness: each of its anchor points (one "
                "per cell of its stride-8, -16 and -32 grids) predicts a box and class probabilities, "
                "and the best class probability plays the role of the notes' p_c.")
-    res = det.detect(image, conf=0.05, iou=0.7, candidate_floor=0.05,
+    d_conf, d_iou, d_classes = detect_settings(det)
+    res = det.detect(image, conf=min(FLOOR, d_conf), iou=d_iou, candidate_floor=FLOOR,
                      imgsz=st.session_state.get("det-imgsz"))
     cand = res.candidates
     if not len(cand.scores):
-        st.warning("The model proposes no box scoring above 0.05 on this picture. Choose another "
+        st.warning(f"The model proposes no box scoring above {FLOOR} on this picture. Choose another "
                    "picture in the Detect tab (a generated scene works with the bundled detector).")
         return
     counts = np.bincount(cand.classes, minlength=len(names))
@@ -58,24 +64,42 @@ def render() -> None:
     cls = c1.selectbox("Class", order, format_func=lambda c: f"{names[c]} ({counts[c]} candidates)",
                        key="det-nms-class", help="NMS runs per class: boxes of different classes "
                                                  "never suppress each other.")
-    top = c2.slider("Candidates (highest first)", 2, 80, 25, key="det-nms-top")
-    p_thr = c3.slider("Drop p_c ≤", 0.05, 0.95, 0.6, 0.05, key="det-nms-pc",
-                      help="Candidates are fetched down to p_c 0.05.")
+    top = c2.slider("Candidates (highest first)", 2, MAX_TOP, 25, key="det-nms-top")
+    p_thr = c3.slider("Drop p_c ≤", FLOOR, 0.95, 0.6, 0.01, key="det-nms-pc",
+                      help=f"Candidates are fetched down to p_c {FLOOR}.")
     iou_thr = c4.slider("Suppress IoU ≥", 0.1, 0.95, 0.5, 0.05, key="det-nms-iou")
+    st.button("Use the Detect tab's thresholds", key="det-nms-detect-go", on_click=_as_detect,
+              args=(d_conf, d_iou), help=f"p_c > {d_conf:.2f}, IoU {d_iou:.2f}, every candidate "
+                                         f"(up to {MAX_TOP}): the steps then keep what the Detect tab shows.")
     idx = np.flatnonzero(cand.classes == cls)[:top]
-    bxs, scs = cand.clipped(res.image_shape)[idx], cand.scores[idx]
+    bxs, scs = cand.boxes[idx], cand.scores[idx]           # unclipped: the boxes ultralytics compares
     steps = B.nms_steps(bxs, scs, score_threshold=p_thr, iou_threshold=iou_thr, inclusive=True)
     k = st.slider("Step", 0, len(steps) - 1, 0, key=f"det-nms-step-{cls}-{top}-{p_thr}-{iou_thr}",
                   help="0: the score drop; then one round per kept box; the last step is the result.")
     status = B.step_status(steps, len(idx), k)
+    step = steps[k]
+    ious = dict(zip(map(int, step.suppressed), step.suppressed_iou)) if step.kind == "round" else None
     left, right = st.columns([3, 2])
-    left.image(draw.nms_step_picture(image, bxs, scs, status, stroke=sizes().scale), width="stretch",
-               caption="green: kept · yellow: chosen this round · red, dashed: suppressed this round "
-                       "(drawn over the box that suppressed it) · blue: still in play · grey: dropped "
-                       "by the p_c threshold")
+    left.image(draw.nms_step_picture(image, cand.clipped(res.image_shape)[idx], scs, status,
+                                     stroke=sizes().scale, suppressed_iou=ious, side=PICTURE_SIDE),
+               width="stretch",
+               caption="green: kept · yellow: chosen this round · red, dashed, drawn on top: "
+                       "suppressed this round, tagged with its IoU with the yellow box · blue: still "
+                       "in play · grey: dropped by the p_c threshold")
     with right:
-        _explain(steps[k], scs, len(idx), p_thr)
-    _check(bxs, scs, p_thr, iou_thr, len(res))
+        _explain(step, scs, len(idx), p_thr)
+    _check(bxs, scs, p_thr, iou_thr)
+    kept = idx[steps[-1].kept]
+    ultra = ultralytics_nms(cand, d_conf, d_iou)
+    if d_classes is not None:
+        ultra = ultra[np.isin(cand.classes[ultra], d_classes)]
+    _versus_detect(names, cls, kept, ultra, cand.classes, (d_conf, d_iou, d_classes),
+                   (p_thr, iou_thr, top, len(np.flatnonzero(cand.classes == cls))))
+
+
+def _as_detect(conf: float, iou: float) -> None:
+    st.session_state.update({"det-nms-pc": max(FLOOR, round(conf, 2)), "det-nms-iou": iou,
+                             "det-nms-top": MAX_TOP})
 
 
 def _explain(step: B.NMSStep, scs: np.ndarray, n: int, p_thr: float) -> None:
@@ -98,7 +122,7 @@ def _explain(step: B.NMSStep, scs: np.ndarray, n: int, p_thr: float) -> None:
                     + ", ".join(f"#{i} ({scs[i]:.2f})" for i in step.kept))
 
 
-def _check(bxs: np.ndarray, scs: np.ndarray, p_thr: float, iou_thr: float, n_ultralytics: int) -> None:
+def _check(bxs: np.ndarray, scs: np.ndarray, p_thr: float, iou_thr: float) -> None:
     """The check line: our NMS against torchvision's (`core.detection.boxes.check_nms`)."""
     c = B.check_nms(bxs, scs, p_thr, iou_thr)
     (st.success if c.same else st.error)(
@@ -107,5 +131,26 @@ def _check(bxs: np.ndarray, scs: np.ndarray, p_thr: float, iou_thr: float, n_ult
         f"{list(map(int, c.stepped))}"
         + ("" if not c.ties_differ else " (differs only where an IoU equals the threshold "
            "exactly: the notes suppress at ≥, torchvision at >)") + ".")
-    st.caption(f"Ultralytics itself (conf 0.05, IoU 0.7, all classes) keeps {n_ultralytics} boxes on this "
-               "picture; the Detect tab shows them.")
+
+
+def _versus_detect(names, cls: int, kept: np.ndarray, ultra: np.ndarray, classes: np.ndarray,
+                   detect: tuple, here: tuple) -> None:
+    """What ultralytics keeps with the Detect tab's thresholds (the boxes that tab shows), and
+    how that compares with the steps above: both counted here, from the same candidates."""
+    d_conf, d_iou, d_classes = detect
+    p_thr, iou_thr, top, n_cls = here
+    mine = ultra[classes[ultra] == cls]
+    only = "" if d_classes is None else f", classes {', '.join(names[c] for c in d_classes)}"
+    text = (f"**The Detect tab** (confidence > {d_conf:.2f}, NMS IoU > {d_iou:.2f}{only}) shows "
+            f"**{len(ultra)}** boxes on this picture, **{len(mine)}** of them {names[cls]}: ultralytics' "
+            f"own NMS on these candidates. **The steps above** (p_c > {p_thr:.2f}, IoU ≥ {iou_thr:.2f}, "
+            f"the top {min(top, n_cls)} of {n_cls} {names[cls]} candidates) keep **{len(kept)}**.")
+    same = set(map(int, kept)) == set(map(int, mine))
+    if same:
+        text += " The same boxes."
+    elif np.allclose((p_thr, iou_thr), (d_conf, d_iou)) and top >= n_cls:
+        text += (" Not the same boxes: an IoU exactly at the threshold, or a box that ultralytics "
+                 "drops past its limit of 300 detections.")
+    else:
+        text += " The thresholds differ: press *Use the Detect tab's thresholds* to make them agree."
+    st.markdown(text)

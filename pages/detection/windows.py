@@ -10,6 +10,10 @@ from dashboard import figures
 from dashboard.widgets import model_or_error
 
 
+WINDOWS = (32, 48, 64)      # the image pyramid's window sizes (px in the original canvas)
+PYRAMID_SIDE = 192          # its canvas: one digit per window size
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _canvas(n: int, side: int, seed: int) -> SL.DigitCanvas:
     return SL.digit_canvas(n, (side, side), seed=seed)
@@ -84,3 +88,60 @@ def render() -> None:
                "canvas: the two 2×2 poolings make the stride 4. The boxes are as coarse as that grid "
                "and always 32×32 — the notes' point that sliding windows do not give accurate boxes, "
                "which YOLO's per-cell box regression (b_x, b_y, b_h, b_w) fixes.")
+    _pyramid(lm5, one, thr, nms_iou, int(seed))
+
+
+@st.cache_data(show_spinner="Sliding windows of three sizes over the canvas…", max_entries=8)
+def _pyramid_maps(_lm, name: str, seed: int, one: bool) -> tuple[SL.DigitCanvas, SL.PyramidResult]:
+    """The canvas of digits in three sizes and both ways of sliding each window size over it
+    (the expensive part: cached per seed and crop mode, read again for every threshold)."""
+    canvas = SL.multiscale_canvas(WINDOWS, (PYRAMID_SIDE, PYRAMID_SIDE), seed=seed)
+    with _lm.lock:
+        res = SL.pyramid(_lm.model, canvas, WINDOWS, conv_model=SL.fc_to_conv(_lm.model),
+                         batch_size=1 if one else 256)
+    return canvas, res
+
+
+def _pyramid(lm5, one: bool, thr: float, nms_iou: float, seed: int) -> None:
+    st.markdown("#### Then a larger window: the image pyramid")
+    st.write("The notes: once the small window has been everywhere, *repeat with a larger window*. "
+             "The classifier takes 32×32 and nothing else, so a 48×48 window is the 32×32 window on "
+             "the picture shrunk by 32/48, and a 64×64 window on the picture shrunk by half: an "
+             "**image pyramid**. Every size costs another full slide over the picture.")
+    canvas, res = _pyramid_maps(lm5, lm5.name, seed, one)
+    res = res.with_thresholds(thr, nms_iou)
+    labels = list(lm5.labels)
+    rows = []
+    for lv in res.levels:
+        r = lv.comparison
+        rows.append({"window": f"{lv.window}×{lv.window}",
+                     "picture resized to": f"{round(PYRAMID_SIDE * lv.scale)} px (× {lv.scale:.2f})",
+                     "windows": f"{r.shape[0]}×{r.shape[1]} = {lv.n_windows}",
+                     "stride (px)": round(lv.stride, 1),
+                     "crops (ms)": round(r.naive_seconds * 1000, 1),
+                     "one pass (ms)": round(r.conv_seconds * 1000, 1),
+                     "windows over the threshold (after NMS)": len(lv.detections),
+                     "best window": f"{labels[lv.best.label]} (p {lv.best.score:.2f}) at {lv.best.box[:2]}"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    per_size, both = draw.pyramid_pictures(canvas, res, labels, stroke=figures.sizes().scale)
+    for c, pic, lv in zip(st.columns(len(per_size)), per_size, res.levels):
+        c.image(pic, width="stretch", caption=f"{lv.window}×{lv.window} windows: "
+                                              f"{len(lv.detections)} over {thr:.2f} after NMS; "
+                                              "thick: the best one of this size")
+    score = SL.score_detections(res.detections, canvas, min_iou=0.5)
+    sizes = ", ".join(f"a {d} of {b[2] - b[0]} px" for d, b in zip(canvas.labels, canvas.boxes))
+    left, right = st.columns([1, 1])
+    left.image(both, width="stretch",
+               caption=f"All sizes together, then NMS across sizes (IoU > {nms_iou:.2f}): "
+                       f"{len(res.detections)} windows, coloured by size")
+    right.metric("Digits found", f"{score.found} of {score.digits}",
+                 help="Right digit, window IoU ≥ 0.5 with the digit's patch.")
+    right.metric("False alarms", score.false_alarms)
+    right.caption(f"The canvas holds {sizes}.")
+    st.caption(f"Cost: {res.n_windows} windows in all ({' + '.join(str(lv.n_windows) for lv in res.levels)}); "
+               f"crops {res.naive_seconds * 1000:.0f} ms"
+               f"{' one at a time' if one else ' in batches of 256'}, one pass per size "
+               f"{res.conv_seconds * 1000:.0f} ms (measured when this seed was first run). Each window "
+               "size finds the digits of its own size; a window much smaller than a digit sees one "
+               "stroke and can still be sure it is a 1 or a 7 — the notes' warning that a badly chosen "
+               "window size ruins the accuracy.")
