@@ -316,3 +316,17 @@ def test_pyramid_pictures_one_per_window_size_and_all_sizes():
         col = draw.level_colour(lv.window, (32, 48, 64))
         assert (pic == col).all(axis=2).sum() > 50
         assert (both == col).all(axis=2).sum() > 50              # every size's window, in its colour
+
+
+def test_small_pictures_are_drawn_on_at_a_whole_multiple_and_boxes_scale_with_size():
+    """The Detect tab's 384 px scenes were drawn with 1 px boxes and 0.35 labels, then shown at
+    twice that size: blurred hairlines. Now drawn on a 768 px copy with 4 px boxes."""
+    from core.detection.detector import draw_boxes
+
+    small = np.zeros((384, 384, 3), np.uint8)
+    shown, big = draw.for_display(small, 768)
+    assert big == 2 and shown.shape == (768, 768, 3)
+    assert draw.for_display(np.zeros((1280, 960, 3), np.uint8), 768)[1] == 1
+    assert draw.for_display(small, None)[1] == 1
+    pic = draw_boxes(shown, np.array([[100, 100, 300, 300]]), labels=False, colour=(255, 0, 0))
+    assert 4 <= (pic[200, 80:120] == (255, 0, 0)).all(axis=1).sum() <= 6

@@ -37,7 +37,7 @@ def test_detect_tab_finds_the_shapes_of_a_generated_scene(at):
     assert any("bundled shapes detector" in i.value for i in at.info)
     assert int(_metric(at, "Detections")) >= 3
     assert int(_metric(at, "Candidates above the threshold")) >= int(_metric(at, "Detections"))
-    assert any("AP50" in c.value for c in at.caption)
+    assert any("AP50" in m.value for m in at.markdown)
     rows = at.dataframe[0].value
     assert set(rows["class"]) <= {"circle", "square", "triangle"} and (rows["confidence"] > 0.25).all()
 

@@ -66,11 +66,8 @@ def grid_picture(image: np.ndarray, target: YoloTarget, boxes_xyxy, names: Seque
     def px(v: float) -> int:
         return max(1, int(v * stroke + 0.5))
 
-    out = np.ascontiguousarray(image).copy()
-    big = enlarge_factor(out.shape, side) if side else 1
-    if big > 1:
-        out = cv2.resize(out, (out.shape[1] * big, out.shape[0] * big), interpolation=cv2.INTER_LINEAR)
-        boxes_xyxy = np.asarray(boxes_xyxy, float) * big
+    out, big = for_display(image, side)
+    boxes_xyxy = np.asarray(boxes_xyxy, float) * big
     h, w = out.shape[:2]
     S = target.grid
     for obj in target.objects:
@@ -168,11 +165,8 @@ def nms_step_picture(image: np.ndarray, boxes, scores, status: np.ndarray, strok
     b = np.asarray(boxes, float).reshape(-1, 4)
     s = np.asarray(scores).reshape(-1)
     names = [f"#{i}" for i in range(len(b))]
-    pic = np.ascontiguousarray(image).copy()
-    big = enlarge_factor(pic.shape, side) if side else 1
-    if big > 1:
-        pic = cv2.resize(pic, (pic.shape[1] * big, pic.shape[0] * big), interpolation=cv2.INTER_LINEAR)
-        b = b * big
+    pic, big = for_display(image, side)
+    b = b * big
     k = max(1.0, max(pic.shape[:2]) / 512)          # lines grow with a large picture, labels do not
     for name in STEP_ORDER:
         sel = np.flatnonzero(status == name)
@@ -196,6 +190,18 @@ def nms_step_picture(image: np.ndarray, boxes, scores, status: np.ndarray, strok
 def enlarge_factor(shape: Sequence[int], side: int = 384) -> int:
     """The whole-number factor that brings a picture's longer side near ``side`` (at least 1)."""
     return max(1, side // max(shape[:2]))
+
+
+def for_display(image: np.ndarray, side: int | None = 768) -> tuple[np.ndarray, int]:
+    """A copy of ``image`` enlarged (bilinear) by the whole factor :func:`enlarge_factor` that
+    brings its longer side near ``side`` (``None``: not enlarged), and that factor: boxes drawn
+    on the copy are multiplied by it. Boxes and labels drawn on a small picture enlarged this
+    way stay sharp when the browser shows it large."""
+    out = np.ascontiguousarray(image).copy()
+    big = enlarge_factor(out.shape, side) if side else 1
+    if big > 1:
+        out = cv2.resize(out, (out.shape[1] * big, out.shape[0] * big), interpolation=cv2.INTER_LINEAR)
+    return out, big
 
 
 def enlarge(image: np.ndarray, *detections: Sequence[Detection], side: int = 384

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.detection import boxes as B
-from core.detection import scenes
+from core.detection import draw, scenes
 from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
                                      encode_mp4, video_info)
 from dashboard.figures import sizes
@@ -16,6 +16,7 @@ from dashboard.widgets import download_png, image_input, provenance_badge
 from .common import DETECT_CONF, DETECT_IOU, detector, scene_picker
 
 SIZES = (256, 320, 416, 480, 640)
+DISPLAY_SIDE = 768          # pictures smaller than this are drawn on at a whole multiple of their size
 
 
 def render() -> None:
@@ -75,7 +76,10 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
         return
     st.session_state["det-last-image"] = image
     stroke = sizes().scale                     # thicker boxes, larger labels when presenting
-    annotated = det.annotate(image, res, stroke=stroke)
+    annotated = det.annotate(image, res, stroke=stroke, halo=True)   # outlined: visible on any picture
+    shown, big = draw.for_display(image, DISPLAY_SIDE)               # a small picture, drawn larger
+    after_pic = annotated if big == 1 else draw_boxes(
+        shown, res.boxes * big, res.classes, res.scores, names, n_classes=len(names), stroke=stroke, halo=True)
     above = res.candidates.scores > conf
     m = st.columns(4)
     m[0].metric("Detections", len(res))
@@ -88,13 +92,13 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
                      + " · ".join(f"{k} {v:.1f} ms" for k, v in res.speed_ms.items()))
     before, after = st.columns(2)
     with before:
-        st.image(draw_boxes(image, res.candidates.clipped(res.image_shape)[above],
+        st.image(draw_boxes(shown, res.candidates.clipped(res.image_shape)[above] * big,
                             res.candidates.classes[above], None, names, labels=False,
                             n_classes=len(names), stroke=stroke),
                  caption=f"Before NMS: {int(above.sum())} candidate boxes scoring above {conf:.2f}",
                  width="stretch")
     with after:
-        st.image(annotated, caption=f"After NMS (IoU > {iou_t:.2f} suppressed): {len(res)} boxes",
+        st.image(after_pic, caption=f"After NMS (IoU > {iou_t:.2f} suppressed): {len(res)} boxes",
                  width="stretch")
     download_png(annotated, "detections.png", label="Download annotated image", key="det-dl")
     if len(res):
@@ -105,10 +109,13 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
     if truth is not None:
         rep = B.evaluate_map([(res.boxes, res.scores, res.classes)], [(truth.boxes, truth.classes)],
                              num_classes=len(scenes.CLASSES))
-        st.caption(f"Ground truth of this generated scene: {len(truth.boxes)} shapes. On this one "
-                   f"picture: AP50 {rep.map50:.3f}, AP50-95 {rep.map:.3f} "
-                   "(average precision, `core.detection.boxes.evaluate_map`).")
-        st.image(scenes.draw(truth), caption="Ground-truth boxes (thin, class colours)", width=300)
+        pic, text = st.columns([1, 2])
+        pic.image(scenes.draw(truth, stroke=stroke), width="stretch",
+                  caption=f"Ground truth: the {len(truth.boxes)} shapes the scene was drawn with")
+        text.markdown(f"**Against the ground truth** of this generated scene ({len(truth.boxes)} shapes), "
+                      f"on this one picture: **AP50 {rep.map50:.3f}**, AP50-95 {rep.map:.3f} (average "
+                      "precision, `core.detection.boxes.evaluate_map`): a detection counts when its IoU "
+                      "with a true box of its class is at least 0.5 (AP50), or 0.5, 0.55 … 0.95 averaged.")
 
 
 # --------------------------------------------------------------------------- a video file

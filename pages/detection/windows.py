@@ -130,7 +130,7 @@ def _pyramid(lm5, one: bool, thr: float, nms_iou: float, seed: int) -> None:
                                               "thick: the best one of this size")
     score = SL.score_detections(res.detections, canvas, min_iou=0.5)
     sizes = ", ".join(f"a {d} of {b[2] - b[0]} px" for d, b in zip(canvas.labels, canvas.boxes))
-    left, right = st.columns([1, 1])
+    left, right = st.columns([1, 2])
     left.image(both, width="stretch",
                caption=f"All sizes together, then NMS across sizes (IoU > {nms_iou:.2f}): "
                        f"{len(res.detections)} windows, coloured by size")
