@@ -299,3 +299,66 @@ def test_skip_study_drops_each_skip_and_leaves_the_model(tiny_unet):
     assert (study.levels[1].ablated == ref).all()
     for k, v in tiny_unet.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+# --------------------------------------------------------------------------- working size, transfer
+
+def test_working_size_is_chosen_so_shapes_are_the_trained_size(bundled):
+    from core.segmentation.infer import choose_work_side
+
+    img, truth = data.scene(22, 192)                      # shapes 60–120 px across: too large
+    ws = choose_work_side(bundled, img)
+    assert 64 <= ws.side <= 128, ws
+    lo, hi = 20, 41
+    assert lo * 0.7 <= ws.diameter <= hi * 1.3 and str(ws.side) in ws.why
+    at_auto = metrics.scores(truth, segment_frame(img, bundled, work_side=ws.side).mask, 4)["mean_iou"]
+    at_full = metrics.scores(truth, segment_frame(img, bundled).mask, 4)["mean_iou"]
+    assert at_auto >= 0.75 and at_auto > at_full + 0.2, (at_auto, at_full)
+
+
+def test_coins_come_out_as_circles_at_the_chosen_working_size(bundled):
+    from core.images import load_sample
+    from core.segmentation.infer import choose_work_side
+
+    coins = load_sample("coins")
+    ws = choose_work_side(bundled, coins)
+    areas = segment_frame(coins, bundled, work_side=ws.side).areas
+    assert areas["circle"] > 4 * (areas["square"] + areas["triangle"]), (ws, areas)
+    old = segment_frame(coins, bundled, work_side=128).areas      # the old fixed default
+    assert old["circle"] < old["square"] + old["triangle"]
+
+
+def test_transfer_encoder_copies_only_the_encoder_and_learns_fast(bundled):
+    from core.segmentation.train import transfer_encoder
+
+    torch.manual_seed(0)
+    net = UNet(3, 4, base=8, depth=3)
+    dec_before = net.dec[0][0].weight.clone()
+    assert transfer_encoder(net, bundled) > 0
+    assert torch.equal(net.down[0][0].weight, bundled.model.down[0][0].weight)
+    assert torch.equal(net.bottleneck[3].weight, bundled.model.bottleneck[3].weight)
+    assert torch.equal(net.dec[0][0].weight, dec_before)             # the decoder is new
+    assert net.down[0][0].weight.data_ptr() != bundled.model.down[0][0].weight.data_ptr()
+    with pytest.raises(ValueError, match="does not fit"):
+        transfer_encoder(UNet(3, 4, base=4, depth=3), bundled)
+
+    # the tab's default start: 300 steps (of its 400) already pass the 0.6 the tab promises
+    from core.segmentation.train import DEFAULT_RUN
+
+    r = DEFAULT_RUN
+    last = None
+    for last in train(net, steps=300, batch_size=r["batch_size"], image_size=r["image_size"], lr=r["lr"],
+                      seed=r["seed"], val_every=299):
+        pass
+    assert last.info["val_miou"] >= 0.6, last.describe()
+    assert not any(p.requires_grad for p in bundled.model.parameters())   # the shared one untouched
+
+
+def test_validation_uses_several_fixed_scenes():
+    from core.segmentation.train import validation_scenes
+
+    x, y = validation_scenes(3, 40, 21)
+    assert x.shape == (3, 40, 40, 3) and y.shape == (3, 40, 40)
+    assert (x[1] == data.scene(22, 40)[0]).all()
+    with pytest.raises(ValueError):
+        next(train(UNet(3, 4, base=2, depth=2), steps=1, val_scenes=0))

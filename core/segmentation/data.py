@@ -218,19 +218,37 @@ def to_tensor(images: np.ndarray, device: str = "cpu"):
     return (t / 255.0 - MEAN) / STD
 
 
-def colorize(mask: np.ndarray) -> np.ndarray:
-    """Class indices → RGB picture in the class palette (background black)."""
-    return PALETTE[np.clip(mask, 0, len(PALETTE) - 1)]
+def voc_palette(n: int = 21) -> np.ndarray:
+    """The Pascal VOC colour map (class k's colour from the bits of k: 1 = dark red, 15 = person
+    pink, …), ``n`` × 3 uint8, background black — the colours VOC masks are usually drawn in."""
+    pal = np.zeros((n, 3), np.uint8)
+    for k in range(n):
+        c, r, g, b = k, 0, 0, 0
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        pal[k] = (r, g, b)
+    return pal
 
 
-def overlay(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5, outline: bool = True) -> np.ndarray:
-    """Paint every non-background pixel with its class colour at opacity ``alpha``; outline regions."""
+def colorize(mask: np.ndarray, palette: np.ndarray | None = None) -> np.ndarray:
+    """Class indices → RGB picture in the class palette (default :data:`PALETTE`; background black)."""
+    pal = PALETTE if palette is None else np.asarray(palette, np.uint8)
+    return pal[np.clip(mask, 0, len(pal) - 1)]
+
+
+def overlay(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5, outline: bool = True,
+            palette: np.ndarray | None = None) -> np.ndarray:
+    """Paint every non-background pixel with its class colour at opacity ``alpha``; outline regions.
+    ``palette``: one RGB row per class (default :data:`PALETTE`, the shapes' colours)."""
     if image.shape[:2] != mask.shape:
         raise ValueError(f"Image {image.shape[:2]} and mask {mask.shape} differ in size.")
     alpha = float(np.clip(alpha, 0.0, 1.0))
     out = image.astype(np.float32).copy()
     fg = mask > 0
-    colour = colorize(mask).astype(np.float32)
+    colour = colorize(mask, palette).astype(np.float32)
     out[fg] = out[fg] * (1 - alpha) + colour[fg] * alpha
     if outline:  # the inner boundary of every region in full colour
         m8 = mask.astype(np.uint8)

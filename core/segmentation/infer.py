@@ -8,10 +8,12 @@
   returns the class of every pixel at the picture's own size.
 - :func:`segment_frame` is the frame function of the live mode: RGB uint8 in, the overlay out
   plus the area of every class — the same function serves still images, camera snapshots and
-  webcam frames.
+  webcam frames, for the U-Net and for the photo models.
 - :func:`skip_study` predicts a scene with every skip connection and without each one in turn.
-- :func:`yolo_semantic_mask` turns an ultralytics instance-segmentation result (YOLO11n-seg,
-  when the zoo can load it) into a per-pixel class map so it can be drawn the same way.
+- :func:`choose_work_side` picks the working size from the picture: the one at which the
+  U-Net's regions are about as large as the shapes it learned.
+- The photo models (torchvision's VOC segmenters, YOLO11n-seg) are in :mod:`.photo`;
+  :func:`segment_frame` draws every kind alike.
 """
 from __future__ import annotations
 
@@ -134,20 +136,128 @@ class FrameResult:
     mask: np.ndarray                # class per pixel
     areas: dict[str, float]         # fraction of the frame per class
     seconds: float
+    palette: np.ndarray | None = None   # the colour of each class index in ``image``
+    labels: list[str] | None = None     # the name of each class index in ``mask``
+    instances: int | None = None        # YOLO: instances painted (None for semantic models)
+
+
+def model_kind(model) -> str:
+    """"unet" (the lab's U-Nets), "torchvision" (VOC segmenters) or "yolo" (ultralytics)."""
+    net = _model_of(model)
+    if isinstance(net, UNet):
+        return "unet"
+    if type(net).__module__.startswith("ultralytics"):
+        return "yolo"
+    return "torchvision"
+
+
+def class_names(model) -> list[str]:
+    """The name of every class index the model's masks hold (YOLO: "background" + COCO names)."""
+    kind = model_kind(model)
+    labels = list(getattr(model, "labels", None) or data.CLASSES)
+    return ["background"] + labels if kind == "yolo" else \
+        ["background" if n == "__background__" else n for n in labels]
+
+
+def palette(model) -> np.ndarray:
+    """The colours a model's classes are drawn in: the shapes' palette, the VOC colour map, or
+    one fixed colour per COCO class."""
+    from .photo import coco_palette
+
+    kind, n = model_kind(model), len(class_names(model))
+    if kind == "unet":
+        return data.PALETTE if n <= len(data.PALETTE) else coco_palette(n)
+    return data.voc_palette(n) if kind == "torchvision" else coco_palette(n)
 
 
 def segment_frame(frame: np.ndarray, model, alpha: float = 0.5, *, work_side: int | None = None,
-                  labels: list[str] | None = None, outline: bool = True) -> FrameResult:
+                  labels: list[str] | None = None, outline: bool = True, conf: float = 0.25
+                  ) -> FrameResult:
     """The frame function: RGB uint8 frame → overlay (class colours at opacity ``alpha``) and the
-    fraction of the frame each class covers.  Pure: the model is only read."""
+    fraction of the frame each class covers, for every kind of segmentation model the zoo loads
+    (the U-Net at ``work_side``; torchvision's VOC models; YOLO11n-seg at confidence ``conf``).
+    Pure: the model is only read. Hold ``model.lock`` when it is shared."""
     t0 = time.perf_counter()
     if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"A frame is an RGB uint8 array (H, W, 3); got {frame.dtype} {frame.shape}.")
-    mask = predict_mask(model, frame, work_side)
-    names = labels or getattr(model, "labels", None) or list(data.CLASSES)
-    areas = dict(zip(names, metrics.class_areas(mask, len(names)).tolist()))
-    out = data.overlay(frame, mask, alpha, outline=outline)
-    return FrameResult(out, mask, areas, time.perf_counter() - t0)
+    kind, instances = model_kind(model), None
+    if kind == "unet":
+        mask = predict_mask(model, frame, work_side)
+    elif kind == "torchvision":
+        from .photo import torchvision_logits
+
+        mask = torchvision_logits(model, frame, work_side).argmax(0).cpu().numpy().astype(np.int64)
+    else:
+        from .photo import yolo_mask
+
+        mask, instances = yolo_mask(model, frame, conf)
+    names = labels or class_names(model)
+    pal = palette(model)
+    fractions = metrics.class_areas(mask, len(names)).tolist()
+    # a few classes: all of them, in order; many (VOC, COCO): the ones present, largest first
+    areas = dict(zip(names, fractions)) if len(names) <= 8 else \
+        {names[k]: fractions[k] for k in sorted(range(len(names)), key=lambda k: -fractions[k])
+         if fractions[k] > 0}
+    out = data.overlay(frame, mask, alpha, outline=outline, palette=pal)
+    return FrameResult(out, mask, areas, time.perf_counter() - t0, pal, names, instances)
+
+
+# --------------------------------------------------------------------------- the working size
+
+#: what the bundled U-Net saw: shapes 0.32–0.64 of a 64 px scene across, i.e. about 20–41 px
+TRAINED_DIAMETER = (20.0, 41.0)
+
+
+@dataclass
+class WorkSide:
+    side: int                      # the longer side to segment at
+    diameter: float | None         # median size (px across) of the regions found at that side
+    tried: dict[int, float | None]  # every side tried → the median size found there
+    why: str                       # in words, for a caption
+
+
+def region_diameters(mask: np.ndarray, min_area: int = 12) -> np.ndarray:
+    """Equivalent diameters 2·√(area/π) of the connected foreground regions of each class."""
+    out = []
+    for k in np.unique(mask):
+        if k == 0:
+            continue
+        n, _, stats, _ = cv2.connectedComponentsWithStats((mask == k).astype(np.uint8), connectivity=8)
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        out += [2 * np.sqrt(a / np.pi) for a in areas if a >= min_area]
+    return np.array(out, np.float64)
+
+
+def choose_work_side(model, image: np.ndarray, candidates: tuple[int, ...] | None = None,
+                     target: tuple[float, float] = TRAINED_DIAMETER) -> WorkSide:
+    """The working size at which the U-Net's regions are nearest the size it was trained on.
+
+    The picture is segmented at every candidate longer side (48 px … its own size); at each, the
+    median diameter of the regions found is compared with the trained range (20–41 px): the side
+    whose median lies closest to the middle of that range (on a log scale) wins. A picture with
+    shapes 40 px across at 256 px is thus segmented at about 128 px, where they are 20 px."""
+    h, w = image.shape[:2]
+    longest = max(h, w)
+    sides = candidates or tuple(s for s in (48, 64, 96, 128, 192, 256, 384, 512) if s <= max(64, longest))
+    mid = float(np.sqrt(target[0] * target[1]))
+    tried: dict[int, float | None] = {}
+    best, best_cost = None, np.inf
+    for s in sides:
+        scale = s / longest
+        small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                           interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        d = region_diameters(predict_mask(model, small))
+        tried[s] = float(np.median(d)) if d.size else None
+        if d.size:
+            cost = abs(np.log(tried[s] / mid))
+            if cost < best_cost:
+                best, best_cost = s, cost
+    if best is None:
+        side = min(sides, key=lambda s: abs(s - 128))
+        return WorkSide(side, None, tried, f"no regions found at any size; {side} px used")
+    d = tried[best]
+    return WorkSide(best, d, tried, f"at {best} px its regions are about {d:.0f} px across "
+                                    f"(it learned shapes {target[0]:.0f}–{target[1]:.0f} px across)")
 
 
 @dataclass
@@ -185,47 +295,3 @@ def skip_study(model, image: np.ndarray, truth: np.ndarray) -> SkipStudy:
                                     feats[f"up{lvl}"][0].float().cpu().numpy(), ablated,
                                     metrics.scores(truth, ablated, k)["mean_iou"]))
     return SkipStudy(pred, metrics.scores(truth, pred, k)["mean_iou"], levels)
-
-
-# --------------------------------------------------------------------------- ultralytics
-
-def yolo_semantic_mask(result, shape: tuple[int, int], min_conf: float = 0.25) -> np.ndarray:
-    """An ultralytics ``Results`` (instance masks) → per-pixel COCO class index + 1 (0 = nothing).
-
-    Lower-confidence instances are painted first so higher-confidence ones end up on top.
-    """
-    h, w = shape
-    out = np.zeros((h, w), np.int64)
-    if result.masks is None or result.boxes is None or len(result.boxes) == 0:
-        return out
-    masks = result.masks.data.cpu().numpy()
-    cls = result.boxes.cls.cpu().numpy().astype(int)
-    conf = result.boxes.conf.cpu().numpy()
-    for i in np.argsort(conf):
-        if conf[i] < min_conf:
-            continue
-        m = cv2.resize(masks[i].astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
-        out[m] = cls[i] + 1
-    return out
-
-
-def coco_palette(n: int = 81) -> np.ndarray:
-    rng = np.random.default_rng(7)
-    pal = rng.integers(40, 256, (n, 3)).astype(np.uint8)
-    pal[0] = 0
-    return pal
-
-
-def yolo_segment_frame(frame: np.ndarray, lm, alpha: float = 0.5, conf: float = 0.25) -> FrameResult:
-    """:func:`segment_frame` for an ultralytics segmentation model from the zoo."""
-    t0 = time.perf_counter()
-    with lm.lock:
-        res = lm.model.predict(frame[..., ::-1].copy(), conf=conf, verbose=False)[0]
-    mask = yolo_semantic_mask(res, frame.shape[:2], conf)
-    names = ["background"] + list(lm.labels)
-    areas = {names[k]: v for k, v in enumerate(metrics.class_areas(mask, len(names)).tolist()) if v > 0}
-    pal = coco_palette(len(names))
-    fg = mask > 0
-    out = frame.astype(np.float32)
-    out[fg] = out[fg] * (1 - alpha) + pal[mask[fg]] * alpha
-    return FrameResult(out.clip(0, 255).astype(np.uint8), mask, areas, time.perf_counter() - t0)

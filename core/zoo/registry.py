@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import layers as L
-from .loaders import (LOADERS, RELEASE, BundledSpec, FacesSpec, Loader, PackageSpec, TorchvisionSpec,
-                      TrainedSpec, UltralyticsSpec, coco_labels, imagenet_labels, imagenet_meta,
-                      lite0_file)
+from .loaders import (LOADERS, RELEASE, BundledSpec, FacesSpec, Loader, PackageSpec, SegmentationSpec,
+                      TorchvisionSpec, TrainedSpec, UltralyticsSpec, coco_labels, imagenet_labels,
+                      imagenet_meta, lite0_file, segmentation_meta)
 from .meta import IMAGENET, EntryMeta, Transforms
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -80,6 +80,14 @@ def _torchvision(name: str, title: str, description: str, builder: str, weights:
 
 COCO = EntryMeta(labels=coco_labels, transforms=Transforms(imgsz=640))
 
+
+def _voc_segmenter(name: str, title: str, description: str, builder: str, weights: str,
+                   aux_loss: bool = False) -> ZooEntry:
+    """A torchvision semantic segmentation model (21 VOC classes); the bundled U-Net stands in."""
+    spec = SegmentationSpec(builder, weights, aux_loss)
+    return ZooEntry(name, title, "segmentation", description, "torchvision-seg", spec,
+                    fallback="unet-shapes", meta=segmentation_meta(spec))
+
 ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
     _torchvision("vgg16", "VGG-16",
                  "The network the course notes visualise (block1_conv1 … block5_conv3). 138 M parameters.",
@@ -129,6 +137,17 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
     ZooEntry("yolo11n-seg", "YOLO11n-seg (COCO)", "segmentation",
              "Ultralytics YOLO11 nano instance segmentation, 80 COCO classes.",
              "ultralytics", UltralyticsSpec("yolo11n-seg.pt", RELEASE + "yolo11n-seg.pt"), meta=COCO),
+    _voc_segmenter("lraspp-mobilenet-v3", "LR-ASPP MobileNetV3",
+                   "Lite R-ASPP on a MobileNetV3-Large backbone, trained by torchvision on COCO images "
+                   "labelled with the 20 Pascal VOC classes + background (mIoU 57.9 %). 3.2 M "
+                   "parameters: fast enough for live video on a CPU.",
+                   "lraspp_mobilenet_v3_large", "LRASPP_MobileNet_V3_Large_Weights.COCO_WITH_VOC_LABELS_V1"),
+    _voc_segmenter("deeplabv3-mobilenet-v3", "DeepLabV3 MobileNetV3",
+                   "DeepLabV3 (atrous spatial pyramid pooling) on a MobileNetV3-Large backbone, "
+                   "trained by torchvision on COCO images with the 20 Pascal VOC classes + "
+                   "background (mIoU 60.3 %). 11 M parameters.",
+                   "deeplabv3_mobilenet_v3_large", "DeepLabV3_MobileNet_V3_Large_Weights.COCO_WITH_VOC_LABELS_V1",
+                   aux_loss=True),
     ZooEntry("detector-shapes", "Shapes detector (bundled)", "detection",
              "YOLO11 (thin) trained from scratch by this project on generated scenes of circles, "
              "squares and triangles (assets/detector_shapes.pt; card: assets/detector_shapes.md). "
