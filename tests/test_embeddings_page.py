@@ -119,3 +119,39 @@ def test_identification_query_is_not_the_enrolled_picture(at):
 def test_no_local_path_on_any_tab(at, tab):
     _open(at, tab)
     _no_paths(at)
+
+
+def test_plots_tab_names_its_axes(at):
+    _open(at, "Plots")
+    fig = next(c for c in _charts(at) if "PCA of Digits" in c["layout"]["title"]["text"])
+    assert re.fullmatch(r"PC 1 \(\d+% of the variance\)", fig["layout"]["xaxis"]["title"]["text"])
+    at.selectbox(key="emb-plot-method").set_value("tsne").run()
+    at.button(key="emb-plot-go").click().run()
+    assert not at.exception
+    fig = next(c for c in _charts(at) if "t-SNE of Digits" in c["layout"]["title"]["text"])
+    assert fig["layout"]["xaxis"]["title"]["text"] == "t-SNE 1"
+    assert fig["layout"]["xaxis"]["showticklabels"] is False     # its units mean nothing
+    at.selectbox(key="emb-plot-method").set_value("pca").run()
+
+
+def test_a_digit_keeps_its_colour_between_the_live_picture_and_the_plot():
+    from core.embeddings import project
+    from pages.embeddings.common import scatter
+
+    labels = np.array([3, 0, 1, 2, 9, 4, 5, 6, 7, 8] * 2)
+    fig = scatter(np.random.default_rng(0).normal(size=(20, 2)), labels, "t")
+    colours = {t.name: t.marker.color for t in fig.data}
+    assert colours == {str(d): "rgb({},{},{})".format(*project.PALETTE[d]) for d in range(10)}
+
+
+def test_training_progress_text_reads_as_percentages():
+    from core.snapshots import Snapshot
+    from pages.embeddings.training import _progress
+
+    tri = Snapshot(step=20, total=200, loss=0.05, info={"route": "triplet", "active": 0.000372,
+                                                        "triplets": 8, "recall@1": 0.9867})
+    assert _progress(tri) == ("step 20/200 · loss 0.0500 · active triplets 0.0% (8 mined) · "
+                              "recall@1 0.987")
+    con = Snapshot(step=20, total=200, loss=0.05, info={"route": "contrastive", "active": None,
+                                                        "triplets": 0, "recall@1": 0.9})
+    assert "active" not in _progress(con) and "triplets" not in _progress(con)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.embeddings import faces
+from core.embeddings import faces, project
 from core.zoo import ModelUnavailable
 from dashboard.cache import get_model
 
@@ -55,21 +55,35 @@ def labelled_set() -> LabelledSet | None:
     return st.session_state.get("emb-labelled")
 
 
-def scatter(xy, labels, title: str, outlier_mask=None, texts=None, dim: int = 2) -> go.Figure:
-    """Points coloured by label (2-D or 3-D), outliers circled; ``customdata`` is the index."""
+def _colour(k: int) -> str:
+    r, g, b = project.PALETTE[k % len(project.PALETTE)]
+    return f"rgb({r},{g},{b})"
+
+
+def scatter(xy, labels, title: str, outlier_mask=None, texts=None, dim: int = 2, *,
+            method: str | None = None, variance=None, unit: bool = False) -> go.Figure:
+    """Points coloured by label (2-D or 3-D), outliers circled; ``customdata`` is the index.
+
+    Colours are tab10 in sorted label order, as in the training's live picture
+    (``project.scatter_image``), so a digit keeps its colour. ``method`` names the axes: PCA's
+    "PC 1 (24 % of the variance)" (``variance``: shares per axis), t-SNE/UMAP's without ticks
+    (their units mean nothing). ``unit``: the points are PCA coordinates of unit vectors, drawn
+    on fixed, equal axes [-1, 1].
+    """
     labels = np.asarray(labels)
     fig = go.Figure()
     idx_all = np.arange(len(labels))
-    for lab in sorted(set(labels.tolist()), key=str):
+    for k, lab in enumerate(sorted(set(labels.tolist()), key=str)):
         m = labels == lab
         hover = [texts[i] for i in idx_all[m]] if texts is not None else None
         kw = dict(mode="markers", name=str(lab), customdata=idx_all[m], hovertext=hover,
                   hoverinfo="text+name" if hover else None)
         if dim == 3:
             fig.add_trace(go.Scatter3d(x=xy[m, 0], y=xy[m, 1], z=xy[m, 2],
-                                       marker={"size": 3}, **kw))
+                                       marker={"size": 3, "color": _colour(k)}, **kw))
         else:
-            fig.add_trace(go.Scatter(x=xy[m, 0], y=xy[m, 1], marker={"size": 7, "opacity": 0.8}, **kw))
+            fig.add_trace(go.Scatter(x=xy[m, 0], y=xy[m, 1],
+                                     marker={"size": 7, "opacity": 0.8, "color": _colour(k)}, **kw))
     if outlier_mask is not None and outlier_mask.any():
         o = np.asarray(outlier_mask)
         if dim == 3:
@@ -82,4 +96,25 @@ def scatter(xy, labels, title: str, outlier_mask=None, texts=None, dim: int = 2)
                                              "line": {"width": 2}}))
     fig.update_layout(title=title, height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"itemsizing": "constant"})
+    if method is not None:
+        _axes(fig, method, variance, unit, dim)
     return fig
+
+
+def _axes(fig: go.Figure, method: str, variance, unit: bool, dim: int) -> None:
+    name = project.TITLES[method]
+    if method == "pca":
+        titles = [f"PC {k + 1}" + (f" ({variance[k]:.0%} of the variance)" if variance is not None
+                                   else "") for k in range(dim)]
+    else:
+        titles = [f"{name} {k + 1}" for k in range(dim)]
+    ticks = method == "pca"
+    if dim == 3:
+        fig.update_scenes(**{f"{a}axis": {"title": t, "showticklabels": ticks}
+                             for a, t in zip("xyz", titles)})
+        return
+    fig.update_xaxes(title=titles[0], showticklabels=ticks)
+    fig.update_yaxes(title=titles[1], showticklabels=ticks)
+    if unit:   # fixed, equal units: the clusters are seen spreading out as training goes on
+        fig.update_xaxes(range=[-1.05, 1.05], zeroline=True)
+        fig.update_yaxes(range=[-1.05, 1.05], zeroline=True, scaleanchor="x", scaleratio=1)

@@ -58,7 +58,8 @@ def render() -> None:
         st.info(msg)
     out = project.outliers(x, labels)
     fig = scatter(xy, labels, f"{project.TITLES[used]} of {which} — {int(out.sum())} outliers",
-                  out, texts=[f"#{i} label {l}" for i, l in enumerate(labels)], dim=dim)
+                  out, texts=[f"#{i} label {l}" for i, l in enumerate(labels)], dim=dim,
+                  method=used, variance=project.explained_variance(x, dim) if used == "pca" else None)
     # st.plotly_chart, not figures.show: the selection comes back, and the mode bar holds the
     # box and lasso tools
     event = st.plotly_chart(figures.styled(fig), key="emb-plot-chart",

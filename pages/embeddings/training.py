@@ -39,7 +39,7 @@ def render() -> None:
         if proj != "pca":
             every = max(every, steps // 8)
         last = jobs.follow(train.train(route, miner, steps, margin=margin, every=every,
-                                       projection=proj), "emb-train-run",
+                                       projection=proj), "emb-train-run", describe=_progress,
                            image_caption="held-out digits, current embedding", image_width=420)
         if last is not None and "model" in last.info:
             data = train.load_digits_split()
@@ -56,6 +56,17 @@ def render() -> None:
     _compare()
 
 
+def _progress(snap) -> str:
+    """The progress bar's text: the numbers a person reads, active triplets only when the route
+    trains on triplets."""
+    i = snap.info
+    parts = [f"step {snap.step}/{snap.total}", f"loss {snap.loss:.4f}"]
+    if i["route"] == "triplet":
+        parts.append(f"active triplets {i['active']:.1%} ({i['triplets']} mined)")
+    parts.append(f"recall@1 {i['recall@1']:.3f}")
+    return " · ".join(parts)
+
+
 def _result(snap) -> None:
     """The numbers and the scatter of a training snapshot (the last one, or where it stopped)."""
     i = snap.info
@@ -69,21 +80,10 @@ def _result(snap) -> None:
     next(cols).metric("Step", f"{snap.step}/{snap.total}")
     if i.get("message"):
         st.caption(i["message"])
-    name = project.TITLES[i["projection"]]
-    fig = scatter(i["xy"], i["labels"], f"{name} of the 16-D embedding of 300 held-out digits "
-                  f"({i['route']}, step {snap.step})")
-    if i["projection"] == "pca":
-        # unit-length embeddings: their PCA coordinates lie in [-1, 1]; fixed axes, equal
-        # units, so the clusters are seen spreading out as training goes on
-        v = i.get("variance")
-        titles = [f"PC {k + 1}" + (f" ({v[k]:.0%} of the variance)" if v is not None else "")
-                  for k in range(2)]
-        fig.update_xaxes(range=[-1.05, 1.05], title=titles[0], zeroline=True)
-        fig.update_yaxes(range=[-1.05, 1.05], title=titles[1], zeroline=True,
-                         scaleanchor="x", scaleratio=1)
-    else:
-        fig.update_xaxes(title=f"{name} 1", showticklabels=False)
-        fig.update_yaxes(title=f"{name} 2", showticklabels=False)
+    fig = scatter(i["xy"], i["labels"], f"{project.TITLES[i['projection']]} of the 16-D "
+                  f"embedding of 300 held-out digits ({i['route']}, step {snap.step})",
+                  method=i["projection"], variance=i.get("variance"),
+                  unit=i["projection"] == "pca")   # unit vectors: PCA coordinates in [-1, 1]
     figures.show(fig, key="emb-train-scatter", width="stretch")
 
 
@@ -105,7 +105,7 @@ def _worked_example() -> None:
 
 def _compare_text(snap) -> str:
     inner = snap.info["snapshot"]
-    return "done" if inner is None else f"{snap.info['route']}: {inner.describe()}"
+    return "done" if inner is None else f"{snap.info['route']}: {_progress(inner)}"
 
 
 def _compare() -> None:
