@@ -316,6 +316,7 @@ def test_pyramid_pictures_one_per_window_size_and_all_sizes():
         col = draw.level_colour(lv.window, (32, 48, 64))
         assert (pic == col).all(axis=2).sum() > 50
         assert (both == col).all(axis=2).sum() > 50              # every size's window, in its colour
+    assert ((both == draw.TRUTH_GREY).all(axis=2)).sum() > 50      # and the true patches, grey
 
 
 def test_small_pictures_are_drawn_on_at_a_whole_multiple_and_boxes_scale_with_size():

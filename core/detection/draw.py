@@ -38,6 +38,7 @@ GRID_DARK, GRID_LIGHT = (40, 40, 40), (255, 255, 255)
 ANCHOR_UNDER, ANCHOR_LOST = (30, 30, 30), (229, 57, 53)
 CANVAS_GREY = 245
 WINDOW_COLOUR = (255, 193, 7)
+TRUTH_GREY = (160, 160, 160)
 #: one colour per window size of an image pyramid, smallest first (amber, cyan, pink, green)
 LEVEL_COLOURS = ((255, 193, 7), (0, 188, 212), (236, 64, 122), (124, 179, 66))
 
@@ -251,7 +252,8 @@ def pyramid_pictures(canvas: DigitCanvas, result: PyramidResult, labels: Sequenc
     """For each window size of an image pyramid (:func:`core.detection.sliding.pyramid`) the
     canvas with that size's windows over the threshold (thin, after NMS within the size) and its
     best window (thick, outlined, "best 9 1.00"); then the canvas with the windows kept across
-    all sizes, each in its size's colour (:func:`level_colour`). Enlarged to about ``side`` px."""
+    all sizes, each in its size's colour (:func:`level_colour`), over the digits' true patches
+    (grey, dashed). Enlarged to about ``side`` px."""
     windows = [lv.window for lv in result.levels]
     gray, _ = enlarge(canvas_rgb(canvas), side=side)
     big = gray.shape[0] // canvas.image.shape[0]
@@ -271,7 +273,8 @@ def pyramid_pictures(canvas: DigitCanvas, result: PyramidResult, labels: Sequenc
                                    label_at="bottom"))
     kept = list(result.detections)
     sizes = [min(windows, key=lambda w: abs(w - (d.box[2] - d.box[0]))) for d in kept]
-    both = gray
+    both = draw_boxes(gray, np.asarray(canvas.boxes, float) * big, labels=False, colour=TRUTH_GREY,
+                      thickness=1, dashed=True)                   # where the digits really are
     for w in windows:                   # one colour per window size
         ds = [d for d, s in zip(kept, sizes) if s == w]
         if ds:

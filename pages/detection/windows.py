@@ -133,7 +133,8 @@ def _pyramid(lm5, one: bool, thr: float, nms_iou: float, seed: int) -> None:
     left, right = st.columns([1, 2])
     left.image(both, width="stretch",
                caption=f"All sizes together, then NMS across sizes (IoU > {nms_iou:.2f}): "
-                       f"{len(res.detections)} windows, coloured by size")
+                       f"{len(res.detections)} windows, coloured by size; grey dashes: the digits' "
+                       "true patches")
     right.metric("Digits found", f"{score.found} of {score.digits}",
                  help="Right digit, window IoU ≥ 0.5 with the digit's patch.")
     right.metric("False alarms", score.false_alarms)
