@@ -155,3 +155,27 @@ def test_training_progress_text_reads_as_percentages():
     con = Snapshot(step=20, total=200, loss=0.05, info={"route": "contrastive", "active": None,
                                                         "triplets": 0, "recall@1": 0.9})
     assert "active" not in _progress(con) and "triplets" not in _progress(con)
+
+
+def test_verification_can_compare_a_person_with_a_changed_copy(at):
+    _open(at, "Verification (1:1)")
+    assert any("different people" in e.value for e in at.error)       # astronaut vs zidane
+    at.toggle(key="emb-v-copy").set_value(True).run()
+    assert not at.exception
+    ok = [s.value for s in at.success if "same person" in s.value]
+    assert ok, [e.value for e in at.error]
+    d = float(re.search(r"d = ([0-9.]+)", ok[0]).group(1))
+    assert 0.05 < d < 0.6
+    at.toggle(key="emb-v-copy").set_value(False).run()
+
+
+def test_identification_says_when_the_query_is_the_enrolled_picture(at):
+    _open(at, "Identification (1:K)")
+    if not at.session_state["emb-gallery-obj"].names:
+        at.button(key="emb-id-samples").click().run()
+    at.radio(key="emb-id-qsource").set_value("Any picture").run()    # default sample: astronaut
+    assert not at.exception
+    assert at.dataframe[0].value["name"].tolist() == ["Eileen Collins"]
+    assert any("very picture" in i.value for i in at.info)
+    at.radio(key="emb-id-qsource").set_value("A changed copy of a sample photo").run()
+    assert not any("very picture" in i.value for i in at.info)

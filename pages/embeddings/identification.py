@@ -37,6 +37,9 @@ def render() -> None:
                                        for i, d in enumerate(data)]), hide_index=True)
         else:
             st.warning("No face found in the query picture.")
+        if any(d["distance"] < 1e-6 for d in data):
+            st.info("Distance 0: this query is the very picture that face was enrolled from. "
+                    "A real test asks with another photo of the person (or a changed copy).")
     _one_to_k()
     with st.expander("How it works"):
         st.markdown(

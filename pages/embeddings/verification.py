@@ -87,7 +87,15 @@ def render() -> None:
         img1 = image_input("emb-v1", default="astronaut", label="First picture", max_side=1280)
         f1 = pick_face(img1, "emb-v1") if img1 is not None else None
     with b:
-        img2 = image_input("emb-v2", default="zidane", label="Second picture", max_side=1280)
+        copy = st.toggle("Second picture: a changed copy of the first", key="emb-v-copy",
+                         help="Mirrored, rotated 8° and darker: the same person with other pixels "
+                              "(the app ships one photo of each person).")
+        if copy:
+            img2 = faces.changed_copy(img1) if img1 is not None else None
+            if img2 is not None:
+                st.image(img2, caption="the first picture mirrored, rotated 8°, darker", width=260)
+        else:
+            img2 = image_input("emb-v2", default="zidane", label="Second picture", max_side=1280)
         f2 = pick_face(img2, "emb-v2") if img2 is not None else None
     tau = st.slider("Threshold τ", 0.2, 1.2, faces.DEFAULT_THRESHOLD, 0.01, key="emb-v-tau")
     if f1 is not None and f2 is not None:
