@@ -70,20 +70,25 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
     st.session_state[f"{key}-active"] = True
     last = None
     t0 = time.perf_counter()
-    for i, snap in enumerate(snapshots):
-        last = snap
-        st.session_state[key] = snap
-        if history is not None:
-            history.add(snap, row)
-            history.seconds = time.perf_counter() - t0
-        final = getattr(snap, "step", 0) >= getattr(snap, "total", 1)
-        if i % every == 0 or final:
-            bar.progress(float(snap.fraction), text=describe(snap))
-            image = getattr(snap, "image", None)
-            if image is not None:
-                slot.image(image, caption=image_caption or describe(snap), width=image_width)
-            if on_snapshot is not None:
-                on_snapshot(snap)
+    try:
+        for i, snap in enumerate(snapshots):
+            last = snap
+            st.session_state[key] = snap
+            if history is not None:
+                history.add(snap, row)
+                history.seconds = time.perf_counter() - t0
+            final = getattr(snap, "step", 0) >= getattr(snap, "total", 1)
+            if i % every == 0 or final:
+                bar.progress(float(snap.fraction), text=describe(snap))
+                image = getattr(snap, "image", None)
+                if image is not None:
+                    slot.image(image, caption=image_caption or describe(snap), width=image_width)
+                if on_snapshot is not None:
+                    on_snapshot(snap)
+    except Exception:  # the job failed (shown by the tab's error boundary): no dead Stop
+        st.session_state.pop(f"{key}-active", None)
+        holder.empty()
+        raise
     st.session_state.pop(f"{key}-active", None)
     if history is not None:
         history.seconds = time.perf_counter() - t0
