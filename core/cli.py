@@ -77,7 +77,7 @@ def cmd_precompute(args: argparse.Namespace) -> int:
                             device=pick_device(), force=args.force)
     for label, how in report.items():
         print(f"  {label:<40} {how}")
-    return 0
+    return 1 if any(how.startswith(("not saved", "skipped")) for how in report.values()) else 0
 
 
 def cmd_train_style(args: argparse.Namespace) -> int:

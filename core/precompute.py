@@ -17,6 +17,7 @@ else its own run marked stale.
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import io
 import json
@@ -188,12 +189,33 @@ def save(kind: str, params: dict[str, Any], image: Any, result: dict[str, Any],
         else:
             meta["values"][k] = v
     path = (folder or store_dir()) / f"{kind}-{fingerprint(kind, params, image)}.npz"
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".part.npz")
-    np.savez_compressed(tmp, __meta__=np.frombuffer(json.dumps(meta, default=_json).encode(), np.uint8),
-                        **arrays)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(tmp, __meta__=np.frombuffer(json.dumps(meta, default=_json).encode(),
+                                                        np.uint8), **arrays)
+        tmp.replace(path)  # readers see the whole file or none
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise StoreFull(path.parent, path.name, e) if e.errno == errno.ENOSPC else \
+            OSError(e.errno, f"could not write the prepared result {path.name} in {path.parent}: "
+                             f"{e.strerror or e}") from e
     return path
+
+
+class StoreFull(OSError):
+    """No space left where prepared results are written; nothing was left half-written."""
+
+    def __init__(self, folder: Path, name: str, cause: OSError | None = None) -> None:
+        super().__init__(errno.ENOSPC, f"no space left on the disk of {folder} for the prepared "
+                                       f"result {name}; free some space there or set CNNLAB_HOME "
+                                       "to another folder (nothing was left half-written)")
+        self.folder = folder
+        if cause is not None:
+            self.__cause__ = cause
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 @lru_cache(maxsize=64)
@@ -690,6 +712,7 @@ def run(names: list[str] | None = None, progress: Callable[[str], None] | None =
     say = progress or (lambda _m: None)
     lm = zoo.load("imagenet", device=device)
     report: dict[str, str] = {}
+    full: str | None = None
     for kind, label, pic, settings in cases(lm, names, shipped_only):
         params = key_params(kind, lm, settings)
         there = (folder / f"{kind}-{fingerprint(kind, params, pic)}.npz").exists() if folder \
@@ -697,10 +720,19 @@ def run(names: list[str] | None = None, progress: Callable[[str], None] | None =
         if there and not force:
             report[label] = "already prepared"
             continue
+        if full is not None:  # computing more is wasted work: it could not be kept
+            report[label] = f"skipped: {full}"
+            continue
         say(f"{label}: computing")
         opts = {"threads": threads} if kind in THREADED else {}
         res = compute(kind, lm, pic, settings, **opts)
         res.pop("key", None)
-        save(kind, params, pic, res, folder=folder, compact=compact)
+        try:
+            save(kind, params, pic, res, folder=folder, compact=compact)
+        except StoreFull as e:
+            full = str(e)
+            report[label] = f"not saved: {e}"
+            say(f"{label}: not saved: {e}")
+            continue
         report[label] = f"prepared in {res['seconds']:.1f} s"
     return report

@@ -133,7 +133,10 @@ def status_panel() -> None:
                 for m in models:
                     tag = "fallback" if m.fallback else "pretrained"
                     st.markdown(f"**{m.title}** ({tag}, {_mb(m.nbytes)}, {m.device})")
-                    st.caption(m.provenance)
+                    if m.fallback and m.reason:  # why the model asked for is not the one in use
+                        st.caption(f":material/warning: Standing in for `{m.requested}`: {m.reason}")
+                    else:
+                        st.caption(m.provenance)
                 if st.button("Free models", icon=":material/delete_sweep:", key="free-models",
                              help="Release every cached model; pages reload them on next use."):
                     n = cache.free_models()

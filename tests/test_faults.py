@@ -163,3 +163,151 @@ def test_cnnlab_prefetch_verify_reports_a_damaged_file_offline(caches, capsys):
     assert main(["prefetch", "--verify", "mobilenet_v2"]) == 1
     out = capsys.readouterr().out
     assert "mobilenet_v2" in out and "damaged" in out and "offline" in out
+
+
+# --------------------------------------------------------------------------- a full disk, prepared results
+
+def _fill_disk_after_part(monkeypatch, P):
+    """np.savez_compressed writes part of its file, then the disk is full."""
+    import errno
+
+    def full(path, **arrays):
+        with open(path, "wb") as f:
+            f.write(b"PK\x03\x04" + b"\0" * 4096)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(P.np, "savez_compressed", full)
+
+
+def test_a_full_disk_while_writing_a_prepared_result_leaves_no_file_and_names_the_folder(tmp_path,
+                                                                                        monkeypatch):
+    from core import precompute as P
+
+    img = np.zeros((8, 8, 3), np.uint8)
+    real = P.np.savez_compressed
+    _fill_disk_after_part(monkeypatch, P)
+    with pytest.raises(P.StoreFull, match="no space left") as info:
+        P.save("demo", {"a": 1}, img, {"image": img, "seconds": 1.0}, folder=tmp_path)
+    assert str(tmp_path) in str(info.value) and "half-written" in str(info.value)
+    assert list(tmp_path.iterdir()) == [], "nothing half-written, no .part file"
+    monkeypatch.setattr(P.np, "savez_compressed", real)     # space freed: the next save works
+    path = P.save("demo", {"a": 1}, img, {"image": img + 3, "seconds": 1.0}, folder=tmp_path)
+    assert path.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_precompute_run_reports_a_full_disk_and_stops_computing(tmp_path, monkeypatch, capsys):
+    from core import cli
+    from core import precompute as P
+
+    img = np.zeros((8, 8, 3), np.uint8)
+    computed = []
+    monkeypatch.setattr(zoo, "load", lambda *a, **k: object())
+    monkeypatch.setattr(P, "cases", lambda lm, names, shipped_only: [
+        ("demo", f"demo {i}", img, {"i": i}) for i in range(3)])
+    monkeypatch.setattr(P, "key_params", lambda kind, lm, settings: settings)
+
+    def compute(kind, lm, pic, settings, **opts):
+        computed.append(settings["i"])
+        return {"image": pic, "seconds": 0.5}
+
+    monkeypatch.setattr(P, "compute", compute)
+    _fill_disk_after_part(monkeypatch, P)
+    report = P.run(folder=tmp_path)
+    assert computed == [0], "after the disk is full nothing more is computed"
+    assert report["demo 0"].startswith("not saved: no space left") and str(tmp_path) in report["demo 0"]
+    assert report["demo 1"].startswith("skipped: no space left")
+    assert list(tmp_path.iterdir()) == []
+    # and the command says so with a failing exit status
+    monkeypatch.setattr(P, "run", lambda *a, **k: report)
+    assert cli.main(["precompute"]) == 1
+    assert "not saved" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- a load that takes too long
+
+def test_a_load_past_the_time_limit_uses_the_stand_in_then_the_real_model_once_ready(caches,
+                                                                                    monkeypatch):
+    import dataclasses
+    import time
+
+    from core.zoo.loaders.torchvision import TorchvisionLoader
+
+    real = dataclasses.replace(zoo.load("efficientnet_lite0"), name="vgg16", title="VGG-16")
+    calls = []
+
+    def slow(self, entry, device):
+        calls.append(entry.name)
+        time.sleep(1.5)
+        return real
+
+    monkeypatch.setattr(TorchvisionLoader, "load", slow)
+    monkeypatch.setenv("CNNLAB_LOAD_LIMIT_S", "0.3")
+    t0 = time.perf_counter()
+    lm = zoo.load("vgg16")
+    assert time.perf_counter() - t0 < 1.4, "the caller did not wait for the slow load"
+    assert lm.fallback and lm.name == "efficientnet_lite0"
+    assert "VGG-16 took longer than 0.3 s to load" in lm.reason and "used once ready" in lm.reason
+    assert zoo.still_loading("vgg16") and not zoo.late_ready("vgg16")
+    again = zoo.load("vgg16")                      # a second caller does not start a second load
+    assert again.fallback and calls == ["vgg16"]
+    deadline = time.time() + 10
+    while not zoo.late_ready("vgg16") and time.time() < deadline:
+        time.sleep(0.1)
+    assert zoo.late_ready("vgg16")
+    ready = zoo.load("vgg16")                      # finished in the background: used at once
+    assert ready is real and not ready.fallback and calls == ["vgg16"]
+    assert not zoo.late_ready("vgg16")
+
+
+def test_the_sidebar_model_list_says_what_stands_in_and_why(caches, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from core.zoo.loaders.torchvision import TorchvisionLoader
+
+    def broken(self, entry, device):
+        raise RuntimeError("CUDA driver initialization failed")
+
+    monkeypatch.setattr(TorchvisionLoader, "load", broken)
+
+    def script():
+        from dashboard import cache, sidebar
+
+        cache.free_models()
+        cache.get_model("vgg16", "cpu")
+        sidebar.status_panel()
+
+    at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "Standing in for `vgg16`" in said
+    assert "VGG-16 could not be loaded (RuntimeError: CUDA driver initialization failed)" in said
+
+
+# --------------------------------------------------------------------------- out of memory in a job
+
+def test_cuda_out_of_memory_in_a_dream_step_is_a_message_and_the_next_dream_runs(caches, monkeypatch):
+    from core.vis import ascent
+    from tests.pageapp import page_app
+
+    real = ascent.ascend
+    steps = []
+
+    def oom(*a, **k):
+        steps.append(1)
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 12.00 GiB")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(ascent, "ascend", oom)
+    at = page_app("deepdream", default_timeout=300).run()
+    at.button(key="dd-go").click().run()
+    assert not at.exception and steps == [1]
+    said = [e.value for e in at.error]
+    assert len(said) == 1 and said[0].startswith("This ran out of memory") and "smaller" in said[0]
+    assert not any(b.label == "Stop" for b in at.button), "no dead Stop button after the failure"
+    monkeypatch.setattr(ascent, "ascend", real)         # memory back: the next dream goes ahead
+    at.slider(key="dd-octaves").set_value(2)
+    at.slider(key="dd-steps").set_value(3)             # (a short one)
+    at.button(key="dd-go").click().run()
+    assert not at.exception and not at.error
+    captions = [c for i in at.get("image") for c in i.captions]
+    assert any(c.startswith("blocks[4] · 6 steps in ") and c.endswith(" s here") for c in captions), captions

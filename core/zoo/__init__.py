@@ -25,14 +25,14 @@ from .download import (DOWNLOAD_TIMEOUT_S, WeightsDamaged, WeightsUnavailable, c
                        download, fetch_weights, offline, torch_hub_checkpoints, weights_dir)
 from .loaders import (LOADERS, BundledSpec, FacesSpec, Loader, PackageSpec, TorchvisionSpec, TrainedSpec,
                       UltralyticsSpec, configure_ultralytics, imagenet_labels)
-from .loading import load, prefetch
+from .loading import LoadTooSlow, late_ready, load, load_limit_s, prefetch, still_loading
 from .meta import (IMAGENET, EntryMeta, Labels, LayerGroups, LayerInfo, LoadedModel, ModelUnavailable,
                    Transforms)
 from .registry import (ALIASES, ENTRIES, ZooEntry, entries, entry, get_entry, identify, list_models,
                        register)
 
 __all__ = [
-    "load", "prefetch", "entries", "entry", "get_entry", "list_models", "register", "identify",
+    "load", "prefetch", "LoadTooSlow", "late_ready", "load_limit_s", "still_loading", "entries", "entry", "get_entry", "list_models", "register", "identify",
     "ENTRIES", "ALIASES", "ZooEntry", "EntryMeta", "Transforms", "LayerGroups", "LayerInfo", "Labels",
     "IMAGENET", "LoadedModel", "ModelUnavailable", "WeightsUnavailable", "WeightsDamaged", "check_file", "LOADERS", "Loader",
     "TorchvisionSpec", "PackageSpec", "BundledSpec", "TrainedSpec", "FacesSpec", "UltralyticsSpec",

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 
 from .download import Progress, WeightsDamaged, WeightsUnavailable
@@ -10,15 +12,99 @@ from .loaders.base import one_line
 from .registry import ENTRIES, candidates, get_entry
 
 
+LOAD_LIMIT_S = 120.0   # default; CNNLAB_LOAD_LIMIT_S overrides it (0: no limit)
+
+
+def load_limit_s() -> float:
+    """How long one model may take to load before its stand-in is used instead."""
+    try:
+        return float(os.environ.get("CNNLAB_LOAD_LIMIT_S", LOAD_LIMIT_S))
+    except ValueError:
+        return LOAD_LIMIT_S
+
+
+class LoadTooSlow(ModelUnavailable):
+    """A load ran past the limit; it goes on in the background and is used once it is done."""
+
+
+class _Pending:
+    """One load running in its own thread, so that a caller can stop waiting for it."""
+
+    def __init__(self, entry, device: str) -> None:
+        self.done = threading.Event()
+        self.result: LoadedModel | None = None
+        self.error: BaseException | None = None
+        self.started = time.perf_counter()
+        threading.Thread(target=self._run, args=(entry, device), daemon=True,
+                         name=f"cnnlab-load-{entry.name}").start()
+
+    def _run(self, entry, device: str) -> None:
+        try:
+            self.result = entry.loader.load(entry, device)
+        except BaseException as e:  # noqa: BLE001 - handed to whoever waits
+            self.error = e
+        finally:
+            self.done.set()
+
+
+_PENDING: dict[tuple[str, str], _Pending] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def _load_within(entry, device: str, limit: float) -> LoadedModel:
+    """``entry.loader.load`` within ``limit`` seconds (no limit when ``limit`` <= 0). A load that
+    runs longer raises :class:`LoadTooSlow` and goes on; the next call takes its result (or waits
+    for it again, never starting a second load of the same entry)."""
+    if limit <= 0:
+        return entry.loader.load(entry, device)
+    k = (entry.name, device)
+    with _PENDING_LOCK:
+        job = _PENDING.get(k)
+        if job is None:
+            job = _PENDING[k] = _Pending(entry, device)
+    finished = job.done.wait(limit)
+    if not finished:
+        logging.getLogger("cnnlab").warning("%s is still loading after %.0f s; using its stand-in",
+                                            entry.name, limit)
+        raise LoadTooSlow(f"{entry.title} took longer than {limit:g} s to load "
+                          f"(CNNLAB_LOAD_LIMIT_S); it goes on loading and is used once ready")
+    with _PENDING_LOCK:
+        if _PENDING.get(k) is job:
+            del _PENDING[k]
+    if job.error is not None:
+        raise job.error
+    assert job.result is not None
+    return job.result
+
+
+def still_loading(name: str, device: str = "cpu") -> bool:
+    """Whether a load of ``name`` that ran past the limit is still going on."""
+    with _PENDING_LOCK:
+        return any(n == name and d == device and not j.done.is_set()
+                   for (n, d), j in _PENDING.items())
+
+
+def late_ready(name: str, device: str = "cpu") -> bool:
+    """Whether a load of one of ``name``'s candidates that ran past the limit has now finished
+    (the next :func:`load` returns it at once)."""
+    wanted = {e.name for e in candidates(name)}
+    with _PENDING_LOCK:
+        return any(n in wanted and d == device and j.done.is_set() for (n, d), j in _PENDING.items())
+
+
 def load(name: str, device: str = "cpu") -> LoadedModel:
-    """Load a zoo model, falling back to its bundled stand-in when the weights cannot be had."""
+    """Load a zoo model, falling back to its bundled stand-in when the weights cannot be had
+    or the load runs past :func:`load_limit_s`."""
     t0 = time.perf_counter()
     tries = candidates(name)
     names = [e.name for e in tries]
     reasons: list[str] = []
+    limit = load_limit_s()
     for entry in tries:
         try:
-            lm = entry.loader.load(entry, device)
+            lm = _load_within(entry, device, limit)
+        except LoadTooSlow as e:
+            reasons.append(str(e))
         except WeightsUnavailable as e:
             reasons.append(str(e) if isinstance(e, WeightsDamaged) else f"{entry.title} weights unavailable: {e}")
         except (ModelUnavailable, ImportError, OSError, RuntimeError, TypeError, KeyError,
