@@ -13,12 +13,14 @@ before returning, under the model's lock. Nothing is left on the (shared, read-o
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import ascent as A
 
@@ -82,7 +84,18 @@ def _conv(model: Any, layer: str | None) -> tuple[str, torch.nn.Conv2d]:
     return pick, modules[pick]
 
 
-def _tile_grid(tiles: list[np.ndarray], cols: int, pad: int = 1, bg: int = 255) -> np.ndarray:
+def grid_cols(n: int) -> int:
+    """Columns for ``n`` tiles: the smallest divisor of ``n`` not below √n, so every row is full
+    (32 → 8 × 4, 64 → 8 × 8, 96 → 12 × 8); √n rounded up when no divisor is near (primes)."""
+    root = int(np.ceil(np.sqrt(max(n, 1))))
+    for c in range(root, min(n, 2 * root) + 1):
+        if n % c == 0:
+            return c
+    return root
+
+
+def tile_grid(tiles: list[np.ndarray], cols: int, pad: int = 1, bg: int = 255) -> np.ndarray:
+    """Equal-sized tiles (RGB or grey uint8) in rows of ``cols`` on a ``bg`` background."""
     h, w = tiles[0].shape[:2]
     rows = (len(tiles) + cols - 1) // cols
     out = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, 3), bg, np.uint8)
@@ -113,7 +126,7 @@ def filters(model: Any, layer: str | None = None, *, max_filters: int = 64, scal
     w = conv.weight.detach().float().cpu().numpy()          # out × in × k × k
     out_c, in_c, k, _ = w.shape
     n = min(out_c, max_filters)
-    big = max(scale, 48 // max(k, 1))
+    big = max(scale, 64 // max(k, 1))                        # tiles of about 64 px, whatever k
 
     def norm(t):
         lo, hi = float(t.min()), float(t.max())
@@ -124,15 +137,97 @@ def filters(model: Any, layer: str | None = None, *, max_filters: int = 64, scal
 
     if in_c == 3:
         tiles = [up(norm(w[i].transpose(1, 2, 0))) for i in range(n)]
-        grid = _tile_grid(tiles, cols=int(np.ceil(np.sqrt(n))), pad=2)
+        grid = tile_grid(tiles, cols=grid_cols(n), pad=4)
         return FilterGrid(grid, path, tuple(w.shape), True)
     m = min(in_c, in_channels)
     rows = []
     for i in range(min(n, 16)):
         t = norm(w[i, :m])                                   # m × k × k, shared scale per filter
         rows.extend(up(t[j]) for j in range(m))
-    grid = _tile_grid(rows, cols=m, pad=2)
+    grid = tile_grid(rows, cols=m, pad=2)
     return FilterGrid(grid, path, tuple(w.shape), False)
+
+
+class _Seen(Exception):
+    """Raised from the hook of :func:`_conv_io` once the convolution has run: the rest is skipped."""
+
+
+def _conv_io(net: A.Net, x: torch.Tensor, path: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The input and output of the module at ``path`` for ``x`` (pixels in [0, 1]): a per-call
+    forward hook, under the model's lock, for this thread only, removed before returning."""
+    module = dict(net.module.named_modules())[path]
+    owner, seen = threading.get_ident(), {}
+
+    def hook(_m, inputs, output):
+        if threading.get_ident() == owner:
+            seen["in"], seen["out"] = inputs[0].detach(), output.detach()
+            raise _Seen
+
+    with net.lock, torch.no_grad():
+        handle = module.register_forward_hook(hook)
+        try:
+            net.module((x - net.mean) / net.std)
+        except _Seen:
+            pass
+        finally:
+            handle.remove()
+    if "in" not in seen:
+        raise ValueError(f"{path} did not run in {net.name}'s forward pass.")
+    return seen["in"], seen["out"]
+
+
+@dataclass
+class Mix:
+    """One output channel of a convolution as the sum it is: Σᵢ wᵢ ⋆ inputᵢ (+ bias)."""
+    channel: int                 # the output channel
+    output: np.ndarray           # its map on the picture (the convolution's own output, h × w)
+    inputs: list[int]            # the input channels that contribute most on this picture
+    maps: list[np.ndarray]       # each of those input channels' maps (H × W)
+    weights: list[float]         # the sum of each one's kernel (for a 1×1 convolution: the weight)
+    share: list[float]           # each one's share of Σᵢ mean|wᵢ ⋆ inputᵢ| over all inputs
+
+
+@dataclass
+class ConvMix:
+    layer: str                   # module path of the convolution
+    shape: tuple[int, ...]       # weight shape (out, in / groups, k, k)
+    groups: int
+    rows: list[Mix]              # the strongest output channels first
+
+
+def conv_mix(model: Any, image: np.ndarray | torch.Tensor, layer: str, n: int = 4,
+             inputs: int = 4) -> ConvMix:
+    """How a deeper convolution builds its strongest maps on ``image``: for each of its ``n``
+    output channels with the largest mean output, the ``inputs`` input channels whose
+    contribution wᵢ ⋆ inputᵢ is largest (mean absolute value), with their maps and weights.
+
+    ``layer`` is a convolution's module path or a catalogue layer (its last convolution, as in
+    :func:`filters`). This is the readable form of a deep filter: 1×1 or 3×3 kernels over
+    hundreds of channels mean little as pictures, but "this map = +0.8 × that one − 0.5 × …" does.
+    """
+    net = A.as_net(model)
+    path, conv = _conv(net, layer)
+    if conv.padding_mode != "zeros":
+        raise ValueError(f"{path} pads with {conv.padding_mode!r}; only zero padding is handled.")
+    xin, out = _conv_io(net, _tensor(image, net.device), path)
+    w = conv.weight.detach().float()
+    c_out, per_group = w.shape[0], w.shape[1]
+    xin, out = xin.float(), out.float()
+    strength = out[0].mean((1, 2))
+    rows = []
+    for c in torch.argsort(strength, descending=True)[:n].tolist():
+        g = c // (c_out // conv.groups)
+        idx = list(range(g * per_group, (g + 1) * per_group))
+        with torch.no_grad():           # each input channel through its own kernel, all at once
+            parts = F.conv2d(xin[:, idx], w[c][:, None], stride=conv.stride, padding=conv.padding,
+                             dilation=conv.dilation, groups=per_group)[0]
+        size = parts.abs().mean((1, 2))
+        top = torch.argsort(size, descending=True)[:inputs].tolist()
+        total = float(size.sum()) or 1.0
+        rows.append(Mix(c, out[0, c].cpu().numpy(), [idx[j] for j in top],
+                        [xin[0, idx[j]].cpu().numpy() for j in top],
+                        [float(w[c, j].sum()) for j in top], [float(size[j]) / total for j in top]))
+    return ConvMix(path, tuple(w.shape), conv.groups, rows)
 
 
 # --------------------------------------------------------------------------- feature maps
@@ -200,7 +295,7 @@ def feature_grid(fm: FeatureMaps, n: int = 32, cols: int = 8, tile: int = 64,
     lo = float(fm.maps[:k].min()) if shared_scale else None
     tiles = [cv2.resize(colorize(fm.maps[i], lo, hi), (tile, tile), interpolation=cv2.INTER_NEAREST)
              for i in range(k)]
-    return _tile_grid(tiles, cols=min(cols, k), pad=2)
+    return tile_grid(tiles, cols=min(cols, k), pad=2)
 
 
 def overlay_map(image: np.ndarray, m: np.ndarray, alpha: float = 0.5,

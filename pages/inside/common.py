@@ -64,12 +64,19 @@ def filters(_lm, name: str, layer: str | None):
     return Fe.filters(_lm, layer)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def conv_mix(_lm, name: str, pic: np.ndarray, layer: str, inputs: int) -> Fe.ConvMix:
+    """How ``layer``'s strongest maps on ``pic`` are built (``core.vis.features.conv_mix``)."""
+    return Fe.conv_mix(_lm, pic, layer, n=4, inputs=inputs)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def channel_count(_lm, name: str, layer: str) -> int:
     """How many channels ``layer`` has (``core.vis.features.channels``), cached per model."""
     return Fe.channels(_lm, layer)
 
 
+@st.cache_data(show_spinner=False, max_entries=1)
 def sample_pictures() -> list[tuple[str, np.ndarray]]:
     """The bundled samples (longer side 512 px) by name, leaving out any that cannot be read."""
     out = []

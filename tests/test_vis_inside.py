@@ -1,0 +1,82 @@
+"""Inside the network (issue 16): filters and how deeper filters mix channels, the tabs' fixes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core import images
+from core.vis import ascent as A
+from core.vis import features as Fe
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def crop(lm):
+    return lm.prepare(images.load_sample("chelsea", max_side=1024))
+
+
+def _hooks(model):
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+
+
+def test_first_layer_grid_has_full_rows_of_big_tiles(lm):
+    assert [Fe.grid_cols(n) for n in (32, 64, 96, 16, 7)] == [8, 8, 12, 4, 3]
+    fg = Fe.filters(lm)
+    assert fg.shape[0] == 32 and fg.image.shape[1] > fg.image.shape[0]    # 8 × 4, not 6 × 6
+    assert fg.image.shape[0] >= 4 * 60                                     # tiles of about 64 px
+
+
+def test_conv_mix_is_the_sum_it_claims(lm, crop):
+    """A 1×1 convolution without bias: all the terms w_i · in_i add up to the output map, and the
+    terms shown are the largest ones, strongest output channels first."""
+    before = _hooks(lm.model)
+    mix = Fe.conv_mix(lm, crop, "blocks[3]", n=3, inputs=4)
+    assert _hooks(lm.model) == before
+    assert mix.layer == "blocks.3.2.conv_pwl" and mix.shape[2:] == (1, 1) and len(mix.rows) == 3
+    net = A.as_net(lm)
+    conv = dict(lm.model.named_modules())[mix.layer]
+    xin, out = Fe._conv_io(net, A.to_tensor(crop), mix.layer)
+    means = out[0].mean((1, 2))
+    assert [r.channel for r in mix.rows] == torch.argsort(means, descending=True)[:3].tolist()
+    w = conv.weight[:, :, 0, 0]
+    for r in mix.rows:
+        terms = w[r.channel][:, None, None] * xin[0]
+        assert np.allclose(terms.sum(0).numpy(), r.output, atol=1e-3)
+        size = terms.abs().mean((1, 2))
+        assert r.inputs == torch.argsort(size, descending=True)[:4].tolist()
+        assert np.allclose(r.maps[0], xin[0, r.inputs[0]].numpy())
+        assert abs(r.weights[0] - float(w[r.channel, r.inputs[0]])) < 1e-6
+        assert 0 < sum(r.share) < 1 and r.share == sorted(r.share, reverse=True)
+
+
+def test_conv_mix_on_the_rgb_stem_and_a_depthwise_block(lm, crop):
+    stem = Fe.conv_mix(lm, crop, "stem", n=2, inputs=4)
+    assert stem.shape[1] == 3 and all(sorted(r.inputs) == [0, 1, 2] for r in stem.rows)   # only 3 inputs
+    assert abs(sum(stem.rows[0].share) - 1) < 1e-5
+    dw = Fe.conv_mix(lm, crop, "blocks.1.0.conv_dw", n=2, inputs=3)    # groups = channels
+    assert dw.groups == 96 and all(r.inputs == [r.channel] for r in dw.rows)
+
+
+def _tab(name: str):
+    from tests.pageapp import page_app
+
+    at = page_app("inside", default_timeout=240).run()
+    at.session_state["inside-tab"] = name
+    return at.run()
+
+
+def test_filters_tab_channels_shown_never_exceeds_the_layer():
+    at = _tab("Filters & feature maps")
+    assert not at.exception, [e.value for e in at.exception]
+    layer = [s for s in at.selectbox if (s.key or "").startswith("inside-fm-layer")][0]
+    for name, total in (("blocks[0]", 16), ("blocks[1]", 24), ("blocks[3]", 80)):
+        layer.set_value(name)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = [s for s in at.select_slider if (s.key or "").startswith("inside-fm-n")][0]
+        assert max(shown.options, key=int) == str(min(total, 64)) and int(shown.value) <= total
+        layer = [s for s in at.selectbox if (s.key or "").startswith("inside-fm-layer")][0]
+    captions = " ".join(c.value for c in at.caption)
+    assert "each output map sums" in captions
