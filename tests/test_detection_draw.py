@@ -331,3 +331,18 @@ def test_small_pictures_are_drawn_on_at_a_whole_multiple_and_boxes_scale_with_si
     assert draw.for_display(small, None)[1] == 1
     pic = draw_boxes(shown, np.array([[100, 100, 300, 300]]), labels=False, colour=(255, 0, 0))
     assert 4 <= (pic[200, 80:120] == (255, 0, 0)).all(axis=1).sum() <= 6
+
+
+def test_labels_grow_with_presentation_mode_but_stay_capped():
+    """Presentation mode (stroke 1.5) on a 768 px picture made 1.44-scale tags that hid the boxes
+    they named; tag text is capped at scale 1.1 (a 37 px tag at 768 px, 32 px at stroke 1)."""
+    from core.detection.detector import draw_boxes
+
+    def tag_height(stroke):
+        pic = draw_boxes(np.zeros((768, 768, 3), np.uint8), np.array([[300, 300, 500, 500]]), np.array([0]),
+                         np.array([0.9]), ["circle"], colour=(255, 0, 0), stroke=stroke, thickness=1)
+        rows = (pic[:300, 300:320] == (255, 0, 0)).all(axis=2).any(axis=1)
+        return int(rows.sum())
+
+    normal, presenting = tag_height(1.0), tag_height(1.5)
+    assert 24 <= normal < presenting <= 40, (normal, presenting)     # uncapped: 48 px

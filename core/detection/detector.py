@@ -157,7 +157,7 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None 
     # lines 1/200 of the longer side (4 px at 768), labels ≈ 1/40 of it up to 1280 px: legible
     # when the browser shows the picture at half its size
     t = max(1, int((thickness or max(2, round(max(h, w) / 200))) * stroke + 0.5))
-    scale = max(0.35, min(1.0, max(h, w) / 800)) * stroke
+    scale = min(1.1, max(0.35, min(1.0, max(h, w) / 800)) * stroke)   # capped: tags must not hide boxes
     text_t = max(1, int(stroke + 0.5))
     n_classes = n_classes or (len(names) if names else 80)
     placed: list[tuple[int, int, int, int]] = []      # label rectangles under boxes, kept apart
