@@ -63,7 +63,10 @@ def test_octaves_1_is_plain_gradient_ascent_on_the_same_layer(lm, cat):
                           generator=torch.Generator().manual_seed(3)):
         x = state.x
     plain = A.to_image(x)
-    assert np.array_equal(out, plain)
+    # the same computation up to float rounding (dream resizes its one octave to its own size
+    # and adds a zero detail): a pixel may differ by one grey level after the uint8 rounding
+    diff = np.abs(out.astype(int) - plain)
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01, (diff.max(), (diff > 0).mean())
     assert _diff(out, cat) > 2.0
     # and a different layer really gives a different picture
     other = dream_image(cat, lm, "blocks[1]", steps=5, step_size=0.01, octaves=1, jitter=8, seed=3)
