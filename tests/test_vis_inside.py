@@ -80,3 +80,47 @@ def test_filters_tab_channels_shown_never_exceeds_the_layer():
         layer = [s for s in at.selectbox if (s.key or "").startswith("inside-fm-layer")][0]
     captions = " ".join(c.value for c in at.caption)
     assert "each output map sums" in captions
+
+
+def test_default_neighbours_query_shows_features_beat_pixels(lm):
+    """Issue 16: with the cat mirrored, pixel space also found the cat. The default query (mirrored,
+    half the brightness) is found by feature space and missed by pixel space."""
+    from core.vis import neighbours as N
+
+    names, gal = [], []
+    for name in images.samples():
+        views = Fe.gallery_variants(images.load_sample(name, max_side=512), 128)
+        gal += [views[0], views[1], views[2], views[4]]
+        names += [name] * 4
+    q = N.query_view(images.load_sample("chelsea", max_side=1024))
+    assert q.shape == (128, 128, 3) and q.mean() < 0.6 * Fe.prepare(images.load_sample("chelsea"), 128).mean()
+    feats, pix = N.embed(lm, gal + [q]), N.pixels(gal + [q])
+    by_features = [names[i] for i, _ in N.neighbours(feats[-1], feats[:-1], k=4)]
+    by_pixels = [names[i] for i, _ in N.neighbours(pix[-1], pix[:-1], k=5)]
+    assert by_features == ["chelsea"] * 4 and "chelsea" not in by_pixels
+    with pytest.raises(ValueError, match="Unknown query"):
+        N.query_view(q, "upside")
+
+
+def test_adversarial_outcome_says_what_happened():
+    from core.vis.optimise import Adversarial
+    from pages.inside.adversarial import outcome
+
+    def r(after, target):
+        return Adversarial(np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2, 3)), [(281, "tabby", 0.6)],
+                           [(after, "x", 0.5)], 281, target, 2 / 255, 10, 0.1)
+
+    name = str
+    assert "target reached" in outcome(r(859, 859), name)
+    missed = outcome(r(282, 859), name)
+    assert "changed to 282" in missed and "not to the target" in missed and "**the class changed**" not in missed
+    assert "unchanged" in outcome(r(281, 859), name) and "unchanged" in outcome(r(281, None), name)
+    assert "the class changed" in outcome(r(500, None), name)
+
+
+def test_saliency_with_no_method_cannot_explain():
+    at = _tab("Saliency")
+    at.multiselect(key="inside-sal-methods").set_value([]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="inside-sal-go").disabled
+    assert any("at least one method" in w.value for w in at.warning)

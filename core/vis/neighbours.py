@@ -21,6 +21,33 @@ from .attribution import cam_layer
 
 PROJECTIONS = ["tsne", "pca", "umap"]
 
+# How the query is made from a picture, so that it is not in the gallery as such. The default,
+# mirrored and at half the brightness, is the one where the spaces disagree most on the samples:
+# on the cat, pixel space finds the dark rocket and night pictures, feature space the cat.
+QUERIES = {
+    "mirror_dark": "mirrored, at half the brightness",
+    "mirror": "mirrored (the notes' left- and right-facing elephants)",
+    "mirror_grey": "mirrored, in grey",
+    "rot90": "turned by 90°",
+}
+
+
+def query_view(image: np.ndarray, how: str = "mirror_dark", size: int = 128) -> np.ndarray:
+    """The picture as a query (one of :data:`QUERIES`), prepared to ``size`` × ``size``."""
+    from .features import prepare
+
+    if how not in QUERIES:
+        raise ValueError(f"Unknown query {how!r}; choose one of: {', '.join(QUERIES)}.")
+    a = prepare(image, size)
+    if how == "rot90":
+        return np.ascontiguousarray(np.rot90(a))
+    a = a[:, ::-1]
+    if how == "mirror_dark":
+        a = (a.astype(np.float32) * 0.5).round().astype(np.uint8)
+    elif how == "mirror_grey":
+        a = np.repeat(cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_RGB2GRAY)[..., None], 3, 2)
+    return np.ascontiguousarray(a)
+
 
 def umap_available() -> bool:
     return importlib.util.find_spec("umap") is not None

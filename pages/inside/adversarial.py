@@ -27,10 +27,12 @@ def render(c: Inside) -> None:
                               key=f"inside-adv-target-{c.key}")
     if st.button("Attack", type="primary", key="inside-adv-go", icon=":material/bolt:"):
         r = O.adversarial(c.lm, c.crop, None if adv_target < 0 else int(adv_target), eps=eps255 / 255, steps=adv_steps)
-        st.session_state["inside-adv"] = dict(r=r, pic=c.crop)
+        st.session_state["inside-adv"] = dict(r=r, pic=c.crop, model=c.key)
     res = st.session_state.get("inside-adv")
-    if res:
-        _attack(res)
+    if res and res["model"] == c.key and np.array_equal(res["pic"], c.crop):
+        _attack(res, c)
+    elif res:
+        st.caption("The last attack was on another picture or model: press **Attack** again.")
     _fooling(c)
     how_it_works("`core.vis.optimise.adversarial(model, image, target, eps, steps)`: FGSM (one "
                  "step of ε·sign(∇x J)) or iterative FGSM projected back into the ε-ball; untargeted "
@@ -41,7 +43,22 @@ def render(c: Inside) -> None:
                  "starts from uniform noise and lets Adam raise log p(target) until it passes 0.99.")
 
 
-def _attack(res: dict) -> None:
+def outcome(r: O.Adversarial, name) -> str:
+    """What the attack did, in words: a targeted attack that misses its target does not "change
+    the class" as asked, even when the top class moved (``name``: class index → its name)."""
+    top = r.after[0][0]
+    if r.target is not None:
+        if top == r.target:
+            return f"**target reached**: the network now says {name(top)}"
+        if top != r.source:
+            return f"the class changed to {name(top)}, **but not to the target** {name(r.target)}"
+        return f"**unchanged**: still {name(top)}; the target {name(r.target)} was not reached"
+    if top != r.source:
+        return f"**the class changed** from {name(r.source)} to {name(top)}"
+    return f"**unchanged**: still {name(top)}"
+
+
+def _attack(res: dict, c: Inside) -> None:
     r = res["r"]
     biggest = float(np.abs(r.perturbation).max())
     c1, c2, c3 = st.columns(3)
@@ -56,7 +73,7 @@ def _attack(res: dict) -> None:
         top_table(r.before)
     with t2:
         st.caption(f"After ({'FGSM' if r.steps == 1 else f'{r.steps} steps'}, {r.seconds:.1f} s) — "
-                   + ("**the class changed**" if r.flipped else "the class held"))
+                   + outcome(r, c.class_name))
         top_table(r.after)
     download_png(r.image, "adversarial.png", key="inside-adv-png")
 
@@ -65,15 +82,36 @@ def _fooling(c: Inside) -> None:
     st.subheader("Fooling image from noise")
     fool_cls = st.selectbox("Make the network see", list(range(len(c.labels))), index=min(859, len(c.labels) - 1),
                             format_func=c.class_name, key=f"inside-fool-class-{c.key}")
+    stopped = jobs.interrupted("inside-fool-run")      # a Stop: keep what the run had reached
+    if stopped is not None and st.session_state.get("inside-fool-img") is not None:
+        _keep(c, stopped, "stopped ")
     if st.button("Fool it", key="inside-fool-go", icon=":material/blur_on:"):
+        for k in ("inside-fool", "inside-fool-img"):     # nothing of an earlier run stays beside this one
+            st.session_state.pop(k, None)
         last = jobs.follow(O.fooling_image(c.lm, int(fool_cls), size=160, steps=80), "inside-fool-run",
-                           image_width=240)
+                           image_width=240,
+                           on_snapshot=lambda snap: _last_picture(snap, int(fool_cls)))
         if last is not None:
-            img = last.image if last.image is not None else st.session_state["inside-fool-run"].image
-            st.session_state["inside-fool"] = dict(image=img, top=T.top_classes(c.lm, img, 3), steps=last.step)
+            _keep(c, last, "")
     res = st.session_state.get("inside-fool")
-    if res:
+    if res and (res["model"], res["target"]) == (c.key, int(fool_cls)):
         c1, c2 = st.columns(2)
-        c1.image(res["image"], caption=f"after {res['steps']} steps", width="stretch")
+        c1.image(res["image"], width="stretch",
+                 caption=f"{res['note']}after {res['steps']} steps: noise to us, "
+                         f"{c.class_name(res['target'])} to the network")
         with c2:
             top_table(res["top"])
+            download_png(res["image"], "fooling.png", key="inside-fool-png")
+    elif res:
+        st.caption("The last fooling image was for another class or model: press **Fool it** again.")
+
+
+def _last_picture(snap, target: int) -> None:
+    if snap.image is not None:
+        st.session_state["inside-fool-img"] = (target, snap.image)
+
+
+def _keep(c: Inside, snap, note: str) -> None:
+    target, img = st.session_state.pop("inside-fool-img")
+    st.session_state["inside-fool"] = dict(image=img, top=T.top_classes(c.lm, img, 3), steps=snap.step,
+                                           target=target, model=c.key, note=note)

@@ -8,7 +8,7 @@ import streamlit as st
 from core.vis import features as Fe
 from core.vis import neighbours as N
 from dashboard import figures
-from dashboard.widgets import how_it_works
+from dashboard.widgets import download_png, how_it_works
 
 from .common import Inside, sample_pictures
 
@@ -17,10 +17,13 @@ _VIEWS = ["", " (corner 1)", " (corner 2)", " (corner 4)"]    # whole + three of
 
 def render(c: Inside) -> None:
     st.write("The last convolutional stage turns each picture into one vector. Near neighbours in "
-             "that **feature space** are pictures of the same kind — even mirrored, which is far "
+             "that **feature space** are pictures of the same kind — even mirrored or in dim light, far "
              "away in **pixel space** (the notes' left- and right-facing elephants). t-SNE squeezes "
              "the vectors onto a plane so that neighbours stay neighbours.")
     n1, n2 = st.columns(2)
+    how = n2.selectbox("Query: your picture", list(N.QUERIES), format_func=N.QUERIES.get, key="inside-nn-query",
+                       help="Not the picture itself (a gallery view of it would be found at distance 0): "
+                            "the same picture changed so that its pixels differ but its content does not.")
     proj = n1.radio("Projection", N.PROJECTIONS, horizontal=True, key="inside-nn-proj",
                     format_func=lambda m: {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}[m])
     if proj == "umap" and not N.umap_available():
@@ -33,15 +36,18 @@ def render(c: Inside) -> None:
                 for j, v in enumerate([views[0], views[1], views[2], views[4]]):
                     gal.append(np.ascontiguousarray(v))
                     names.append(f"{name}{_VIEWS[j]}")
-            q = Fe.prepare(c.image, 128)[:, ::-1].copy()
+            q = N.query_view(c.image, how, 128)
             feats = N.embed(c.lm, gal + [q])
             pix = N.pixels(gal + [q])
             method = proj if proj != "umap" or N.umap_available() else "tsne"
             xy = N.project(feats, method)
-        st.session_state["inside-nn"] = dict(names=names, gal=gal, q=q, feats=feats, pix=pix, xy=xy, method=method)
+        st.session_state["inside-nn"] = dict(names=names, gal=gal, q=q, feats=feats, pix=pix, xy=xy, method=method,
+                                             how=how, model=c.key, pic=c.image)
     res = st.session_state.get("inside-nn")
-    if res:
+    if res and (res["how"], res["model"]) == (how, c.key) and np.array_equal(res["pic"], c.image):
         _results(res)
+    elif res:
+        st.caption("The last embedding was for another picture, query or model: press **Embed the gallery** again.")
     how_it_works("`core.vis.neighbours.embed(model, images)` averages the last stage's maps over "
                  "positions (1280 numbers on Lite0); `pixels` shrinks each picture to 32×32; "
                  "`neighbours` ranks by Euclidean distance; `project(features, 'tsne'|'pca'|'umap')` "
@@ -52,7 +58,8 @@ def _results(res: dict) -> None:
     nq = len(res["gal"])
     fe = N.neighbours(res["feats"][nq], res["feats"][:nq], k=5)
     px = N.neighbours(res["pix"][nq], res["pix"][:nq], k=5)
-    st.caption("Query: your picture **mirrored** (so it is not in the gallery as such).")
+    st.caption(f"Query: your picture **{N.QUERIES[res['how']]}** (so it is not in the gallery as such). "
+               "Top row: its 5 nearest views in feature space; bottom row: in pixel space (distance in brackets).")
     cols = st.columns(6)
     cols[0].image(res["q"], caption="query", width="stretch")
     for col, (i, d) in zip(cols[1:], fe):
@@ -61,6 +68,11 @@ def _results(res: dict) -> None:
     cols[0].caption("pixel space →")
     for col, (i, d) in zip(cols[1:], px):
         col.image(res["gal"][i], caption=f"pixel: {res['names'][i]} ({d:.1f})", width="stretch")
+    blank = np.full_like(res["q"], 255)
+    download_png(Fe.tile_grid([res["q"]] + [res["gal"][i] for i, _ in fe] + [blank] + [res["gal"][i] for i, _ in px],
+                              cols=6, pad=4),
+                 f"neighbours-{res['how']}.png", label="Download the neighbours (PNG: feature row, pixel row)",
+                 key="inside-nn-png")
     figures.show(_map(res), width="stretch")
 
 

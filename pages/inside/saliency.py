@@ -7,7 +7,7 @@ from core import precompute
 from core.vis import attribution as T
 from core.vis import features as Fe
 from dashboard import jobs
-from dashboard.widgets import how_it_works
+from dashboard.widgets import download_png, how_it_works
 
 from . import common
 from .common import Inside, top_table
@@ -36,7 +36,13 @@ def render(c: Inside) -> None:
         samples = a3.slider("SmoothGrad samples", 4, 32, D["samples"], key="inside-sg-n")
         show_over = st.checkbox("Overlay on the picture", value=True, key="inside-sal-over")
     settings = dict(methods=list(methods), window=window, stride=stride, samples=samples, target=int(target))
-    if st.button("Explain", type="primary", key="inside-sal-go", icon=":material/visibility:"):
+    if not methods:
+        st.warning("Pick at least one method to explain the prediction with.")
+    stopped = jobs.interrupted("inside-sal-run")
+    if stopped is not None:
+        st.caption(f"Stopped after {stopped.step} of {stopped.total} methods; press **Explain** to run them all.")
+    if st.button("Explain", type="primary", key="inside-sal-go", icon=":material/visibility:",
+                 disabled=not methods):
         snapshots, record = precompute.start("saliency", c.lm, c.crop, settings)   # one call shape
         if jobs.follow(snapshots, "inside-sal-run", describe=lambda s: f"{s.info['method']} done") is not None:
             st.session_state["inside-sal"] = precompute.finish("saliency", c.lm, c.crop, settings, record)
@@ -47,9 +53,15 @@ def render(c: Inside) -> None:
         cols[0].image(res["pic"], caption=f"input ({res['pic'].shape[1]}×{res['pic'].shape[0]}, "
                                          f"the network's view) · target {c.class_name(res['target'])}",
                       width="stretch")
+        pics = [res["pic"]]
         for i, (m, heat, secs) in enumerate(zip(res["methods"], res["maps"], res["method_seconds"])):
             pic = T.overlay(res["pic"], heat) if show_over else Fe.colorize(heat, 0, 1, cmap=2)
+            pics.append(pic)
             cols[(i + 1) % 3].image(pic, width="stretch", caption=f"{T.METHODS[m]} · {secs:.2f} s")
+        download_png(Fe.tile_grid(pics, cols=min(3, len(pics)), pad=4),
+                     f"saliency-{res['target']}-{'-'.join(res['methods'])}.png",
+                     label="Download the maps (PNG: input, then " + ", ".join(T.METHODS[m] for m in res["methods"]) + ")",
+                     key="inside-sal-png")
         if cur.note:
             st.caption(cur.note)
         if res.get("guided") is not None:
