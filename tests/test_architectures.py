@@ -526,3 +526,115 @@ def test_block_diagrams_are_dot():
     no_skip = arch.inverted_residual_dot(arch.inverted_residual(56, 56, 24, 32, 6, 2), 56, 56, 24)
     assert "style=dashed" not in no_skip
     assert arch.RESIDUAL_BLOCK_DOT.startswith("digraph R {") and "shortcut" in arch.RESIDUAL_BLOCK_DOT
+
+
+# ----------------------------------------------------------------------------- issue 16 (pages)
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 2, 3), (2, 2, 3), (3, 1, 3)])
+def test_tiny_pictures_augment_without_an_eigenvalue_error(shape):
+    img = np.full(shape, 120, np.uint8)
+    vals, vecs = arch.pca_color_basis(img)  # a 1×1 picture used to fail: "did not converge"
+    assert np.all(np.isfinite(vals)) and np.all(np.isfinite(vecs))
+    for name in arch.AUGMENTATIONS:
+        out = arch.augment(img, name, seed=1)
+        assert out.shape == img.shape and out.dtype == np.uint8
+
+
+def _arch_tab(title: str, monkeypatch=None, image=None):
+    from tests.pageapp import page_app
+
+    if image is not None:
+        import pages.architectures.augmentation as aug
+        monkeypatch.setattr(aug, "image_input", lambda *a, **k: image)
+    at = page_app("architectures", default_timeout=300)
+    at.session_state["arch-tab"] = title
+    return at.run()
+
+
+@pytest.mark.parametrize("side", [1, 8])
+def test_augmentation_tab_explains_a_tiny_upload(side, monkeypatch):
+    at = _arch_tab("Augmentation", monkeypatch, np.full((side, side, 3), 90, np.uint8))
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(f"{side}×{side} pixels" in w.value and "too small" in w.value for w in at.warning)
+
+
+def test_augmentation_tab_thumbnails_fill_the_width(monkeypatch):
+    rng = np.random.default_rng(0)
+    at = _arch_tab("Augmentation", monkeypatch, rng.integers(0, 255, (200, 300, 3), dtype=np.uint8))
+    assert not at.exception and not at.error
+    assert not at.warning
+    # four to a row across the whole main column (they were four in three quarters of it):
+    # a row of four equal columns that is not nested in another column
+    weights = [c.proto.weight for c in at.columns]
+    assert weights.count(0.25) >= 8, weights
+
+
+def test_log_ticks_are_one_two_five_or_powers_of_ten():
+    from pages.architectures.common import log_ticks
+
+    assert log_ticks(0.25, 45) == ([0.5, 1, 2, 5, 10, 20], ["0.5", "1", "2", "5", "10", "20"])
+    vals, text = log_ticks(1, 1e5)  # more than three decades: powers of ten only
+    assert vals == [1, 10, 100, 1000, 10_000, 100_000] and text[-1] == "100,000"
+    with pytest.raises(ValueError):
+        log_ticks(0, 10)
+
+
+def test_compare_labels_do_not_overlap_and_ticks_are_written_out():
+    from pages.architectures import compare
+
+    for recipe in ("original", "best"):
+        rows = arch.comparison_table(recipe)
+        for view in compare.VIEWS:
+            fig = compare._scatter(rows, view)
+            spots = [p for t in fig.data for p in t.textposition]
+            assert len(spots) == len(rows) and set(spots) <= set(compare.SPOTS)
+            # recompute every label's box from the figure itself: none overlaps another
+            xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+            ylog = fig.layout.yaxis.type == "log"
+            px = [((math.log10(x) - xr[0]) / (xr[1] - xr[0]) * compare.PLOT_W,
+                   ((math.log10(y) if ylog else y) - yr[0]) / (yr[1] - yr[0]) * compare.PLOT_H)
+                  for t in fig.data for x, y in zip(t.x, t.y)]
+            texts = [s for t in fig.data for s in t.text]
+            radii = [m / 2 for t in fig.data for m in t.marker.size]
+            boxes = [b for _, b in compare.label_boxes(px, texts, radii, 11)]
+            assert [p for p, _ in compare.label_boxes(px, texts, radii, 11)] == spots
+            clashes = [(texts[i], texts[j]) for i in range(len(boxes)) for j in range(i)
+                       if compare._boxes_overlap(boxes[i], boxes[j])]
+            assert not clashes, (recipe, view, clashes)
+            assert fig.layout.xaxis.ticktext and all(t[0].isdigit() for t in fig.layout.xaxis.ticktext)
+            assert all(t.lstrip("0.")[0] in "125" for t in fig.layout.xaxis.ticktext)
+
+
+def test_residual_plot_marks_underflowing_layers_instead_of_dropping_them():
+    from pages.architectures import residual
+
+    shown, lost = residual.underflow([0.0, 0.0, 1e-22, float("nan"), 0.3])
+    assert shown == [None, None, 1e-22, None, 0.3] and lost == [0, 1, 3]
+    assert residual._ranges([1, 2, 3, 7, 9, 10]) == "1–3, 7, 9–10"
+
+
+def test_residual_tab_draws_the_plain_curve_above_the_chance_line():
+    at = _arch_tab("Residual block")
+    at.slider(key="arch-res-blocks").set_value(30)
+    at.slider(key="arch-res-steps").set_value(50).run()
+    at.button(key="arch-res-go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    import json
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    loss = next(s for s in specs if "training loss" in str(s["layout"].get("title")))
+    assert all(sh.get("layer") == "below" for sh in loss["layout"]["shapes"])
+    plain = next(t for t in loss["data"] if t["name"] == "plain")
+    assert plain["line"]["width"] > 2
+    grads = next(s for s in specs if "gradient norm" in str(s["layout"].get("title")))
+    marked = [t for t in grads["data"] if "underflow" in t["name"]]
+    assert marked and len(marked[0]["x"]) > 0  # 30 blocks: the first plain layers underflow
+    assert any("underflow" in c.value and "exactly 0" in c.value for c in at.caption)
+
+
+def test_lenet_tab_states_the_measured_time():
+    at = _arch_tab("LeNet-5 live")
+    assert not at.exception
+    info = " ".join(i.value for i in at.info)
+    assert "a few seconds" not in info and "about 5 s" in info and "13 s" in info
+    at.radio(key="arch-le-variant").set_value("lenet5").run()
+    assert "about 13 s for the 1998 form" in " ".join(i.value for i in at.info)

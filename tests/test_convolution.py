@@ -629,3 +629,40 @@ def test_both_transposed_tabs_share_one_convention_and_constrain_output_padding(
     assert any("fractionally strided" in c.value for c in at.caption)
     # the other page's tab is linked
     assert any("Transposed conv" in m.value for m in at.markdown if "See also" in m.value)
+
+
+def test_one_by_one_strip_is_labelled_and_large_enough():
+    import json
+
+    at = page_app("convolution", default_timeout=120)
+    at.session_state["conv-tab"] = "1×1 conv"
+    at.run()
+    assert not at.exception and not at.error
+    strips = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
+              if "channels" in str(json.loads(c.proto.spec)["layout"].get("title"))]
+    assert len(strips) == 2  # channels 1–16 and 17–32 (one 32-wide strip was 24 px a cell)
+    for spec in strips:
+        lay = spec["layout"]
+        assert lay["yaxis"]["ticktext"] == ["x: input", "w: filter 1", "x · w"]
+        assert len(lay["xaxis"]["ticktext"]) == 16
+        plot_w = lay["width"] - lay["margin"]["l"] - lay["margin"]["r"]
+        assert plot_w / 16 >= 38, plot_w  # px per cell
+        assert lay["width"] <= 820  # fits the main column at 1280 px with the sidebar open
+    assert [s["layout"]["xaxis"]["ticktext"][0] for s in strips] == ["1", "17"]
+    ex = cv.one_by_one_example(8)
+    total = sum(float(t.split("= ")[-1]) for t in
+                (s["layout"]["title"]["text"] for s in strips))
+    assert total == ex.out[0, 0, 0]
+
+
+def test_learn_a_filter_keeps_what_a_stopped_run_reached():
+    at = page_app("convolution", default_timeout=120)
+    at.session_state["conv-tab"] = "Learn a filter"
+    at.session_state["conv-learn-steps"] = 30
+    at.run()
+    # what on_snapshot keeps during a run, as a Stop leaves it (step 10 of 30)
+    config = ("vertical", "random 8×8 images", 4, 30, 0.0, 0)
+    at.session_state["conv-learn-result"] = (config, [5.0, 2.0], np.zeros((3, 3)), 10, 30)
+    at.run()
+    assert not at.exception and not at.error
+    assert any("Stopped at step 10 of 30" in m.value for m in at.markdown)

@@ -152,7 +152,10 @@ def pca_color_basis(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     image's RGB values in [0, 1]: the main colour directions (AlexNet did this over the
     whole ImageNet training set; here it is one image)."""
     px = _check(image).reshape(-1, 3).astype(np.float64) / 255.0
-    cov = np.cov(px, rowvar=False)
+    if len(px) == 0:
+        raise ValueError("The picture has no pixels.")
+    # one pixel has no spread (np.cov would divide by zero and eigh fail to converge)
+    cov = np.cov(px, rowvar=False) if len(px) > 1 else np.zeros((3, 3))
     vals, vecs = np.linalg.eigh(cov)
     order = np.argsort(vals)[::-1]
     return np.clip(vals[order], 0, None), vecs[:, order]

@@ -9,14 +9,17 @@ import core.architectures as arch
 from core.images import resize_max
 from dashboard.widgets import download_png, image_input
 
+MIN_SIDE = 16  # px: below this the effects cannot be seen (and a 1×1 picture has no colour spread)
+
 
 def render() -> None:
     st.write("More (virtual) training data from the data you have: the label stays, the "
              "picture changes. Small data sets can be augmented ahead of time; usually it "
              "is done on the fly while loading each batch.")
-    left, right = st.columns([1, 3], gap="large")
+    left, right = st.columns([1, 1], gap="large")
     with left:
         image = image_input("arch-aug", default="chelsea")
+    with right:
         seed = st.number_input("Seed", 0, 10_000, 0, key="arch-aug-seed",
                                help="The same seed gives the same pictures.")
         with st.expander("Advanced"):
@@ -31,7 +34,13 @@ def render() -> None:
     if image is None:
         st.info("Choose, upload or snap an image.")
         return
-    img = resize_max(image, 384)
+    h, w = image.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        st.warning(f"This picture is {w}×{h} pixels: too small to see what a crop, a rotation "
+                   f"or a warp does. Use one at least {MIN_SIDE} pixels on its shorter side.",
+                   icon=":material/photo_size_select_small:")
+        return
+    img = resize_max(image, 512)
     seed = int(seed)
     outs = {
         "original": img,
@@ -43,13 +52,14 @@ def render() -> None:
         "colour shift": arch.color_shift(img, seed=seed, max_shift=shift),
         "PCA colour (AlexNet)": arch.pca_color(img, seed=seed, std=pca_std),
     }
-    with right:
-        names = list(outs)
-        for row in range(0, len(names), 4):
-            cols = st.columns(4)
-            for col, name in zip(cols, names[row:row + 4]):
-                col.image(outs[name], caption=name, width="stretch")
-        pick = st.selectbox("Download", names[1:], key="arch-aug-pick")
+    names = list(outs)
+    # the whole width, four to a row (about 290 px each at 1280 px): each effect visible
+    for row in range(0, len(names), 4):
+        for col, name in zip(st.columns(4), names[row:row + 4]):
+            col.image(outs[name], caption=name, width="stretch")
+    a, b = st.columns([1, 3], vertical_alignment="bottom")
+    pick = a.selectbox("Download", names[1:], key="arch-aug-pick")
+    with b:
         download_png(outs[pick], f"{pick.split(' (')[0].replace(' ', '_')}_seed{seed}.png",
                      key="arch-aug-dl")
     vals, vecs = arch.pca_color_basis(img)

@@ -9,7 +9,7 @@ import streamlit as st
 import core.architectures as arch
 from dashboard import figures
 
-from .common import BLUE, GREEN, GREY, LOCALIZED, ORANGE, PURPLE, cached_comparison
+from .common import BLUE, GREEN, GREY, LOCALIZED, ORANGE, PURPLE, cached_comparison, log_ticks
 
 
 def render() -> None:
@@ -51,7 +51,8 @@ def _scaling_plot(phi: float) -> go.Figure:
                                  name=label, line={"color": colour}))
     fig.add_trace(go.Scatter(x=phis, y=2 ** phis, name="2^φ", line={"color": GREY, "dash": "dot"}))
     fig.add_vline(x=phi, line_color="#999")
-    fig.update_yaxes(type="log", title="multiplier (log)")
+    vals, text = log_ticks(1, 2 ** 7)
+    fig.update_yaxes(type="log", title="multiplier (log)", tickvals=vals, ticktext=text)
     fig.update_layout(height=round(330 * figures.sizes().scale),  # taller when presenting
                       xaxis_title="φ", margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       legend={"orientation": "h", "y": -0.25})
@@ -80,7 +81,8 @@ def _released() -> None:
                              textposition="top left", line={"color": PURPLE}))
     fig.add_trace(go.Scatter(x=list(range(8)), y=[b0 * 2 ** k for k in range(8)],
                              name="B0 × 2^k", line={"color": GREY, "dash": "dot"}))
-    fig.update_yaxes(type="log", title="GMACs per image (log)")
+    vals, text = log_ticks(min(r["GMACs"] for r in rows) / 1.3, b0 * 2 ** 7 * 1.3)
+    fig.update_yaxes(type="log", title="GMACs per image (log)", tickvals=vals, ticktext=text)
     fig.update_layout(height=round(300 * figures.sizes().scale),  # taller when presenting
                       xaxis_title="k in B-k", margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       legend={"orientation": "h", "y": -0.3})

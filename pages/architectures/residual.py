@@ -3,6 +3,7 @@ trained side by side with the same net with skips."""
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 import core.architectures as arch
@@ -10,6 +11,8 @@ from dashboard import figures, jobs
 from dashboard.figures import Curve
 
 from .common import PLAIN, PURPLE
+
+CHANCE = float(np.log(10))  # the loss of a uniform guess over 10 digits
 
 
 def render() -> None:
@@ -102,9 +105,13 @@ def _experiment() -> None:
             k = max(1, len(h["step"]) // 10)
             st.caption(f"Mean loss over the last {k} steps: plain {np.mean(h['plain'][-k:]):.3f}, "
                        f"residual {np.mean(h['res'][-k:]):.3f} (chance level: ln 10 = 2.303)."
+                       + (" The plain net's thick red curve lies on the chance line: it has "
+                          "learnt nothing." if abs(np.mean(h['plain'][-k:]) - CHANCE) < 0.02 else "")
                        + ("" if result["done"] else " — stopped early."))
     else:
-        st.info("Press **Train both nets**: a few seconds on a CPU.", icon=":material/info:")
+        st.info("Press **Train both nets**: the defaults (10 blocks, 300 steps) take about 3 s on "
+                "a free CPU core, longer on a busy server; the bar shows the time so far.",
+                icon=":material/info:")
 
 
 def _recorded(snapshots, result: dict):
@@ -127,18 +134,64 @@ def _draw_curves(slot, result) -> None:
         [Curve("plain", h["step"], h["plain"], PLAIN), Curve("residual", h["step"], h["res"], PURPLE)],
         title=f"training loss, {2 * result['blocks'] + 2} layers", height=320,
         y_title="cross-entropy", y_range=(0, min(top * 1.05, 4.0)), legend_y=-0.25,
-        hline=(float(np.log(10)), "chance (ln 10)"))
+        hline=(CHANCE, "chance (ln 10)"))
+    # a plain net that learns nothing sits exactly on the chance line: draw the line under the
+    # curves and the plain curve thick, so it is seen on top of it
+    fig.update_shapes(layer="below", line_color="#999")
+    fig.update_traces(line_width=4, selector={"name": "plain"})
     figures.show(fig, slot=slot, width="stretch")
+
+
+def underflow(norms) -> tuple[list[float | None], list[int]]:
+    """Gradient norms for a log axis: zeros (float32 underflow) and non-finite values become
+    gaps, and their 0-based layer indices are returned so the plot can mark them."""
+    shown, lost = [], []
+    for i, g in enumerate(norms):
+        ok = g is not None and np.isfinite(g) and g > 0
+        shown.append(float(g) if ok else None)
+        if not ok:
+            lost.append(i)
+    return shown, lost
 
 
 def _draw_grads(slot, result) -> None:
     if not result.get("gp"):
         return
     x = list(range(1, len(result["gp"]) + 1))
-    fig = figures.loss_curves(
-        [Curve("plain", x, result["gp"], PLAIN, mode="lines+markers"),
-         Curve("residual", x, result["gr"], PURPLE, mode="lines+markers")],
-        title="gradient norm per layer at initialisation (input → output)", height=320,
-        x_title="layer", y_title="‖∂L/∂W‖ (log)", log_y=True, legend_y=-0.25)
+    curves, marks = [], []
+    for name, norms, colour in (("plain", result["gp"], PLAIN), ("residual", result["gr"], PURPLE)):
+        shown, lost = underflow(norms)
+        curves.append(Curve(name, x, shown, colour, mode="lines+markers"))
+        marks.append((name, lost, colour))
+    fig = figures.loss_curves(curves, title="gradient norm per layer at initialisation "
+                              "(input → output)", height=320, x_title="layer",
+                              y_title="‖∂L/∂W‖ (log)", log_y=True, legend_y=-0.25)
+    positive = [v for c in curves for v in c.y if v is not None]
+    floor = min(positive) / 10 if positive else 1e-30
+    for name, lost, colour in marks:
+        if lost:  # at the bottom of the axis, as downward triangles: "0 here", not left out
+            fig.add_trace(go.Scatter(
+                x=[x[i] for i in lost], y=[floor] * len(lost), mode="markers",
+                name=f"{name}: 0 (underflow)", marker={"symbol": "triangle-down", "size": 9,
+                                                        "color": colour},
+                hovertemplate="layer %{x}: gradient 0 (below float32's range)<extra></extra>"))
     fig.update_yaxes(exponentformat="power")
-    figures.show(fig, slot=slot, width="stretch")
+    box = slot.container()
+    figures.show(fig, slot=box, width="stretch")
+    for name, lost, _ in marks:
+        if lost:
+            box.caption(f"{name.capitalize()} net: the gradient of {len(lost)} layer(s) "
+                       f"({_ranges([i + 1 for i in lost])}) is exactly 0 — smaller than float32 "
+                       f"can hold (underflow). They are the ▼ at the bottom of the plot: those "
+                       f"layers get no update at all.")
+
+
+def _ranges(layers: list[int]) -> str:
+    """[1, 2, 3, 7] → "1–3, 7"."""
+    parts, start = [], None
+    for a, b in zip(layers, layers[1:] + [None]):
+        start = a if start is None else start
+        if b != a + 1:
+            parts.append(f"{start}–{a}" if a != start else f"{a}")
+            start = None
+    return ", ".join(parts)

@@ -64,20 +64,28 @@ def render() -> None:
     if run:
         history = jobs.History()
         losses = lambda: [r["loss"] for r in history.rows]  # noqa: E731
+
+        def on_snapshot(snap) -> None:
+            # kept at every drawn step, so a Stop keeps what the run reached
+            st.session_state[RESULT] = (config, losses(), snap.kernel, snap.step, snap.total)
+            draw(losses(), snap.kernel, snap.step == snap.total)
+
         last = jobs.follow(
             cv.learn_filter_steps(pairs, f=true_k.shape[0], steps=steps, seed=seed), JOB,
             area=progress, every=10, history=history, row=lambda s: {"loss": s.loss},
-            on_snapshot=lambda s: draw(losses(), s.kernel, s.step == s.total))
+            on_snapshot=on_snapshot)
         if last is not None:
-            st.session_state[RESULT] = (config, losses(), last.kernel)
+            st.session_state[RESULT] = (config, losses(), last.kernel, last.step, last.total)
             st.rerun()  # draw the finished run without its progress bar
+    jobs.interrupted(JOB)  # a stopped run: what it reached is in RESULT
     result = st.session_state.get(RESULT)
     if result and result[0] == config:
-        _, losses, kernel = result
+        _, losses, kernel, step, total = result
         draw(losses, kernel, True)
         err = float(np.abs(kernel - true_k).max())
         st.markdown(f"Final loss **{losses[-1]:.3g}**; largest difference from the true "
-                    f"filter: **{err:.3g}**.")
+                    f"filter: **{err:.3g}**."
+                    + ("" if step >= total else f" Stopped at step {step} of {total}."))
     else:
         st.caption("Press **Train** to watch the nine weights converge.")
     how_it_works(

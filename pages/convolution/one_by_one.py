@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.figures import fmt, matrix, show, sizes
+from dashboard.figures import fmt, matrix, row, show, sizes
 from dashboard.widgets import download_png, how_it_works
 
 from .common import picture_section
@@ -30,12 +30,7 @@ def render() -> None:
     ex = cv.one_by_one_example(k_out)
     c[1].markdown(f"6×6×32 * {k_out} × (1×1×32) → **{'×'.join(map(str, ex.out.shape))}**, "
                   f"{cv.conv_params(1, 32, k_out):,} parameters.")
-    # the whole width: 32 columns of numbers need it (24 px cells here, 34 px when presenting)
-    show(matrix(ex.pixel, cell=24, font=12, title=f"pixel (0,0): 32 inputs × 32 weights → "
-                                                  f"{fmt(ex.out[0, 0, 0])} (output channel 1)"),
-         "1x1-dot")
-    st.caption("Rows: the 32 input values at pixel (0, 0), the 32 weights of filter 1, "
-               "their products (which sum to the output value).")
+    _strip(ex)
     _photo()
     _bottleneck()
     how_it_works(
@@ -44,6 +39,43 @@ def render() -> None:
         "- `core.convolution.bottleneck_mults(h, w, c_in, c_out, f, c_mid)` counts "
         "H·W·K·f²·C multiplications per layer."
     )
+
+
+ROWS = ("x: input", "w: filter 1", "x · w")
+
+
+def _strip(ex: cv.OneByOneExample) -> None:
+    """Pixel (0, 0)'s 32 inputs, filter 1's 32 weights and their products: two labelled
+    blocks of 16 channels, large enough to read."""
+    s = sizes()
+    c = ex.pixel.shape[1]
+    half = (c + 1) // 2
+    label_w = round(96 * s.scale)
+    st.markdown(f"**Pixel (0, 0):** {c} input values × the {c} weights of filter 1, "
+                f"summed: Σ x·w = **{fmt(ex.out[0, 0, 0])}** (output channel 1 at that pixel).")
+    with row("small"):
+        for lo in range(0, c, half):
+            part = ex.pixel[:, lo:lo + half]
+            fig = matrix(part, cell=40, font=14, zrange=(-6, 6),
+                         title=f"channels {lo + 1}–{lo + part.shape[1]}: Σ x·w = "
+                               f"{fmt(part[2].sum())}")
+            plot_w = fig.layout.width - 2 - fig.layout.margin.r  # the cells themselves
+            width = fig.layout.width + label_w
+            bottom = round(22 * s.scale)  # room for the channel numbers
+            fig.update_layout(width=width, height=fig.layout.height + bottom,
+                              margin={"l": label_w + 2, "r": width - label_w - 2 - plot_w,
+                                      "b": bottom})
+            fig.update_yaxes(visible=True, tickvals=[0, 1, 2], ticktext=list(ROWS), showgrid=False,
+                             zeroline=False, ticks="", tickfont={"size": round(13 * s.scale)})
+            fig.update_xaxes(visible=True, tickvals=list(range(part.shape[1])), showgrid=False,
+                             ticktext=[str(lo + i + 1) for i in range(part.shape[1])], ticks="",
+                             zeroline=False, tickfont={"size": round(11 * s.scale)})
+            show(fig, f"1x1-dot-{lo}")
+    st.caption(f"Numbers under the columns: the channel. The two sums add up to "
+               f"{fmt(ex.out[0, 0, 0])}; the other {ex.out.shape[2] - 1} filter(s) do the same with "
+               f"their own weights, at every one of the 6×6 pixels." if ex.out.shape[2] > 1 else
+               f"Numbers under the columns: the channel. The two sums add up to "
+               f"{fmt(ex.out[0, 0, 0])}, at every one of the 6×6 pixels with the same weights.")
 
 
 def _photo() -> None:
