@@ -362,3 +362,18 @@ def test_validation_uses_several_fixed_scenes():
     assert (x[1] == data.scene(22, 40)[0]).all()
     with pytest.raises(ValueError):
         next(train(UNet(3, 4, base=2, depth=2), steps=1, val_scenes=0))
+
+
+def test_skip_importance_averages_over_scenes(bundled):
+    from core.segmentation.infer import skip_importance, skip_study
+
+    avg = skip_importance(bundled, n=8, size=64, seed=77)
+    assert list(avg) == [None, 1, 2, 3]
+    assert avg[None] >= 0.85
+    assert avg[3] < avg[None] - 0.1, avg           # the deepest skip carries the most for this net
+    # one scene's study agrees with the average over that single scene
+    img, truth = data.batch(np.random.default_rng(5), 1, 64)
+    one = skip_importance(bundled, n=1, size=64, seed=5)
+    study = skip_study(bundled, img[0], truth[0])
+    assert one[None] == pytest.approx(study.miou)
+    assert [one[lv.level] for lv in study.levels] == pytest.approx([lv.ablated_miou for lv in study.levels])

@@ -77,3 +77,5 @@ def test_diagram_and_skips_tabs_render(at):
     assert any(m.label == "parameters" for m in at.metric)
     _open(at, "What the skips carry")
     assert not at.error
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["mIoU, every skip", "without skip 1", "without skip 2", "without skip 3"]

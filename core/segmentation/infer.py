@@ -202,6 +202,25 @@ def segment_frame(frame: np.ndarray, model, alpha: float = 0.5, *, work_side: in
     return FrameResult(out, mask, areas, time.perf_counter() - t0, pal, names, instances)
 
 
+def skip_importance(model, n: int = 16, size: int = 64, seed: int = 300_000) -> dict[int | None, float]:
+    """Mean IoU over ``n`` generated scenes (one confusion matrix) with every skip (key None) and
+    with each level's skip replaced by zeros (keys 1 … depth): how much the net relies on each
+    level's detail on average, not on one scene. The model is only read."""
+    from ..devices import torch_threads
+
+    net = _model_of(model)
+    k = net.num_classes
+    cms: dict[int | None, np.ndarray] = {}
+    rng = np.random.default_rng(seed)
+    imgs, truths = data.batch(rng, n, size)
+    x = data.to_tensor(imgs, str(_device_of(net)))
+    with torch.inference_mode(), torch_threads(1):      # small tensors: one thread is fastest
+        for drop in [None, *range(1, net.depth + 1)]:
+            pred = net.forward_features(x, drop_skips=() if drop is None else (drop,))["output"].argmax(1)
+            cms[drop] = metrics.confusion_matrix(truths, pred.cpu().numpy(), k)
+    return {d: metrics.mean_iou(cm) for d, cm in cms.items()}
+
+
 # --------------------------------------------------------------------------- the working size
 
 #: what the bundled U-Net saw: shapes 0.32–0.64 of a 64 px scene across, i.e. about 20–41 px

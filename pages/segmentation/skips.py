@@ -5,10 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from core.segmentation import data
-from core.segmentation.infer import skip_study
+from core.segmentation.infer import skip_importance, skip_study
 from core.segmentation.show import channel_pictures, feature_picture, to_display
 
 from .common import bundled_or_error
+
+AVERAGE_OVER = 16
+
+
+@st.cache_data(show_spinner="Measuring every skip on 16 scenes…", max_entries=8)
+def _importance(size: int) -> dict:
+    lm = bundled_or_error()
+    with lm.lock:
+        return skip_importance(lm, n=AVERAGE_OVER, size=size)
 
 
 def render() -> None:
@@ -39,8 +48,18 @@ def _levels(lm) -> None:
     img, truth = data.scene(int(seed), int(size))
     with lm.lock:
         study = skip_study(lm, img, truth)
-    c2.image([to_display(img, 2), to_display(data.overlay(img, study.pred, 0.55), 2)],
-             caption=["generated scene", f"prediction (mIoU {study.miou:.3f})"])
+    big = max(1, 256 // int(size))
+    c2.image([to_display(data.overlay(img, truth, 0.55), big), to_display(data.overlay(img, study.pred, 0.55), big)],
+             caption=["generated scene, ground truth", f"prediction with every skip (mIoU {study.miou:.3f})"])
+    avg = _importance(int(size))
+    cols = st.columns(len(avg))
+    cols[0].metric("mIoU, every skip", f"{avg[None]:.3f}", help=f"Over {AVERAGE_OVER} fresh scenes of {size} px "
+                   "(one confusion matrix), not just the scene above.")
+    for lvl, col in zip(range(1, len(avg)), cols[1:]):
+        col.metric(f"without skip {lvl}", f"{avg[lvl]:.3f}", f"{avg[lvl] - avg[None]:+.3f}",
+                   help=f"enc{lvl} replaced by zeros before concat{lvl}, on the same {AVERAGE_OVER} scenes.")
+    st.caption(f"Averaged over {AVERAGE_OVER} scenes: which level's detail this trained net depends on. "
+               "Below, one scene level by level.")
     scale = max(1, 192 // int(size))
     for lv in study.levels:
         lvl, enc, up = lv.level, lv.enc, lv.up
