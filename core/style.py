@@ -111,7 +111,7 @@ def _style_paths(net: A.Net, layers: Sequence[str] | Mapping[str, float] | None
     for name, w in items:
         if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
             raise ValueError(f"The weight of style layer {name!r} must be a number ≥ 0, not {w!r}.")
-        path = table.style.get(name) or A.resolve_layer(net, name)
+        path = table.style.get(name) or (PIXELS if name == PIXELS else A.resolve_layer(net, name))
         out[name] = (path, float(w))
     if sum(w for _, w in out.values()) <= 0:
         raise ValueError("At least one style layer needs a weight above 0.")
@@ -331,6 +331,18 @@ def gram_distance(a: np.ndarray, b: np.ndarray, model: Any, layers: Sequence[str
             for name, (p, _) in chosen.items()}
 
 
+PIXELS = "pixels"   # the pseudo-layer "the picture itself": its Gram is the colours' co-occurrence
+
+
+def _activations(net: A.Net, x: torch.Tensor, paths: Sequence[str]) -> dict[str, torch.Tensor]:
+    """:func:`core.vis.ascent.activations`, plus the picture itself for :data:`PIXELS`."""
+    real = [p for p in paths if p != PIXELS]
+    out = A.activations(net, x, real) if real else {}
+    if PIXELS in paths:
+        out[PIXELS] = x
+    return out
+
+
 def _resolve_any(net: A.Net, layer: str) -> str:
     table = loss_layers(net)
     return table.style.get(layer) or (table.content if layer == table.content_label else None) \
@@ -409,11 +421,20 @@ def procedural_style(name: str, size: int = 256, seed: int = 0) -> np.ndarray:
             col = np.array([0.95, 0.85, 0.3] if rng.random() < 0.5 else [0.45, 0.7, 0.95], np.float32)
             a += np.clip(ring, 0, 1)[..., None] * (col - base) * 0.9
     elif name == "dots":
+        # Polka dots of one size on a jittered grid, wrapped at the edges (the pattern tiles):
+        # round, well apart and ≈ 22 px across at 256 px, big enough for the loss network's
+        # deeper layers to see discs; a scatter of tiny dots came out as speckle.
         a = np.full((size, size, 3), [0.97, 0.93, 0.82], np.float32)
-        for _ in range(400):
-            cy, cx, r = rng.random(), rng.random(), 0.006 + 0.02 * rng.random()
-            col = rng.choice(np.array([[0.8, 0.1, 0.2], [0.1, 0.2, 0.6], [0.1, 0.1, 0.1]], np.float32))
-            a[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = col
+        cols = np.array([[0.8, 0.1, 0.2], [0.1, 0.25, 0.65], [0.1, 0.1, 0.1]], np.float32)
+        n, r = 7, 0.043
+        for i in range(n):
+            for j in range(n):
+                cy = (i + 0.5 + 0.3 * (rng.random() - 0.5)) / n
+                cx = (j + 0.5 + 0.3 * (rng.random() - 0.5) + 0.5 * (i % 2)) / n
+                col = cols[rng.integers(3)]
+                for oy in (-1, 0, 1):
+                    for ox in (-1, 0, 1):
+                        a[(yy - cy - oy) ** 2 + (xx - cx - ox) ** 2 < r * r] = col
     elif name == "waves":
         t = np.sin(2 * np.pi * 10 * (yy + 0.06 * np.sin(2 * np.pi * 3 * xx)))
         crest = np.clip(t, 0, 1) ** 6
@@ -427,7 +448,7 @@ PATTERNS = {"swirls": "Swirls — golden and blue whirls on deep blue",
             "mosaic": "Mosaic — coloured Voronoi tiles with dark grout",
             "stripes": "Stripes — wavy diagonal bands",
             "waves": "Waves — blue water with white crests",
-            "dots": "Dots — a Pointillist scatter on paper"}
+            "dots": "Dots — red, blue and black polka dots on paper"}
 
 
 # --------------------------------------------------------------------------- Gatys
@@ -484,14 +505,14 @@ def stylize(content: np.ndarray | None, style: np.ndarray, model: Any, *,
         if init == "content":
             init = "noise"
         h, w = out_size or (size or 256, size or 256)
-        c = torch.rand((1, 3, h, w), generator=gen).to(net.device)
+        c = _smooth_noise(h, w, gen, grey=_is_grey(s)).to(net.device)
         c_path = None
         alpha = 0.0
     st_side = style_size or (max(c.shape[-2:]) if size is None else size)
     sx = _prep(s, st_side, net.device)
     paths = list(dict.fromkeys([p for p, _ in chosen.values()]))
     with torch.no_grad():
-        sf = A.activations(net, sx, paths)
+        sf = _activations(net, sx, paths)
         targets = {name: style_gram(sf[p], normalization) for name, (p, _) in chosen.items()}
         c_target = A.activations(net, c, [c_path])[c_path].detach() if c_path else None
     weights = {name: w for name, (_, w) in chosen.items()}
@@ -500,37 +521,72 @@ def stylize(content: np.ndarray | None, style: np.ndarray, model: Any, *,
     else:
         x0 = (0.5 + 0.1 * torch.randn(c.shape, generator=gen)).clamp(0, 1).to(net.device) \
             if content is not None else c.clone()
+    out_hw = tuple(x0.shape[-2:])
+    if content is None:
+        if _is_grey(s):
+            x0 = x0[:, :1]          # a grey style: optimise one grey channel, shown as RGB
+        # A texture is optimised at half resolution and enlarged: the loss network's first
+        # convolution has stride 2, so it barely sees finer detail, which was left as noise.
+        x0 = F.interpolate(x0, size=(max(8, out_hw[0] // 2), max(8, out_hw[1] // 2)),
+                           mode="bilinear", align_corners=False, antialias=True)
     x = x0.contiguous().requires_grad_(True)
     all_paths = paths + ([c_path] if c_path and c_path not in paths else [])
     content_np = A.to_image(c) if content is not None else None
     return _optimise(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta,
                      tv_weight, normalization, content_kind, optimizer, int(steps), lr,
                      max(1, int(snapshot_every)), preserve_color and content_np is not None, content_np,
-                     threads)
+                     threads, out_hw)
+
+
+def _is_grey(image: np.ndarray, tol: int = 3) -> bool:
+    """Whether a picture has no colour (every pixel's channels within ``tol`` of each other)."""
+    a = np.asarray(image).astype(np.int16)
+    return bool(np.abs(a - a.mean(axis=-1, keepdims=True)).max() <= tol)
+
+
+def _smooth_noise(h: int, w: int, gen: torch.Generator, grey: bool = False) -> torch.Tensor:
+    """The start of a texture: noise at several scales (1/16, 1/8, 1/4 of the size, bilinear
+    up), not per-pixel noise. The loss network's first convolution has stride 2 and barely sees
+    single-pixel noise, so a per-pixel start kept it to the end, as coloured speckle. ``grey``:
+    the same in all three channels (for a grey style picture)."""
+    c = 1 if grey else 3
+    x = torch.zeros(1, c, h, w)
+    for f, amp in ((16, 0.3), (8, 0.2), (4, 0.1)):
+        n = torch.rand((1, c, max(1, h // f), max(1, w // f)), generator=gen) - 0.5
+        x = x + amp * F.interpolate(n, size=(h, w), mode="bilinear", align_corners=False)
+    return (0.5 + x).clamp(0, 1).expand(1, 3, h, w).contiguous()
+
+
+def _rgb(x: torch.Tensor, hw: tuple[int, int] | None = None) -> torch.Tensor:
+    """The picture an optimised tensor stands for: one channel (grey) as three equal channels,
+    and a smaller tensor bilinearly enlarged to ``hw``."""
+    if hw is not None and tuple(x.shape[-2:]) != tuple(hw):
+        x = F.interpolate(x, size=tuple(hw), mode="bilinear", align_corners=False)
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 
 def _optimise(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta, tv_w,
               normalization, content_kind, optimizer, steps, lr, every, keep_colour, content_np,
-              threads=None) -> Iterator[Snapshot]:
+              threads=None, out_hw=None) -> Iterator[Snapshot]:
     from .devices import torch_threads
 
     with torch_threads(threads):
         yield from _optimise_loop(net, x, chosen, targets, weights, c_path, c_target, all_paths,
                                   alpha, beta, tv_w, normalization, content_kind, optimizer, steps,
-                                  lr, every, keep_colour, content_np)
+                                  lr, every, keep_colour, content_np, out_hw)
 
 
 def _optimise_loop(net, x, chosen, targets, weights, c_path, c_target, all_paths, alpha, beta, tv_w,
-                   normalization, content_kind, optimizer, steps, lr, every, keep_colour, content_np
-                   ) -> Iterator[Snapshot]:
+                   normalization, content_kind, optimizer, steps, lr, every, keep_colour, content_np,
+                   out_hw=None) -> Iterator[Snapshot]:
     last: dict[str, Any] = {}
     evals = [0]
 
     seen = [None]   # the pixels the numbers in ``last`` belong to
 
     def evaluate():
-        xc = x.clamp(0, 1)          # the picture is what the network sees and what is shown
-        acts = A.activations(net, xc, all_paths)
+        xc = _rgb(x, out_hw).clamp(0, 1)    # the picture is what the network sees and what is shown
+        acts = _activations(net, xc, all_paths)
         feats = {name: acts[p] for name, (p, _) in chosen.items()}
         js, per = style_loss(feats, targets, weights, normalization, targets_are_grams=True)
         jc = content_loss(acts[c_path], c_target, content_kind) if c_path else x.new_zeros(())
@@ -547,7 +603,7 @@ def _optimise_loop(net, x, chosen, targets, weights, c_path, c_target, all_paths
             with torch.no_grad():       # the line search ended on an earlier trial point
                 evaluate()
             evals[0] -= 1
-        img = A.to_image(x)
+        img = A.to_image(_rgb(x, out_hw).clamp(0, 1))
         if keep_colour:
             img = preserve_colors(img, content_np)
         return Snapshot(step=min(evals[0], steps), total=steps, loss=last["total"], image=img,
@@ -597,17 +653,33 @@ def synthesize_texture(style: np.ndarray, model: Any, size: int | tuple[int, int
                        style_layers: Sequence[str] | Mapping[str, float] | None = None,
                        style_size: int | None = None, steps: int = 100, optimizer: str = "lbfgs",
                        tv_weight: float = 0.0, beta: float = 1e3, normalization: str = "hw", seed: int = 0,
-                       snapshot_every: int = 5, threads: int | None = None) -> Iterator[Snapshot]:
+                       snapshot_every: int = 5, threads: int | None = None, colours: bool = True
+                       ) -> Iterator[Snapshot]:
     """Neural texture synthesis (notes 001): start from noise and match only the style Grams.
 
     ``size``: side (or (h, w)) of the texture; ``style_size``: longer side the style is seen at
-    (default 256). The loss is β·J_style + w_TV·TV (β = 1000 as in :func:`stylize`, so TV weights
+    (default 128: the loss network then sees the style's shapes at the scale of its middle
+    layers — the 256-px default drew the dots preset as fragments and the mosaic as shards;
+    chosen by looking). The loss is β·J_style + w_TV·TV (β = 1000 as in :func:`stylize`, so TV weights
     mean the same in both); ``info["J_style"]`` is the Gram distance at each snapshot.
+
+    ``colours`` (default): the picture itself is one more Gram layer (:data:`PIXELS`, the
+    colours' co-occurrence). EfficientNet-Lite0's first convolution has stride 2 and leaves the
+    colours of neighbouring pixels free: without it the texture comes out as rainbow noise.
+    The texture is optimised at half its size and enlarged (see :func:`stylize`); a grey style
+    gives a grey texture.
     """
     hw = (size, size) if isinstance(size, int) else tuple(size)
+    if colours:
+        layers = style_layers if style_layers is not None else list(loss_layers(model).default_style)
+        if isinstance(layers, Mapping):
+            layers = {**layers, PIXELS: layers.get(PIXELS, 1.0)}
+        elif PIXELS not in layers:
+            layers = [*layers, PIXELS]
+        style_layers = layers
     return stylize(None, style, model, alpha=0.0, beta=beta, tv_weight=tv_weight,
                    style_layers=style_layers, init="noise", optimizer=optimizer, steps=steps,
-                   size=None, style_size=style_size or 256, normalization=normalization,
+                   size=None, style_size=style_size or 128, normalization=normalization,
                    seed=seed, snapshot_every=snapshot_every, out_size=hw, threads=threads)
 
 
@@ -664,29 +736,62 @@ class _Residual(nn.Module):
 
 class _Up(nn.Sequential):
     """×2 upsampling as a sub-pixel convolution: 3×3 conv to 4·cout channels at the low
-    resolution, then a pixel shuffle (same arithmetic as upsample + conv, but faster on a CPU)."""
+    resolution, then a pixel shuffle. Each output pixel's 2×2 sub-position has its own kernel,
+    so nothing ties the four together: a trained net drifts into a period-2 lattice (Odena et
+    al., "Deconvolution and checkerboard artifacts", Distill 2016). Kept to load the first
+    bundled models (``upsample="subpixel"``) and to show that lesson."""
     def __init__(self, cin: int, cout: int):
         super().__init__(nn.ReflectionPad2d(1), nn.Conv2d(cin, 4 * cout, 3), nn.PixelShuffle(2),
                          nn.InstanceNorm2d(cout, affine=True), nn.ReLU(inplace=True))
 
 
+class _ResizeUp(nn.Sequential):
+    """×2 upsampling as resize-then-convolve: nearest-neighbour ×2, then a 3×3 convolution at the
+    new resolution (Odena et al. 2016). Every output pixel sees its neighbours through the same
+    kernel, so no period-2 pattern is built in; the arithmetic is the same as the sub-pixel
+    version's (9·cin·cout multiply-adds per output pixel)."""
+    def __init__(self, cin: int, cout: int, norm: bool = True):
+        layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
+                                   nn.Conv2d(cin, cout, 3)]
+        if norm:
+            layers += [nn.InstanceNorm2d(cout, affine=True), nn.ReLU(inplace=True)]
+        super().__init__(*layers)
+
+
+UPSAMPLING = ("resize", "subpixel")
+
+
 class TransformerNet(nn.Module):
     """Johnson et al.'s image transformation network, slimmed for live video on a CPU: three
     stride-2 downsampling convolutions (the first 5×5), ``n_res`` residual blocks at 1/8
-    resolution, two ×2 sub-pixel upsampling convolutions and a 3×3 output convolution to
-    2×2 sub-pixels (pixel shuffle), added to the input in logit space (a skip connection: the
-    untrained net is nearly the identity); instance normalisation throughout. Input and output are pixels in [0, 1]."""
+    resolution, then three ×2 upsamplings back to full size, the last one to RGB, added to the
+    input in logit space (a skip connection: the untrained net is nearly the identity); instance
+    normalisation throughout. Input and output are pixels in [0, 1].
 
-    def __init__(self, widths: Sequence[int] = (16, 32, 48), n_res: int = 3):
+    ``upsample="resize"`` (default): nearest ×2 then a 3×3 convolution (:class:`_ResizeUp`).
+    ``"subpixel"``: 3×3 convolution to 4× the channels then a pixel shuffle (:class:`_Up`), as
+    the first bundled models were trained: they drew a period-2 lattice
+    (:func:`period2_energy` measures it)."""
+
+    def __init__(self, widths: Sequence[int] = (16, 32, 48), n_res: int = 3,
+                 upsample: str = "resize"):
         super().__init__()
+        if upsample not in UPSAMPLING:
+            raise ValueError(f"upsample must be one of {', '.join(UPSAMPLING)}, not {upsample!r}.")
         c1, c2, c3 = widths
-        self.config = {"widths": list(widths), "n_res": n_res}
+        self.config = {"widths": list(widths), "n_res": n_res, "upsample": upsample}
         self.down = nn.Sequential(_ConvIN(3, c1, 5, 2), _ConvIN(c1, c2, 3, 2), _ConvIN(c2, c3, 3, 2))
         self.res = nn.Sequential(*[_Residual(c3) for _ in range(n_res)])
-        self.up = nn.Sequential(_Up(c3, c2), _Up(c2, c1))
-        # The last ×2: a 3×3 convolution at half resolution to 4 sub-pixels × RGB, then a pixel
-        # shuffle — a quarter of the cost of a full-resolution convolution.
-        self.out = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c1, 12, 3), nn.PixelShuffle(2))
+        if upsample == "subpixel":
+            self.up = nn.Sequential(_Up(c3, c2), _Up(c2, c1))
+            # the last ×2: a 3×3 convolution at half resolution to 4 sub-pixels × RGB, shuffled
+            self.out = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c1, 12, 3), nn.PixelShuffle(2))
+        else:
+            self.up = nn.Sequential(_ResizeUp(c3, c2), _ResizeUp(c2, c1))
+            # the last ×2: RGB at half resolution, bilinear ×2 (smooth, a quarter of the cost of
+            # a full-resolution convolution); the full-resolution detail comes from the skip
+            self.out = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c1, 3, 3),
+                                     nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
@@ -696,6 +801,94 @@ class TransformerNet(nn.Module):
         # so training spends its steps on the style, not on learning to copy the photo.
         y = torch.sigmoid(self.out(self.up(self.res(self.down(y)))) + torch.logit(y.clamp(0.02, 0.98)))
         return y[..., :h, :w]
+
+
+def period2_energy(image: np.ndarray, band: float = 1 / 64) -> float:
+    """The share of a picture's spectral energy in the period-2 bands: the checkerboard meter.
+
+    The luminance (mean of the channels, cropped to even sides, mean removed) is Fourier
+    transformed; the result is the energy at frequencies within ``band`` cycles/px of the
+    Nyquist frequency ½ along either axis (periods of 2 px, slightly modulated by the picture),
+    divided by all the energy. A photo has ~0.02–0.1 % there; a decoder whose ×2 upsampling
+    leaves a lattice (sub-pixel or transposed convolutions, Odena et al. 2016) puts several %."""
+    a = np.asarray(image, np.float64)
+    if a.ndim == 3:
+        a = a.mean(axis=-1)
+    if a.ndim != 2 or min(a.shape) < 4:
+        raise ValueError(f"period2_energy needs a picture of at least 4×4 px, got shape {np.shape(image)}.")
+    if not 0 <= band < 0.5:
+        raise ValueError(f"band must be in [0, 0.5), not {band!r}.")
+    a = a[:a.shape[0] // 2 * 2, :a.shape[1] // 2 * 2]
+    a = a - a.mean()
+    power = np.abs(np.fft.fft2(a)) ** 2
+    total = power.sum()
+    if total <= 0:
+        return 0.0
+    fy = np.abs(np.fft.fftfreq(a.shape[0]))[:, None]
+    fx = np.abs(np.fft.fftfreq(a.shape[1]))[None, :]
+    return float(power[(fy >= 0.5 - band - 1e-12) | (fx >= 0.5 - band - 1e-12)].sum() / total)
+
+
+def period2_spectrum(image: np.ndarray, side: int = 256) -> np.ndarray:
+    """The picture's power spectrum as a grey uint8 picture (log scale, zero frequency in the
+    middle, the period-2 frequencies on the border): a lattice shows as bright border lines and
+    corners. The luminance is cropped to a centred ``side``×``side`` square first (when larger)."""
+    a = np.asarray(image, np.float64)
+    if a.ndim == 3:
+        a = a.mean(axis=-1)
+    h, w = a.shape
+    n = min(side, h // 2 * 2, w // 2 * 2)
+    if n < 4:
+        raise ValueError(f"period2_spectrum needs a picture of at least 4×4 px, got {w}×{h}.")
+    y0, x0 = (h - n) // 2, (w - n) // 2
+    a = a[y0:y0 + n, x0:x0 + n]
+    a = (a - a.mean()) * np.outer(np.hanning(n), np.hanning(n))
+    p = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(a))) ** 2)
+    lo, hi = np.percentile(p, 1), p.max()
+    return (255 * np.clip((p - lo) / max(hi - lo, 1e-9), 0, 1)).round().astype(np.uint8)
+
+
+@dataclass
+class CheckerboardReport:
+    """One picture through a fast-style net with a sub-pixel decoder and one with a resize
+    decoder (:func:`checkerboard_report`): results, 4× enlarged centre crops, spectra and the
+    period-2 energy of each, the photo first."""
+    labels: list[str]
+    images: list[np.ndarray]
+    crops: list[np.ndarray]
+    spectra: list[np.ndarray]
+    energy: list[float]
+
+
+def checkerboard_report(image: np.ndarray, before: FastStyleModel | TransformerNet,
+                        after: FastStyleModel | TransformerNet, side: int = 320, crop: int = 48,
+                        zoom: int = 4, threads: int | None = None) -> CheckerboardReport:
+    """The checkerboard lesson for one picture: the photo (at ``side`` px), ``before``'s and
+    ``after``'s results, each with a ``crop``-px centre square enlarged ``zoom``× (nearest, so
+    single pixels stay visible), its spectrum (:func:`period2_spectrum`) and its
+    :func:`period2_energy`."""
+    photo = _check_image(image, "picture")
+    from .images import resize_max
+
+    photo = resize_max(photo, side)
+    outs = [photo] + [fast_style_frame(photo, m, threads=threads) for m in (before, after)]
+    h, w = photo.shape[:2]
+    c = min(crop, h, w)
+    y0, x0 = (h - c) // 2, (w - c) // 2
+    crops = [np.ascontiguousarray(o[y0:y0 + c, x0:x0 + c].repeat(zoom, 0).repeat(zoom, 1))
+             for o in outs]
+    names = [getattr(m, "name", "net") for m in (before, after)]
+    return CheckerboardReport(["photo"] + names, outs, crops, [period2_spectrum(o) for o in outs],
+                              [period2_energy(o) for o in outs])
+
+
+def transposed_overlap(n: int = 6, kernel: int = 3, stride: int = 2) -> np.ndarray:
+    """How many kernel taps of a transposed convolution land on each output pixel (1-D, input of
+    ``n`` ones, all-ones kernel): with ``kernel`` not a multiple of ``stride`` the counts
+    alternate (3×3, stride 2: 1, 2, 1, 2, …) — the uneven overlap behind checkerboards."""
+    x = torch.ones(1, 1, n)
+    w = torch.ones(1, 1, kernel)
+    return F.conv_transpose1d(x, w, stride=stride)[0, 0].numpy()
 
 
 def count_params(model: nn.Module) -> int:
@@ -708,6 +901,7 @@ class FastStyleModel:
     net: TransformerNet
     card: dict = field(default_factory=dict)
     path: Path | None = None
+    style: np.ndarray | None = None     # the style picture it learnt (a small copy), when known
 
 
 def save_fast_style(net: TransformerNet, path: str | Path, card: dict | None = None) -> Path:
@@ -724,7 +918,8 @@ def load_fast_style(path: str | Path) -> FastStyleModel:
     path = Path(path)
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
-        net = TransformerNet(**blob["config"])
+        # files written before the upsampling was a setting used sub-pixel convolutions
+        net = TransformerNet(**{"upsample": "subpixel", **blob["config"]})
         net.load_state_dict({k: v.float() if v.is_floating_point() else v
                              for k, v in blob["state_dict"].items()})
     except (OSError, KeyError, RuntimeError, TypeError) as e:
@@ -733,20 +928,46 @@ def load_fast_style(path: str | Path) -> FastStyleModel:
     for p in net.parameters():
         p.requires_grad_(False)
     name = path.stem.removeprefix("fast_style_")
-    return FastStyleModel(name, net, dict(blob.get("card", {})), path)
+    thumb = path.with_name(f"fast_style_{LESSON_MODELS.get(name, name)}_style.jpg")
+    style = None
+    if thumb.is_file():
+        from .images import load_image
+
+        try:
+            style = load_image(thumb, max_side=STYLE_THUMB_SIDE)
+        except ValueError:
+            style = None
+    return FastStyleModel(name, net, dict(blob.get("card", {})), path, style)
 
 
-def bundled_fast_styles(folder: str | Path | None = None) -> dict[str, Path]:
-    """{name: file} of the fast-style models shipped in ``assets/`` (``fast_style_<name>.pt``)."""
+def bundled_fast_styles(folder: str | Path | None = None, lessons: bool = False) -> dict[str, Path]:
+    """{name: file} of the fast-style models shipped in ``assets/`` (``fast_style_<name>.pt``);
+    the lesson models (:data:`LESSON_MODELS`) only with ``lessons=True``."""
     folder = Path(folder) if folder else ASSETS
-    return {p.stem.removeprefix("fast_style_"): p for p in sorted(folder.glob("fast_style_*.pt"))}
+    found = {p.stem.removeprefix("fast_style_"): p for p in sorted(folder.glob("fast_style_*.pt"))}
+    return {n: p for n, p in found.items() if lessons or n not in LESSON_MODELS}
+
+
+def training_photos(max_side: int = 384) -> list[np.ndarray]:
+    """The bundled sample photos a fast-style model may train on: all but :data:`HELD_OUT_SAMPLE`."""
+    from .images import load_sample, samples
+
+    out = []
+    for n in samples():
+        if n == HELD_OUT_SAMPLE:
+            continue
+        try:
+            out.append(load_sample(n, max_side=max_side))
+        except ValueError:
+            continue
+    return out
 
 
 def load_bundled_fast_style(device: str = "cpu", name: str = "starry_night"):
     """A bundled fast-style network as a zoo ``LoadedModel`` (for ``core.zoo`` / the model cache)."""
     from . import zoo
 
-    path = bundled_fast_styles().get(name)
+    path = bundled_fast_styles(lessons=True).get(name)
     if path is None:
         raise zoo.ModelUnavailable(f"No bundled fast-style model {name!r}: run `make assets`.")
     try:
@@ -782,7 +1003,7 @@ def fast_style_frame(frame: np.ndarray, model: FastStyleModel | TransformerNet,
         raise ValueError(f"Expected an RGB frame H×W×3, got shape {a.shape}.")
     h, w = a.shape[:2]
     with torch.inference_mode():
-        x = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).unsqueeze(0).float().div_(255)
+        x = torch.from_numpy(np.array(a, copy=True)).permute(2, 0, 1).unsqueeze(0).float().div_(255)
         if max_side and max(h, w) > max_side:
             s = max_side / max(h, w)
             x = F.interpolate(x, size=(max(8, round(h * s)), max(8, round(w * s))), mode="bilinear",
@@ -795,6 +1016,29 @@ def fast_style_frame(frame: np.ndarray, model: FastStyleModel | TransformerNet,
         out = y[0].clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
     return np.ascontiguousarray(out)
 
+
+def timed_fast_style(frame: np.ndarray, model: FastStyleModel | TransformerNet, repeats: int = 5,
+                     **kwargs: Any) -> tuple[np.ndarray, float, list[float]]:
+    """:func:`fast_style_frame` once to warm up, then ``repeats`` timed calls → (result, median
+    seconds, every call's seconds): one call's time on a shared machine says little."""
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a whole number ≥ 1, not {repeats!r}.")
+    out = fast_style_frame(frame, model, **kwargs)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fast_style_frame(frame, model, **kwargs)
+        times.append(time.perf_counter() - t0)
+    return out, float(np.median(times)), times
+
+
+# The sample photo no fast-style model is trained on (scripts/make_style_assets.py and the page's
+# "train your own"): previews and the lesson show the networks on a picture they have not seen.
+HELD_OUT_SAMPLE = "coffee"
+STYLE_THUMB_SIDE = 256
+# Bundled models that are not styles to pick: the first Great Wave network (sub-pixel decoder),
+# kept to show its checkerboard next to the retrained one.
+LESSON_MODELS = {"great_wave_subpixel": "great_wave"}
 
 FAST_RECIPE = dict(size=192, batch=2, steps=1500, lr=2e-3, alpha=1.0, beta=1e3, tv_weight=10.0,
                    style_size=256, widths=(16, 32, 48), n_res=3, seed=0)
@@ -913,7 +1157,7 @@ def train_style_main(argv: Sequence[str] | None = None) -> int:
     """``cnnlab train-style STYLE_IMAGE --content-dir DIR [--out FILE] [--steps N] ...``: train a
     fast-style network and save it (default ``assets/fast_style_<style name>.pt``)."""
     from . import zoo
-    from .images import load_image, load_sample, samples
+    from .images import load_image
 
     ap = argparse.ArgumentParser(prog="cnnlab train-style",
                                  description="Train a fast (feed-forward) style-transfer network.")
@@ -938,11 +1182,7 @@ def train_style_main(argv: Sequence[str] | None = None) -> int:
         style = load_image(args.style, max_side=512)
         contents = _read_folder(args.content_dir) if args.content_dir else []
         if args.content_dir is None or args.with_samples:
-            for n in samples():
-                try:
-                    contents.append(load_sample(n, max_side=512))
-                except ValueError:
-                    pass
+            contents.extend(training_photos(max_side=512))     # all but the held-out photo
         if not contents:
             raise ValueError(f"No pictures found in {args.content_dir}.")
     except (ValueError, OSError) as e:
