@@ -124,3 +124,23 @@ def test_saliency_with_no_method_cannot_explain():
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="inside-sal-go").disabled
     assert any("at least one method" in w.value for w in at.warning)
+
+
+def test_top_patches_spread_over_photos_and_stay_off_the_padding(lm):
+    """Issue 16: views of one photo filled the top patches, and blocks[3] channel 31 found only
+    the zero padding at the left edge (all 9 boxes started at x = 0)."""
+    named = [(n, Fe.gallery_variants(images.load_sample(n, max_side=256), 96, mirror=True))
+             for n in ("chelsea", "coffee", "flower", "china")]
+    assert all(len(v) == 6 and np.array_equal(v[5], v[0][:, ::-1]) for _, v in named)
+    gal = [v for _, vs in named for v in vs]
+    groups = [n for n, vs in named for _ in vs]
+    found = Fe.top_patches(lm, "blocks[1]", 5, gal, k=6, groups=groups, per_group=2)
+    assert len(found) == 6
+    assert max(sum(groups[p.index] == n for p in found) for n, _ in named) == 2
+    h = Fe.activations(lm, gal[0], ["blocks[1]"])["blocks[1]"].maps.shape[1]   # 24 cells
+    assert all(1 <= y < h - 1 and 1 <= x < h - 1 for y, x in (p.position for p in found))
+    for p in found:                                   # the one-pass boxes equal one-by-one boxes
+        one = Fe._rf_boxes(A.as_net(lm), A.to_tensor(gal[p.index]), "blocks[1]", 5, [p.position])[0]
+        assert one == p.box
+    with pytest.raises(ValueError, match="one group per"):
+        Fe.top_patches(lm, "blocks[1]", 5, gal, groups=groups[:3])

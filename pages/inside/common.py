@@ -88,6 +88,12 @@ def sample_pictures() -> list[tuple[str, np.ndarray]]:
     return out
 
 
+@st.cache_data(show_spinner=False, max_entries=1)
+def sample_views(size: int = 224) -> list[tuple[str, list[np.ndarray]]]:
+    """Each bundled sample's gallery views (whole, four corners, mirrored) as the network sees them."""
+    return [(name, Fe.gallery_variants(pic, size, mirror=True)) for name, pic in sample_pictures()]
+
+
 def top_table(rows: list) -> None:
     st.dataframe({"class": [f"{i} {n}" for i, n, _ in rows], "probability": [p for *_, p in rows]},
                  column_config={"probability": st.column_config.ProgressColumn(

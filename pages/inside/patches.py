@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 
 from core.vis import features as Fe
-from dashboard.widgets import how_it_works
+from core import images
+from dashboard.widgets import download_png, how_it_works
 
-from .common import Inside, sample_pictures
+from . import common
+from .common import Inside
 
 
 def render(c: Inside) -> None:
@@ -22,25 +25,63 @@ def render(c: Inside) -> None:
                           key=f"inside-tp-ch-{c.key}-{play}",       # the default follows the layer
                           help=f"`{play}` has {fm_p.maps.shape[0]} channels. Default: the one that "
                                "fires most on your picture.")
-    st.caption("Gallery: the 10 bundled samples, each whole and as four corner crops (50 views), "
-               "plus your picture when it is an upload or snapshot.")
+    extra = st.file_uploader("Add your own pictures to the gallery (select several, or a whole folder's files)",
+                             type=["png", "jpg", "jpeg", "webp", "bmp"], accept_multiple_files=True,
+                             key="inside-tp-upload")
+    own = _own(extra or [])
+    samples = common.sample_views()
+    n_views = sum(len(v) for _, v in samples) + 6 * len(own)
+    st.caption(f"Gallery: the {len(samples)} bundled samples, each whole, mirrored and as four corner crops "
+               + (f"plus {len(own)} picture(s) of yours " if own else "")
+               + ("plus your picture " if _uploaded(c) else "")
+               + f"({n_views + (6 if _uploaded(c) else 0)} views). At most 2 patches come from one photo.")
     if st.button("Find top patches", type="primary", key="inside-tp-go"):
         with st.spinner("Running the gallery through the network…"):
-            gallery = [v for _, pic in sample_pictures() for v in Fe.gallery_variants(pic)]
-            if st.session_state.get("inside-classify-source", "Sample") != "Sample":
-                gallery += Fe.gallery_variants(c.image)        # a sample is in the gallery already
+            gallery, groups = [], []
+            named = samples + [(name, Fe.gallery_variants(pic, mirror=True)) for name, pic in own]
+            if _uploaded(c):                                   # a sample is in the gallery already
+                named.append(("your picture", Fe.gallery_variants(c.image, mirror=True)))
+            for name, views in named:
+                gallery += views
+                groups += [name] * len(views)
             t0 = time.perf_counter()
-            found = Fe.top_patches(c.lm, play, int(pch), gallery, k=9)
-        st.session_state["inside-tp"] = dict(patches=found, layer=play, ch=int(pch),
-                                             seconds=time.perf_counter() - t0, n=len(gallery))
+            found = Fe.top_patches(c.lm, play, int(pch), gallery, k=9, groups=groups)
+        st.session_state["inside-tp"] = dict(patches=found, names=[groups[p.index] for p in found], layer=play,
+                                             ch=int(pch), seconds=time.perf_counter() - t0, n=len(gallery),
+                                             model=c.key)
     res = st.session_state.get("inside-tp")
-    if res:
-        st.caption(f"{res['layer']} channel {res['ch']}: best 9 of {res['n']} views "
+    if res and res["model"] == c.key:
+        st.caption(f"{res['layer']} channel {res['ch']}: best {len(res['patches'])} of {res['n']} views "
                    f"({res['seconds']:.1f} s)")
         cols = st.columns(9)
-        for col, p in zip(cols, res["patches"]):
-            col.image(p.crop, caption=f"{p.score:.2f}", width="stretch")
+        for col, p, name in zip(cols, res["patches"], res["names"]):
+            col.image(p.crop, caption=f"{p.score:.2f} · {name}", width="stretch")
+        if res["patches"]:
+            download_png(Fe.tile_grid([_square(p.crop) for p in res["patches"]], cols=9, pad=4),
+                         f"top-patches-{res['layer']}-{res['ch']}.png", key="inside-tp-png")
     how_it_works("`core.vis.features.top_patches(model, layer, channel, images)` batches the "
                  "gallery through the network up to the layer, takes the largest positions of "
-                 "the channel (two per picture at most), and for each back-propagates that one "
-                 "unit to the pixels to find the box holding 90 % of its gradient.")
+                 "the channel (two per view and two per photo at most, none on the map's outer ring where "
+                 "the unit sees the zero padding), and back-propagates those units to the pixels in one "
+                 "pass to find, for each, the box holding 90 % of its gradient.")
+
+
+def _uploaded(c: Inside) -> bool:
+    return st.session_state.get("inside-classify-source", "Sample") != "Sample"
+
+
+def _own(files) -> list[tuple[str, np.ndarray]]:
+    """The user's gallery pictures; a file that is not a picture is named and left out."""
+    out = []
+    for f in files:
+        try:
+            out.append((f.name, images.load_image(f.getvalue(), max_side=512)))
+        except ValueError as e:
+            st.warning(f"{f.name} is left out: {e}")
+    return out
+
+
+def _square(crop: np.ndarray, side: int = 96) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
