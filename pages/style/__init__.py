@@ -69,9 +69,10 @@ def _how_it_works(s: Style) -> None:
 4. **Style transfer** — `core.style.stylize(content, style, model, …)` minimises
    αJ_content + βJ_style + w·TV with L-BFGS (history 50, strong Wolfe line search) or Adam and
    yields a snapshot every few loss evaluations with each term: the live picture and curves.
-   **Texture synthesis** — `synthesize_texture(style, model, size)`: the same from noise with α = 0.
+   **Texture synthesis** — `synthesize_texture(style, model, size)`: the same from noise with α = 0,
+   plus the pixels' own Gram matrix (colours), optimised at half size.
 5. **Fast style** — `TransformerNet` (Johnson et al., slimmed: stride-2 convolutions, residual
-   blocks at 1/8 size, sub-pixel upsampling, instance norm), trained per style by
+   blocks at 1/8 size, resize-then-convolve upsampling, instance norm), trained per style by
    `train_fast_style` with the same losses on random photo crops (`make assets` trains the
    bundled ones; card in `assets/fast_style.md`); `fast_style_frame(frame, model)` is the frame
    function used for pictures, snapshots and the webcam.

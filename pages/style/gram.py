@@ -58,8 +58,10 @@ def _co_occurrence(rep: S.GramReport, gimg) -> None:
     c = rep.gram.shape[0]
     st.subheader("Co-occurrence: two channels that fire together")
     kk = st.columns(4)
-    k = kk[0].number_input("channel k", 0, c - 1, rep.top_pair[0], key=f"st-gram-k-{rep.layer}")
-    k2 = kk[1].number_input("channel k'", 0, c - 1, rep.top_pair[1], key=f"st-gram-k2-{rep.layer}")
+    # keyed by the preset pair too: a new picture (or layer) with another preset starts from it
+    i, j = rep.top_pair
+    k = kk[0].number_input("channel k", 0, c - 1, i, key=f"st-gram-k-{rep.layer}-{i}-{j}")
+    k2 = kk[1].number_input("channel k'", 0, c - 1, j, key=f"st-gram-k2-{rep.layer}-{i}-{j}")
     kk[2].caption(f"Preset: channels {rep.top_pair[0]} and {rep.top_pair[1]}, the most "
                   "correlated pair that is not a near-copy (correlation < 0.95).")
     mk, mk2, product = S.co_occurrence_maps(rep.features, k, k2, zoom=4)
@@ -99,8 +101,8 @@ def _same_gram(s: Style, rep: S.GramReport, gimg, glayer: str) -> None:
     q[0].image(crop, caption="Original", width="stretch")
     q[1].image(shuffled, caption=f"Shuffled {patch}-px patches", width="stretch")
     q[2].image(other, caption="A different picture (stripes)", width="stretch")
-    rows = [{"layer": n, "shuffled vs original": f"{near[n]:.3f}",
-             "stripes vs original": f"{far[n]:.3f}"} for n in layers_demo]
+    rows = [{"layer": n, "shuffled vs original": _num(near[n]),
+             "stripes vs original": _num(far[n])} for n in layers_demo]
     st.dataframe(rows, hide_index=True, width="stretch")
     diff = S.permutation_gram_change(rep.features, seed=0)
     st.caption(
@@ -109,3 +111,8 @@ def _same_gram(s: Style, rep: S.GramReport, gimg, glayer: str) -> None:
         "though a person sees a scrambled picture. Exactly: permuting the positions of the "
         f"{glayer} feature map moves every feature vector, yet the Gram matrix changes by at most "
         f"{diff:.1e} of its largest entry (rounding) — layout is invisible to it, which is why it describes texture.")
+
+
+def _num(v: float) -> str:
+    """Two significant digits, no padding: 0.95, 0.013, 1.2 (not 0.950, 0.013, 1.200)."""
+    return f"{v:.2g}"

@@ -16,7 +16,10 @@ def render(s: Style) -> None:
         "its Gram matrices at the chosen layers match those of the style picture — nothing else "
         "is asked, so the result has the style's textures everywhere and its layout nowhere. "
         "Shallow layers alone give colours and grain; adding deeper layers gives larger "
-        "structures (notes 003: the deeper, the better the texture).")
+        "structures (notes 003: the deeper, the better the texture). The picture itself counts "
+        "as one more layer (`pixels`: its colours' Gram matrix), and the texture is optimised at "
+        "half size and enlarged: this loss network's first convolution has stride 2 and would "
+        "leave single-pixel colours free — rainbow noise. A grey style gives a grey texture.")
     D = precompute.defaults("texture", s.lm)        # the defaults a result is prepared ahead for
     t1, t2 = st.columns(2, gap="large")
     with t1:
@@ -43,7 +46,7 @@ def render(s: Style) -> None:
     res = cur.result
     if res is not None:
         r1, r2 = st.columns([1, 1])
-        r1.image(res["image"], caption=f"Synthesised from noise · {len(res['layers'])} layers · "
+        r1.image(res["image"], caption=f"Synthesised from noise · {len(res['layers'])} layers + pixels · "
                                        f"{res['seconds']:.1f} s{cur.tail}", width="stretch")
         if cur.stale_note:
             r1.caption(cur.stale_note)

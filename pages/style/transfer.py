@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import images, precompute
 from core.vis import ascent as A
-from dashboard import figures
+from dashboard import figures, jobs
 from dashboard.widgets import downloads, image_input
 
 from .common import Style, loss_figure, run_job, shown, style_picker
@@ -117,10 +117,20 @@ def _sweep(pictures: tuple, s: Style, ready: bool, common: dict) -> None:
     settings = dict(common, betas=list(sweep_betas), steps=sw_steps, size=D["size"])
     with sw2:
         if go_sweep and ready:
+            # follow() takes its Stop button, bar and picture away when the sweep ends; the
+            # rerun draws the grid below from the stored result
+            st.session_state.pop("st-sweep-run", None)     # no earlier sweep's last snapshot
             res = run_job("sweep", s, pictures, settings, "st-sweep-run", "", image_width=200,
                           describe=lambda snap: f"β = {snap.info['beta']:g} done")
             if res is not None:
                 st.session_state["st-sweep"] = res
+                st.rerun()
+        stopped = jobs.interrupted("st-sweep-run")
+        if stopped is None and st.session_state.get("st-sweep-run-stop"):
+            st.info("Sweep stopped before its first β value was done.")
+        if stopped is not None:
+            st.info(f"Sweep stopped after {stopped.step} of {stopped.total} β values "
+                    f"(the last one done: β = {stopped.info['beta']:g}).")
         cur = shown("sweep", s, settings, pictures, "st-sweep")
         grid = cur.result
         if grid:
