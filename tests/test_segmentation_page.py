@@ -79,3 +79,28 @@ def test_diagram_and_skips_tabs_render(at):
     assert not at.error
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["mIoU, every skip", "without skip 1", "without skip 2", "without skip 3"]
+
+
+def test_segment_tab_with_a_cached_voc_model_segments_photos(caches):
+    """With DeepLabV3's file in the torch hub cache (random weights made here stand in for the
+    download) the tab uses it: a pretrained badge, no shapes warning, photos only, 520 px."""
+    from dashboard.cache import free_models
+    from tests.test_zoo_segmentation import voc_weights
+
+    voc_weights("deeplabv3-mobilenet-v3")
+    free_models()
+    try:
+        app = page_app("segmentation", default_timeout=300)
+        app.session_state["seg-tab"] = "Segment images"
+        app.session_state["seg-pred-model"] = "deeplabv3-mobilenet-v3"
+        app.run()
+        assert not app.exception, [e.message for e in app.exception]
+        assert not [r for r in app.radio if r.key == "seg-pred-source"]       # no generated scenes
+        assert app.selectbox(key="seg-pred-img-sample").value == "bus"
+        assert any("520 px" in c.value for c in app.caption)
+        assert not app.warning and not any("stands in" in i.value for i in app.info)
+        known = [c.value for c in app.caption if c.value.startswith("No ground truth")]
+        assert known and "person" in known[0] and "aeroplane" in known[0] and "circle" not in known[0]
+        assert any("pretrained DeepLabV3" in c.value for c in app.caption)
+    finally:
+        free_models()

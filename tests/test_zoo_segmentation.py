@@ -15,19 +15,12 @@ VOC = ["lraspp-mobilenet-v3", "deeplabv3-mobilenet-v3"]
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture
-def caches(tmp_path, monkeypatch):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path / "cnnlab"))
-    return tmp_path
-
-
 @pytest.fixture(scope="module")
 def photo(shared_data):
     return load_image(shared_data / "content" / "person_dog_horse.jpg", max_side=320)
 
 
-def _voc_weights(name: str) -> dict:
+def voc_weights(name: str) -> dict:
     """The torchvision model built with no weights at all, its state dict saved under the exact
     file name the weights enum's URL gives (as a download would have left it)."""
     import torchvision.models.segmentation as tvs
@@ -67,7 +60,7 @@ def test_voc_model_falls_back_to_the_bundled_unet_offline(caches, name):
 def test_voc_weights_in_the_torch_hub_cache_are_loaded_and_segment_a_photo(caches, photo, name):
     import torchvision.models.segmentation as tvs
 
-    sd = _voc_weights(name)
+    sd = voc_weights(name)
     lm = zoo.load(name)
     assert not lm.fallback and lm.name == name and "from cache" in lm.provenance
     assert "VOC" in lm.provenance
