@@ -61,7 +61,8 @@ def render() -> None:
         st.info(f"Press **Train LeNet-5**. Measured on one free CPU core, ten epochs take about "
                 f"{SECONDS_PER_10[variant]} s for the {VARIANTS[variant].split(' (')[0]} form "
                 f"(batch 32; the other form: {SECONDS_PER_10[_other(variant)]} s); a busy "
-                f"server takes two to three times longer. The bar shows the time left.",
+                f"shared server takes several times longer (4× under a load of 14 here). "
+                f"The bar shows the time left.",
                 icon=":material/info:")
         return
     if not go_btn:  # (while training, the loop drew them)
