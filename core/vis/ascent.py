@@ -25,6 +25,10 @@ The pieces compose the way Lucent's do, and each is small enough to read in one 
   :func:`smooth_gradient` (Gaussian blurs at σ and 2σ), :func:`normalised_step`
   (x ← x + η·g / mean|g|) and the loop :func:`ascend`, an iterator over
   :class:`AscentState`.
+* **Lucid's pieces** — parameterisations (:class:`FourierImage`: a 1/f-scaled, colour-decorrelated
+  spectrum through a sigmoid; :class:`PixelImage`), :func:`random_rotate` and :func:`robust`
+  (Lucent's standard transforms), and :func:`render`, the Adam loop over a parameterisation that
+  class / channel visualization and feature inversion run.
 
 Typical use (DeepDream on one layer, 20 steps)::
 
@@ -379,6 +383,31 @@ def random_scale(scales: Sequence[float]) -> Transform:
     return t
 
 
+def random_rotate(degrees: Sequence[float]) -> Transform:
+    """Rotate about the centre by an angle (degrees) drawn from ``degrees``; the corners that
+    come in from outside are grey (bilinear, through ``affine_grid``: differentiable)."""
+    def t(x, gen):
+        a = math.radians(float(degrees[_randint(0, len(degrees) - 1, gen)]))
+        if a == 0.0:
+            return x
+        theta = torch.tensor([[math.cos(a), -math.sin(a), 0.0], [math.sin(a), math.cos(a), 0.0]],
+                             dtype=x.dtype, device=x.device).unsqueeze(0).expand(x.shape[0], 2, 3)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(x - 0.5, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 0.5
+    return t
+
+
+def robust(pad_px: int = 12, jitter_px: int = 8, scales: Sequence[float] | None = None,
+           degrees: Sequence[float] | None = None, final_jitter: int = 4) -> list[Transform]:
+    """Lucid's "transformation robustness" (Lucent's ``standard_transforms``): pad with grey,
+    jitter (random crop) 8 px, rescale by 0.9…1.1, rotate by −10…10° (0° weighted up), jitter
+    4 px. A picture that keeps its score under all of them cannot rely on single pixels."""
+    scales = [1 + (i - 5) / 50 for i in range(11)] if scales is None else scales
+    degrees = list(range(-10, 11)) + 5 * [0] if degrees is None else degrees
+    return [pad(pad_px), random_crop(jitter_px), random_scale(scales), random_rotate(degrees),
+            random_crop(final_jitter)]
+
+
 def compose(transforms: Sequence[Transform]) -> Transform:
     def t(x, gen):
         for f in transforms:
@@ -564,3 +593,127 @@ def ascend(x: torch.Tensor, model: Any, objective: Objective, steps: int, step_s
         sigma = s0 + (s1 - s0) * (i + 1) / steps
         x = normalised_step(x.detach(), smooth_gradient(g, sigma), step_size, clamp)
         yield AscentState(i + 1, steps, value, x)
+
+
+# --------------------------------------------------------------------------- parameterisations
+# Lucid / Lucent: optimise not the pixels but a description of them. A parameterisation holds the
+# tensors the optimiser moves and turns them into a picture in [0, 1] on every call.
+
+# The square root of ImageNet's colour covariance (Lucid's ``color_correlation_svd_sqrt``): the
+# optimiser moves decorrelated colour components, each of which changes all three of R, G, B the
+# way natural pictures do.
+COLOR_SQRT = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]])
+COLOR_SQRT = COLOR_SQRT / COLOR_SQRT.norm(dim=0).max()
+
+
+def decorrelate_colour(t: torch.Tensor) -> torch.Tensor:
+    """N×3×H×W decorrelated components → N×3×H×W RGB (before the sigmoid)."""
+    return torch.einsum("nchw,dc->ndhw", t, COLOR_SQRT.to(t.device))
+
+
+def spectrum_scale(h: int, w: int, decay: float) -> torch.Tensor:
+    """1 / f^decay for the rfft2 frequencies of an h×w picture (f ≥ 1/max(h, w)): with
+    ``decay`` ≈ 1–1.5 every frequency gets about the same energy *per step* as in a natural
+    picture, so the optimiser stops favouring pixel-level noise."""
+    fy = torch.fft.fftfreq(h)[:, None]
+    fx = torch.fft.rfftfreq(w)[None, :]
+    f = torch.sqrt(fx * fx + fy * fy).clamp(min=1.0 / max(h, w))
+    return f.pow(-float(decay))
+
+
+class Parameterisation:
+    """What the optimiser moves (``parameters()``) and the picture it stands for (``()``)."""
+
+    def parameters(self) -> list[torch.Tensor]:
+        raise NotImplementedError
+
+    def __call__(self) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class FourierImage(Parameterisation):
+    """Lucid's ``fft_image`` + ``to_valid_rgb``: a 1×3 spectrum (real and imaginary parts),
+    scaled by :func:`spectrum_scale`, inverse-FFT'd, colour-decorrelated and squashed with a
+    sigmoid into [0, 1]. ``sd=0`` starts from the flat grey picture (the notes' "all zeros")."""
+
+    def __init__(self, h: int, w: int | None = None, *, decay: float = 1.5, decorrelate: bool = True,
+                 sd: float = 0.01, generator: torch.Generator | None = None, device: Any = "cpu"):
+        w = h if w is None else w
+        if not (isinstance(decay, (int, float)) and math.isfinite(decay) and 0 <= decay <= 3):
+            raise ValueError(f"decay must be a number between 0 and 3, not {decay!r}.")
+        self.h, self.w, self.decorrelate = int(h), int(w), bool(decorrelate)
+        self.scale = spectrum_scale(self.h, self.w, decay).to(device)[None, None, :, :, None]
+        shape = (1, 3, self.h, self.w // 2 + 1, 2)
+        gen = generator or torch.Generator().manual_seed(0)
+        self.spectrum = (torch.randn(shape, generator=gen) * sd).to(device).requires_grad_(True)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.spectrum]
+
+    def __call__(self) -> torch.Tensor:
+        spec = torch.view_as_complex(self.scale * self.spectrum)
+        t = torch.fft.irfft2(spec, s=(self.h, self.w), norm="ortho") / 4.0   # Lucid's "magic" 4
+        return torch.sigmoid(decorrelate_colour(t) if self.decorrelate else t)
+
+
+class PixelImage(Parameterisation):
+    """The plain alternative: one free number per pixel and colour (through the same colour
+    decorrelation and sigmoid), to compare with :class:`FourierImage`."""
+
+    def __init__(self, h: int, w: int | None = None, *, decorrelate: bool = True, sd: float = 0.01,
+                 generator: torch.Generator | None = None, device: Any = "cpu"):
+        w = h if w is None else w
+        self.decorrelate = bool(decorrelate)
+        gen = generator or torch.Generator().manual_seed(0)
+        self.pixels = (torch.randn((1, 3, int(h), int(w)), generator=gen) * sd).to(device).requires_grad_(True)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.pixels]
+
+    def __call__(self) -> torch.Tensor:
+        return torch.sigmoid(decorrelate_colour(self.pixels) if self.decorrelate else self.pixels)
+
+
+# --------------------------------------------------------------------------- the Lucid loop
+
+Penalty = tuple[float, Callable[[torch.Tensor], torch.Tensor]]   # (weight, picture → scalar)
+
+
+@dataclass
+class RenderState:
+    step: int            # 1-based
+    total: int
+    value: float         # the objective on this step's transformed picture (before the update)
+    penalty: float       # Σ weight·term on the picture (subtracted from the objective)
+    param: Parameterisation
+
+    def image(self) -> torch.Tensor:
+        """The picture after this step's update (1×3×H×W in [0, 1], detached)."""
+        with torch.no_grad():
+            return self.param().detach()
+
+
+def render(param: Parameterisation, model: Any, objective: Objective, steps: int, *, lr: float = 0.05,
+           transforms: Sequence[Transform] = (), penalties: Sequence[Penalty] = (),
+           generator: torch.Generator | None = None) -> Iterator[RenderState]:
+    """Lucent's ``render_vis`` as an iterator: per step the picture ``param()`` goes through the
+    random ``transforms``, the model scores it with ``objective``, the weighted ``penalties`` on
+    the picture are subtracted, and Adam (``lr``) climbs the result by moving ``param``'s
+    tensors. Break out of the loop to stop early."""
+    if not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a whole number of at least 1, not {steps!r}.")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number, not {lr!r}.")
+    net = as_net(model)
+    generator = generator or torch.Generator().manual_seed(0)
+    transform = compose(list(transforms))
+    opt = torch.optim.Adam(param.parameters(), lr=lr)
+    for i in range(steps):
+        with torch.enable_grad():
+            opt.zero_grad()
+            x = param()
+            value = objective(activations(net, transform(x, generator), objective.layers))
+            penalty = sum((w * f(x) for w, f in penalties if w), torch.zeros((), device=x.device))
+            (penalty - value).backward()
+            opt.step()
+        yield RenderState(i + 1, steps, float(value.detach()), float(penalty.detach()), param)

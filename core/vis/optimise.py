@@ -3,16 +3,16 @@ feature inversion, adversarial examples and fooling images.
 
 All of them reuse :mod:`core.vis.ascent` — its objectives (:func:`~core.vis.ascent.class_logit`,
 :func:`~core.vis.ascent.channel`), transforms (pad / random crop / roll / random scale), penalties
-(L2, total variation), gradient smoothing and loop (:func:`~core.vis.ascent.ascend`) and its
+(L2, total variation), parameterisations and loop (:func:`~core.vis.ascent.render`) and its
 per-call activation hooks — and the long ones are iterators of :class:`core.snapshots.Snapshot`
 (break out of the loop to stop early).
 
-* :func:`class_visualization` — the notes' I* = argmax_I f(I) + R(I): start from zeros (a flat
-  mean-grey image) or noise and climb the class logit (or one channel of a layer) with the
-  regularizers the notes name: L2, blur (Gaussian smoothing of the gradient), jitter (a random
-  roll), TV.
-* :func:`feature_inversion` — find pixels whose features at a layer match a picture's, with a
-  TV regulariser: shallow layers keep detail, deep layers keep only the layout.
+* :func:`class_visualization` — the notes' I* = argmax_I f(I) − R(I) with Lucid's recipe: a
+  Fourier-space, colour-decorrelated picture (:class:`core.vis.ascent.FourierImage`), robustness
+  to pad / jitter / scale / rotate (:func:`core.vis.ascent.robust`), optional L2 / TV terms and
+  Adam (:func:`core.vis.ascent.render`); :data:`PRESETS` are targets worth showing.
+* :func:`feature_inversion` — find pixels whose features at a layer match a picture's (the same
+  loop and parameterisation): shallow layers keep detail, deep layers keep only the layout.
 * :func:`adversarial` — FGSM (one step) or iterative FGSM inside an L∞ ball of ``eps``.
 * :func:`fooling_image` — from noise to an image the network calls ``target`` with high
   confidence, though a person sees noise.
@@ -43,52 +43,130 @@ def _picture_due(step: int, total: int) -> bool:
     return step % max(1, total // PICTURES_PER_RUN) == 0 or step == total
 
 
-def _start(net: A.Net, size: int, init: str, seed: int) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    if init == "zeros":          # the notes' "all pixels 0" after mean subtraction: mean colour
-        return net.mean.expand(1, 3, size, size).clone()
-    if init == "noise":
-        return (net.mean + 0.1 * torch.randn((1, 3, size, size), generator=gen).to(net.device)).clamp(0, 1)
-    raise ValueError(f"init must be 'zeros' or 'noise', not {init!r}.")
-
-
 # --------------------------------------------------------------------------- class visualization
 
-def class_visualization(model: Any, target: int, *, layer: str | None = None, steps: int = 120,
-                        size: int = 224, step_size: float = 0.01, l2: float = 0.0, tv: float = 0.0,
-                        blur: tuple[float, float] = (1.0, 0.5), roll: int = 8, init: str = "zeros",
-                        seed: int = 0, jitter: int | None = None) -> Iterator[Snapshot]:
-    """Gradient ascent on the pixels toward a class logit (``layer=None``) or toward channel
-    ``target`` of ``layer`` (the notes' block1_conv1 / block3_conv2 / block5_conv3 pictures).
+# The default run (Lucid's recipe at the lab's size): 128 steps of Adam on a 128 px Fourier picture.
+CLASSVIS_DEFAULTS = dict(layer=None, steps=128, size=128, step_size=0.02, l2=0.0, tv=0.0, blur=0.0,
+                         roll=0, init="noise")
 
-    Per step (:func:`core.vis.ascent.ascend`): a random roll (circular shift) of ±``roll`` px,
-    the gradient of the objective minus ``l2``·mean((x−½)²) and ``tv``·TV(x), blurred with σ
-    going from ``blur[0]`` to ``blur[1]``, and a normalised step of ``step_size``. Snapshots
-    carry the objective (``loss`` = its value, ``info`` the start value and the target's
-    probability). ``jitter=`` is the old name of ``roll=`` (deprecated: in Lucent, and in
-    :func:`core.vis.ascent.jitter`, jitter is a random crop).
+
+@dataclass(frozen=True)
+class Preset:
+    """A target worth showing on the offline EfficientNet-Lite0, with what a person sees in its
+    picture at the default settings (written after looking at them) and the learning rate that
+    suits it (classes: 0.02, calmer colours; channels: 0.05, crisper patterns)."""
+    label: str
+    layer: str | None        # None: a class logit
+    target: int
+    seen: str
+    step_size: float = 0.02
+    abstract: bool = False   # the picture stays a texture a person could not name
+
+
+PRESETS = [
+    Preset("Class: goldfish", None, 1, "a fish body with fins and scales (blue-green, not gold) in a "
+           "purple haze"),
+    Preset("Class: ladybug", None, 301, "two round red-orange beetles with dark spots on a pale "
+           "grey-blue texture"),
+    Preset("Class: strawberry", None, 949, "a red seeded fruit surface beside green leafy tufts"),
+    Preset("Class: peacock", None, 84, "dark eyes and grey-blue plumage, but no tail fan a person "
+           "would expect", abstract=True),
+    Preset("Class: flamingo", None, 130, "teal and blue texture with a curved neck-like shape and a "
+           "little pink; no bird a person could point to", abstract=True),
+    Preset("Class: car wheel", None, 479, "blue-grey arcs and rims; no wheel a person would name",
+           abstract=True),
+    Preset("Channel: blocks[5] #0 (animal faces)", "blocks[5]", 0, "an animal's eye and snout with "
+           "whiskers and fur", 0.05),
+    Preset("Channel: blocks[4] #5 (eyes)", "blocks[4]", 5, "round eyes with bright rims in swirling "
+           "fur-like strands", 0.05),
+    Preset("Channel: blocks[3] #3 (scales)", "blocks[3]", 3, "dark spots set in orange and blue "
+           "scales, like a snake's or a butterfly's skin", 0.05),
+    Preset("Channel: blocks[3] #10 (knitted tubes)", "blocks[3]", 10, "blue knitted tubes with red "
+           "spots: a texture unit, no object", 0.05),
+]
+
+
+def presets(model: Any) -> list[Preset]:
+    """The presets chosen for ``model`` (looked at on EfficientNet-Lite0; others get none)."""
+    return list(PRESETS) if A.as_net(model).name == "efficientnet_lite0" else []
+
+
+def _sigma(blur: float | tuple[float, float] | None, i: int, steps: int) -> float:
+    if not blur:
+        return 0.0
+    s0, s1 = (float(blur), float(blur)) if isinstance(blur, (int, float)) else map(float, blur)
+    return s0 + (s1 - s0) * i / max(1, steps - 1)
+
+
+def class_visualization(model: Any, target: int, *, layer: str | None = None, steps: int = 128,
+                        size: int = 128, step_size: float = 0.02, l2: float = 0.0, tv: float = 0.0,
+                        blur: float | tuple[float, float] = 0.0, roll: int = 0, init: str = "noise",
+                        decay: float = 1.5, param: str = "fourier", robust: bool = True,
+                        seed: int = 0, jitter: int | None = None) -> Iterator[Snapshot]:
+    """The notes' I* = argmax_I S_c(I) − R(I) with Lucid's recipe: climb a class logit
+    (``layer=None``) or the mean of channel ``target`` of ``layer``.
+
+    The pieces (all from :mod:`core.vis.ascent`, composable on their own):
+    * parameterisation — ``param="fourier"``: :class:`~core.vis.ascent.FourierImage` (spectrum
+      scaled by 1/f^``decay``, colour-decorrelated, sigmoid); ``"pixel"``: one number per pixel;
+      ``init="zeros"`` starts from the flat grey picture, ``"noise"`` from a faint random one;
+    * transformation robustness — :func:`~core.vis.ascent.robust` (pad, jitter, scale, rotate,
+      jitter) when ``robust``, after an optional circular ``roll`` (± px) and a Gaussian blur of
+      σ = ``blur`` (a number, or (start, end) over the steps);
+    * terms — ``l2``·:func:`~core.vis.ascent.l2_penalty` + ``tv``·:func:`~core.vis.ascent.tv_penalty`
+      on the picture, subtracted from the objective;
+    * the loop — :func:`~core.vis.ascent.render` (Adam, learning rate ``step_size``).
+
+    Every snapshot's ``loss`` is the objective (the logit or the channel mean) *on the untransformed
+    picture as saved* (uint8) — the number :func:`objective_value` gives for the result — measured
+    whenever a picture is made (about :data:`PICTURES_PER_RUN` times; in between the last one is
+    repeated); ``info``: ``start`` (the first picture's objective), ``view`` (this step's value on
+    the transformed picture), ``penalty`` and, for classes, ``probability``.
     """
     if jitter is not None:
         warnings.warn("class_visualization(jitter=...) is deprecated: it is a roll, pass roll=...",
                       DeprecationWarning, stacklevel=2)
         roll = jitter
+    if init not in ("zeros", "noise"):
+        raise ValueError(f"init must be 'zeros' or 'noise', not {init!r}.")
+    if not isinstance(size, (int, np.integer)) or not 32 <= size <= 1024:
+        raise ValueError(f"size must be a whole number of pixels between 32 and 1024, not {size!r}.")
     net = A.as_net(model)
     objective = A.class_logit(int(target)) if layer is None else A.channel(layer, int(target))
-    x = _start(net, size, init, seed)
-    start = None
-    for state in A.ascend(x, net, objective, steps, step_size, transforms=[A.roll(roll)] if roll else [],
-                          smoothing=blur, l2=l2, tv=tv,
+    gen = torch.Generator().manual_seed(seed)
+    sd = 0.0 if init == "zeros" else 0.01
+    if param == "fourier":
+        picture = A.FourierImage(size, decay=decay, sd=sd, generator=gen, device=net.device)
+    elif param == "pixel":
+        picture = A.PixelImage(size, sd=sd, generator=gen, device=net.device)
+    else:
+        raise ValueError(f"param must be 'fourier' or 'pixel', not {param!r}.")
+    step = {"i": 0}
+    blurred = (lambda x, g: A.gaussian_blur(x, _sigma(blur, step["i"], steps))) if blur else None
+    transforms = ([A.roll(roll)] if roll else []) + ([blurred] if blurred else []) + (A.robust() if robust else [])
+
+    def measure(x: torch.Tensor) -> tuple[np.ndarray, float, float | None]:
+        img = A.to_image(x)
+        xs = A.to_tensor(img, net.device)
+        with torch.no_grad():
+            out = A.activations(net, xs, list(objective.layers) + ([] if layer else [A.OUTPUT]))
+            value = float(objective(out))
+            prob = None if layer else float(torch.softmax(out[A.OUTPUT], 1)[0, int(target)])
+        return img, value, prob
+
+    _, start, prob = measure(picture().detach())
+    value = start
+    for state in A.render(picture, net, objective, steps, lr=step_size, transforms=transforms,
+                          penalties=[(l2, A.l2_penalty), (tv, A.tv_penalty)],
                           generator=torch.Generator().manual_seed(seed)):
-        if start is None:
-            start = state.value
-        info: dict = {"start": start}
+        step["i"] = state.step
+        img = None
         if _picture_due(state.step, steps):
-            if layer is None:
-                info["probability"] = float(probabilities(net, state.x)[int(target)])
-            img = A.to_image(state.x)
-        else:
-            img = None
-        yield Snapshot(state.step, steps, state.value, img, info)
+            img, value, prob = measure(state.image())
+        info: dict = {"start": start, "view": state.value, "penalty": state.penalty}
+        if prob is not None:
+            info["probability"] = prob
+        yield Snapshot(state.step, steps, value, img, info)
 
 
 def objective_value(model: Any, image: np.ndarray, target: int, layer: str | None = None) -> float:
@@ -101,10 +179,29 @@ def objective_value(model: Any, image: np.ndarray, target: int, layer: str | Non
 
 # --------------------------------------------------------------------------- feature inversion
 
-def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int = 200, lr: float = 0.05,
-                      tv: float = 0.5, init: str = "noise", seed: int = 0) -> Iterator[Snapshot]:
-    """Reconstruct ``image`` (RGB uint8) from its features at ``layer``: minimise
-    ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² + tv·TV(x) with Adam on the pixels (kept in [0, 1]).
+INVERSION_DEFAULTS = dict(steps=40, tv=0.0)     # 4 layers at 128 px: ~20 s on one busy core
+
+
+def inversion_layers(model: Any) -> list[str]:
+    """The default layers to invert, shallow to deep: the stem (almost the picture itself), two
+    middle stages and a deep one that keeps only the layout (stride 32)."""
+    from .features import layer_choices
+
+    names = [i.name for i in layer_choices(model)]
+    for wanted in (["stem", "blocks[1]", "blocks[3]", "blocks[5]"],
+                   ["block1_conv2", "block2_conv2", "block4_conv3", "block5_conv3"]):
+        if all(n in names for n in wanted):
+            return wanted
+    return names[:: max(1, len(names) // 4)][:4]
+
+
+def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int = 40, lr: float = 0.08,
+                      tv: float = 0.0, init: str = "noise", param: str = "fourier", decay: float = 1.0,
+                      seed: int = 0) -> Iterator[Snapshot]:
+    """Reconstruct ``image`` (RGB uint8) from its features at ``layer``: maximise
+    −‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² − tv·TV(x) with :func:`core.vis.ascent.render` (Adam, ``lr``)
+    over a Fourier picture (:class:`~core.vis.ascent.FourierImage`, decay ``decay``: smooth
+    colours and no pixel noise without a penalty; ``param="pixel"`` for plain pixels).
     ``loss`` is the relative feature error alone; ``info`` holds the TV term."""
     net = A.as_net(model)
     x0 = A.to_tensor(image, net.device)
@@ -113,22 +210,20 @@ def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int =
     norm = f0.pow(2).sum().clamp(min=1e-12)
     rel = A.Objective(lambda a: -(a[layer] - f0).pow(2).sum() / norm, [layer], f"−‖Φ−Φ₀‖² at {layer}",
                       spatial_mean=False)
-    x = _start(net, x0.shape[-1], init, seed)
-    if x.shape != x0.shape:
-        x = F.interpolate(x, size=x0.shape[-2:], mode="bilinear", align_corners=False)
-    p = x.clone().requires_grad_(True)
-    opt = torch.optim.Adam([p], lr=lr)
+    if init not in ("zeros", "noise"):
+        raise ValueError(f"init must be 'zeros' or 'noise', not {init!r}.")
+    h, w = x0.shape[-2:]
     gen = torch.Generator().manual_seed(seed)
-    for i in range(steps):
-        value, g = A.gradient(net, p.detach(), rel, generator=gen, tv=tv)   # g: ascent direction
-        opt.zero_grad()
-        p.grad = -g
-        opt.step()
-        with torch.no_grad():
-            p.clamp_(0, 1)
-        loss = -value
-        img = A.to_image(p) if _picture_due(i + 1, steps) else None
-        yield Snapshot(i + 1, steps, loss, img, {"tv": float(A.tv_penalty(p.detach()))})
+    sd = 0.0 if init == "zeros" else 0.01
+    if param == "fourier":
+        picture = A.FourierImage(h, w, decay=decay, sd=sd, generator=gen, device=net.device)
+    elif param == "pixel":
+        picture = A.PixelImage(h, w, sd=sd, generator=gen, device=net.device)
+    else:
+        raise ValueError(f"param must be 'fourier' or 'pixel', not {param!r}.")
+    for state in A.render(picture, net, rel, steps, lr=lr, penalties=[(tv, A.tv_penalty)], generator=gen):
+        img = A.to_image(state.image()) if _picture_due(state.step, steps) else None
+        yield Snapshot(state.step, steps, -state.value, img, {"tv": state.penalty})
 
 
 def feature_loss(model: Any, image: np.ndarray, reconstruction: np.ndarray, layer: str) -> float:

@@ -1,75 +1,148 @@
-"""Inside the network › Class visualization: gradient ascent toward a class or one channel."""
+"""Inside the network › Class visualization: Lucid's recipe toward a class or one channel."""
 from __future__ import annotations
+
+import dataclasses
 
 import streamlit as st
 
 from core import precompute
+from core.vis import optimise as O
 from dashboard import jobs
-from dashboard.widgets import download_png, how_it_works
+from dashboard.widgets import downloads, how_it_works
 
 from .common import Inside, top_table
 
+RUN = "inside-cv-run"            # jobs.follow's key
+CUSTOM = "Custom: any class or channel"
+
 
 def render(c: Inside) -> None:
-    st.write("Gradient ascent as in the notes: start from an all-zero image (mean grey), then "
-             "repeat — score the class, back-propagate to the pixels, nudge the pixels up the "
-             "gradient — with a regularizer R(I) (L2, blur, jitter, total variation) to keep the "
-             "picture natural. The same loop on one channel of a layer draws what that channel "
-             "looks for.")
-    st.latex(r"I^{*}=\arg\max_I\, S_c(I)-\lambda_2\lVert I\rVert_2^2-\lambda_{TV}\,TV(I)")
-    D = precompute.defaults("classvis", c.lm)        # the defaults a result is prepared ahead for
-    v1, v2 = st.columns(2)
-    mode = v1.radio("Maximise", ["A class score", "One channel of a layer"], horizontal=True, key="inside-cv-mode")
-    if mode == "A class score":
-        cls = v2.selectbox("Class", list(range(len(c.labels))), index=D["target"],
-                           format_func=c.class_name, key=f"inside-cv-class-{c.key}")
-        cv_layer = None
+    st.write("Gradient ascent as in the notes — score the class, back-propagate to the picture, "
+             "change the picture to raise the score — made to work on a modern network with "
+             "Lucid's recipe: the picture is described by its **Fourier spectrum** (scaled by "
+             "1/f^1.5, colours decorrelated), and every step scores a randomly **padded, jittered, "
+             "rescaled and rotated** copy, so the picture cannot rely on single pixels. These two "
+             "are the regularizer R(I); L2 and TV terms can be added.")
+    st.latex(r"I^{*}=\arg\max_I\; \mathbb{E}_{t\sim T}\,S_c\big(t(I)\big)-\lambda_2\lVert I\rVert_2^2"
+             r"-\lambda_{TV}\,TV(I),\qquad I=\sigma\!\big(C\cdot\mathcal{F}^{-1}[\hat I/f^{1.5}]\big)")
+    D = dict(O.CLASSVIS_DEFAULTS)
+    choices = O.presets(c.lm)
+    labels = [p.label for p in choices] + [CUSTOM]
+    pick = st.selectbox("What to draw", labels, key=f"inside-cv-preset-{c.key}",
+                        help="Presets: targets chosen by looking at their pictures on this network.")
+    preset = next((p for p in choices if p.label == pick), None)
+    if preset is None:
+        v1, v2 = st.columns(2)
+        mode = v1.radio("Maximise", ["A class score", "One channel of a layer"], horizontal=True,
+                        key="inside-cv-mode")
+        if mode == "A class score":
+            target = v2.selectbox("Class", list(range(len(c.labels))), index=1 if len(c.labels) > 1 else 0,
+                                  format_func=c.class_name, key=f"inside-cv-class-{c.key}")
+            layer = None
+        else:
+            layer = v2.selectbox("Layer", c.layer_names, index=c.deep_index, key=f"inside-cv-layer-{c.key}")
+            n = c.channels(layer)                       # bounded by the layer's real channel count
+            target = st.number_input("Channel", 0, n - 1, 0, key=f"inside-cv-ch-{c.key}",
+                                     help=f"`{layer}` has {n} channels: 0 … {n - 1}.")
+        eta0 = D["step_size"] if layer is None else 0.05
     else:
-        cv_layer = v2.selectbox("Layer", c.layer_names, index=c.deep_index, key=f"inside-cv-layer-{c.key}")
-        n = c.channels(cv_layer)                      # bounded by the layer's real channel count
-        cls = st.number_input("Channel", 0, n - 1, 0, key=f"inside-cv-ch-{c.key}",
-                              help=f"`{cv_layer}` has {n} channels: 0 … {n - 1}.")
-    r1, r2, r3, r4 = st.columns(4)
-    steps = r1.slider("Steps", 10, 300, D["steps"], key="inside-cv-steps")
-    l2w = r2.slider("L2 weight", 0.0, 10.0, D["l2"], key="inside-cv-l2")
-    tvw = r3.slider("TV weight", 0.0, 50.0, D["tv"], key="inside-cv-tv")
-    jit = r4.slider("Jitter (± px)", 0, 32, D["roll"], key="inside-cv-jit")
+        target, layer, eta0 = preset.target, preset.layer, preset.step_size
+    what = c.class_name(int(target)) if layer is None else f"{layer} channel {int(target)}"
+    r1, r2, r3 = st.columns(3)
+    steps = r1.slider("Steps", 16, 512, D["steps"], step=16, key="inside-cv-steps")
+    l2w = r2.slider("L2 weight", 0.0, 50.0, D["l2"], key="inside-cv-l2",
+                    help="λ₂·mean((I−½)²): pulls colours toward grey.")
+    tvw = r3.slider("TV weight", 0.0, 500.0, D["tv"], step=10.0, key="inside-cv-tv",
+                    help="λ_TV·TV(I): smooths neighbouring pixels. The spectrum scaling already removes "
+                         "pixel noise, so both terms start at 0; raise them to see what they do.")
     with st.expander("Advanced"):
-        b1, b2, b3 = st.columns(3)
-        blur0 = b1.slider("Blur σ at start", 0.0, 3.0, D["blur"], key="inside-cv-blur")
-        eta = b2.slider("Step η", 0.002, 0.05, D["step_size"], format="%.3f", key="inside-cv-eta")
-        inits = ["zeros", "noise"]
-        init = b3.radio("Start from", inits, index=inits.index(D["init"]), key="inside-cv-init")
-        side = st.select_slider("Size (px)", [128, 160, 224], value=D["size"], key="inside-cv-size")
-    settings = dict(target=int(cls), layer=cv_layer, steps=steps, size=side, step_size=eta, l2=l2w,
-                    tv=tvw, blur=blur0, roll=jit, init=init)
+        b1, b2, b3, b4 = st.columns(4)
+        eta = b1.slider("Learning rate (Adam)", 0.005, 0.1, eta0, step=0.005, format="%.3f",
+                        key=f"inside-cv-eta-{layer}-{int(target)}")
+        side = b2.select_slider("Size (px)", [96, 128, 160, 224], value=D["size"], key="inside-cv-size")
+        inits = ["noise", "zeros"]
+        init = b3.radio("Start from", inits, index=inits.index(D["init"]), key="inside-cv-init",
+                        help="noise: a faint random spectrum; zeros: the flat grey picture.")
+        jit = b4.slider("Extra roll (± px)", 0, 32, D["roll"], key="inside-cv-jit",
+                        help="A circular shift before the pad/jitter/scale/rotate transforms.")
+        blur = st.slider("Blur σ (px) of the scored copy", 0.0, 2.0, D["blur"], step=0.25, key="inside-cv-blur")
+    settings = dict(target=int(target), layer=layer, steps=int(steps), size=int(side), step_size=float(eta),
+                    l2=float(l2w), tv=float(tvw), blur=float(blur), roll=int(jit), init=init)
+    _finish_stopped(c, settings)
+    name = f"logit of {c.class_name(int(target))}" if layer is None else f"mean of {what}"
     if st.button("Run gradient ascent", type="primary", key="inside-cv-go", icon=":material/trending_up:"):
         snapshots, record = precompute.start("classvis", c.lm, None, settings)
-        if jobs.follow(snapshots, "inside-cv-run", image_width=320) is not None:
-            st.session_state["inside-cv"] = precompute.finish("classvis", c.lm, None, settings, record)
+        st.session_state[f"{RUN}-record"], st.session_state[f"{RUN}-settings"] = record, settings
+        st.session_state[f"{RUN}-frames"] = frames = []
+        last = jobs.follow(_kept(snapshots, frames), RUN, image_width=320,
+                           describe=lambda s: _describe(s, name))
+        if last is not None:
+            st.session_state["inside-cv"] = {**precompute.finish("classvis", c.lm, None, settings, record),
+                                             "frames": list(frames)}
     cur = precompute.current("classvis", c.lm, settings, None, st.session_state.get("inside-cv"))
     res = cur.result
     if res:
-        c1, c2 = st.columns([1, 1])
-        c1.image(res["image"], caption=f"{res['what']} · {res['seconds']:.1f} s{cur.tail}", width="stretch")
-        if cur.stale_note:
-            c1.caption(cur.stale_note)
-        with c2:
-            st.metric("Objective (logit or channel mean)", f"{res['end']:.2f}", f"{res['end'] - res['start']:+.2f} from the start")
-            st.caption("What the network now says about this picture:")
-            top_table(res["top"])
-            download_png(res["image"], "class-visualization.png", key="inside-cv-png")
-    if c.lm.name == "efficientnet_lite0":
-        st.info("Honest result on EfficientNet-Lite0: the ascent drives the class score to ~100 % "
-                "within a hundred steps, yet the picture is mostly coloured texture with hints of "
-                "the class (pink curves for *flamingo*) that a person could not name. That is the "
-                "notes' warning in action: a picture the network is certain about need not look "
-                "like anything — the fooling images in the last tab are the extreme case. VGG-16 "
-                "gives more recognisable pictures when its weights are available.")
-    how_it_works("`core.vis.optimise.class_visualization(model, class_or_channel, …)` is an "
-                 "iterator over `core.vis.ascent.ascend` with the objective `class_logit(c)` or "
-                 "`channel(layer, k)`, the transform `roll` (jitter), the penalties `l2_penalty` "
-                 "and `tv_penalty`, and `smooth_gradient` (blur); each step is a "
-                 "`normalised_step`. Pixels stay in [0, 1] and are normalised inside the graph. The "
-                 "result for the default settings is prepared ahead by the same call "
-                 "(`core.precompute`, shipped in `assets/prepared/`).")
+        _result(res, cur, name)
+    _note(preset, layer)
+    how_it_works("`core.vis.optimise.class_visualization(model, class_or_channel, …)` puts together "
+                 "pieces of `core.vis.ascent` that compose like Lucent's: the parameterisation "
+                 "`FourierImage(size, decay=1.5)` (spectrum → inverse FFT → colour decorrelation → "
+                 "sigmoid), the objective `class_logit(c)` or `channel(layer, k)`, the transforms "
+                 "`robust()` = `pad(12)`, `random_crop(8)`, `random_scale(0.9…1.1)`, `random_rotate(±10°)`, "
+                 "`random_crop(4)`, the terms `l2_penalty` / `tv_penalty`, and the loop `render` "
+                 "(Adam). The number on the bar and in the metric is the same: the objective on the "
+                 "picture as saved, without transforms.")
+
+
+def _describe(s, name: str) -> str:
+    p = s.info.get("probability")
+    return f"step {s.step}/{s.total} · {name} {s.loss:.2f}" + ("" if p is None else f" · p {p:.3f}")
+
+
+def _kept(snapshots, frames: list):
+    """The run's pictures, kept as they come (for the GIF, and for a stopped run's last picture)."""
+    for snap in snapshots:
+        if snap.image is not None:
+            frames.append(snap.image)
+        yield snap
+
+
+def _finish_stopped(c: Inside, settings: dict) -> None:
+    """A run that was stopped (Stop, or any widget change) becomes a result marked stopped."""
+    snap = jobs.interrupted(RUN)
+    frames = st.session_state.get(f"{RUN}-frames") or []
+    record = st.session_state.get(f"{RUN}-record")
+    if snap is None or record is None or record.last is None or not frames:
+        return
+    if record.last.image is None:
+        record.last = dataclasses.replace(record.last, image=frames[-1])
+    ran = st.session_state.get(f"{RUN}-settings", settings)
+    st.session_state["inside-cv"] = {**precompute.finish("classvis", c.lm, None, ran, record),
+                                     "frames": list(frames)}
+
+
+def _result(res: dict, cur, name: str) -> None:
+    c1, c2 = st.columns([1, 1])
+    stopped = " · stopped early" if res.get("stopped") else ""
+    c1.image(res["image"], caption=f"{res['what']} · {res['seconds']:.1f} s{stopped}{cur.tail}", width="stretch")
+    if cur.stale_note:
+        c1.caption(cur.stale_note)
+    with c2:
+        st.metric(f"Objective: {name}", f"{res['end']:.2f}", f"{res['end'] - res['start']:+.2f} from the start")
+        st.caption("What the network now says about this picture:")
+        top_table(res["top"])
+        downloads(res["image"], res.get("frames") or [], "class-visualization", key="inside-cv")
+
+
+def _note(preset, layer) -> None:
+    if preset is not None:
+        text = f"What this picture shows on this network: {preset.seen}."
+        if preset.abstract:
+            st.warning(text + " The network is sure; a person is not — the notes' point that a picture "
+                       "can fool the model (the fooling images in the last tab are the extreme case).")
+        else:
+            st.info(text)
+    else:
+        st.info("Many classes and channels stay abstract textures even when the score is at ~100 %: "
+                "the network's certainty does not mean a person can name the picture. Channels of "
+                "blocks[3]–blocks[5] (eyes, fur, scales) are the most readable on EfficientNet-Lite0.")

@@ -1,47 +1,80 @@
 """Inside the network › Feature inversion: a picture rebuilt from one layer's features."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core import precompute
 from core.vis import features as Fe
+from core.vis import optimise as O
 from dashboard import jobs
-from dashboard.widgets import how_it_works
+from dashboard.widgets import downloads, how_it_works
 
 from .common import Inside
 
+RUN = "inside-inv-run"           # jobs.follow's key
+
 
 def render(c: Inside) -> None:
-    st.write("Feature inversion: keep the network fixed, start from noise, and change the pixels "
-             "until their features at one layer match your picture's. A total-variation term keeps "
-             "the result smooth. Shallow layers give the picture back almost exactly; deep layers "
-             "keep only the layout and the parts the network cares about.")
+    st.write("Feature inversion: keep the network fixed, start from a faint random picture, and "
+             "change it until its features at one layer match your picture's. Shallow layers give "
+             "the picture back almost exactly; deep layers keep only the layout and the parts the "
+             "network cares about (eyes, nose) — the rest, colour included, is lost.")
     st.latex(r"x^{*}=\arg\min_x \frac{\lVert\Phi_\ell(x)-\Phi_\ell(x_0)\rVert^2}{\lVert\Phi_\ell(x_0)\rVert^2}"
              r"+\lambda_{TV}\,TV(x)")
-    D = precompute.defaults("inversion", c.lm)       # the defaults a result is prepared ahead for
+    defaults = O.inversion_layers(c.lm)
     i1, i2, i3 = st.columns([2, 1, 1])
-    inv_layers = i1.multiselect("Layers", c.layer_names, default=D["layers"], key=f"inside-inv-layers-{c.key}")
-    inv_steps = i2.slider("Steps", 20, 400, D["steps"], key="inside-inv-steps")
-    inv_tv = i3.slider("TV weight", 0.0, 5.0, D["tv"], key="inside-inv-tv")
+    inv_layers = i1.multiselect("Layers", c.layer_names, default=[n for n in defaults if n in c.layer_names],
+                                key=f"inside-inv-layers-{c.key}",
+                                help="Shallow to deep; each is inverted on its own.")
+    inv_steps = i2.slider("Steps", 10, 200, O.INVERSION_DEFAULTS["steps"], step=10, key="inside-inv-steps")
+    inv_tv = i3.slider("TV weight", 0.0, 5.0, O.INVERSION_DEFAULTS["tv"], key="inside-inv-tv",
+                       help="The Fourier parameterisation already keeps the picture free of pixel noise.")
+    layers = [n for n in c.layer_names if n in inv_layers]          # always shallow → deep
     small = Fe.prepare(c.image, precompute.INVERSION_SIDE)
-    settings = dict(layers=list(inv_layers), steps=inv_steps, tv=inv_tv)
-    if st.button("Invert", type="primary", key="inside-inv-go", icon=":material/undo:", disabled=not inv_layers):
+    settings = dict(layers=layers, steps=int(inv_steps), tv=float(inv_tv))
+    _finish_stopped(c, small, settings)
+    if st.button("Invert", type="primary", key="inside-inv-go", icon=":material/undo:", disabled=not layers):
         snapshots, record = precompute.start("inversion", c.lm, small, settings)
-        last = jobs.follow(snapshots, "inside-inv-run", image_width=200,
-                           describe=lambda s: f"inverting {s.info['layer']} · step {s.step}/{s.total}")
+        st.session_state[f"{RUN}-record"], st.session_state[f"{RUN}-settings"] = record, settings
+        last = jobs.follow(snapshots, RUN, image_width=200,
+                           describe=lambda s: f"inverting {s.info['layer']} · step {s.step}/{s.total} · "
+                                              f"feature error {s.loss:.3f}")
         if last is not None:
             st.session_state["inside-inv"] = precompute.finish("inversion", c.lm, small, settings, record)
-            st.rerun()
+    if not layers:
+        st.info("Choose at least one layer to invert.")
     cur = precompute.current("inversion", c.lm, settings, small, st.session_state.get("inside-inv"))
     res = cur.result
-    if res:
-        cols = st.columns(len(res["layers"]) + 1)
-        cols[0].image(res["pic"], caption=f"original ({res['pic'].shape[1]} px)", width="stretch")
-        for col, lay, img, loss in zip(cols[1:], res["layers"], res["images"], res["losses"]):
-            col.image(img, caption=f"{lay} · feature error {loss:.3f}", width="stretch")
-        if cur.note:
-            st.caption(cur.note)
+    if res and res.get("images"):
+        _result(res, cur.note)
     how_it_works("`core.vis.optimise.feature_inversion(model, image, layer, steps, tv)` takes "
-                 "Φ(x₀) once, then per step asks `core.vis.ascent.gradient` for the gradient of "
-                 "−‖Φ(x)−Φ(x₀)‖²/‖Φ(x₀)‖² − λ·TV(x) and lets Adam move the pixels; the loss shown "
-                 "is the relative feature error.")
+                 "Φ(x₀) once, then runs `core.vis.ascent.render` — the loop of the Class visualization "
+                 "tab — with the objective −‖Φ(x)−Φ(x₀)‖²/‖Φ(x₀)‖², the parameterisation "
+                 "`FourierImage` (smooth colours, no pixel noise) and Adam, 128×128 px. The number under "
+                 "each picture is that relative feature error.")
+
+
+def _finish_stopped(c: Inside, small: np.ndarray, settings: dict) -> None:
+    """A stopped run (Stop, or any widget change) keeps the layers it finished."""
+    if jobs.interrupted(RUN) is None:
+        return
+    record = st.session_state.get(f"{RUN}-record")
+    if record is not None and record.extra.get("images"):
+        ran = st.session_state.get(f"{RUN}-settings", settings)
+        st.session_state["inside-inv"] = precompute.finish("inversion", c.lm, small, ran, record)
+
+
+def _result(res: dict, note: str | None) -> None:
+    cols = st.columns(len(res["layers"]) + 1)
+    cols[0].image(res["pic"], caption=f"original ({res['pic'].shape[1]} px)", width="stretch")
+    for col, lay, img, loss in zip(cols[1:], res["layers"], res["images"], res["losses"]):
+        col.image(img, caption=f"{lay} · feature error {loss:.3f}", width="stretch")
+    left = len(res.get("layers", [])) if res.get("stopped") else None
+    stopped = f" · stopped after {left} layer(s)" if left is not None else ""
+    st.caption(f"Left to right: shallow to deep{stopped} · {res.get('seconds', 0):.1f} s. Shallow layers "
+               "keep texture and colour; deeper layers keep where things are, not what they look like.")
+    if note:
+        st.caption(note)
+    row = np.concatenate([res["pic"], *res["images"]], axis=1)
+    downloads(row, [res["pic"], *res["images"]], "feature-inversion", key="inside-inv", duration_ms=700)
