@@ -120,3 +120,18 @@ def test_yolo11n_seg_from_the_cache_segments_a_photo(caches, photo):
     for x0, y0, x1, y1 in res.boxes.xyxy.cpu().numpy():
         inside[int(y0):int(np.ceil(y1)) + 1, int(x0):int(np.ceil(x1)) + 1] = True
     assert inside[some.mask > 0].all()
+
+
+def test_cli_lists_and_prefetches_the_photo_segmenters(caches, capsys):
+    from core.cli import main
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    for name in VOC + ["yolo11n-seg"]:
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(name))
+        assert "segmentation" in line and "not cached" in line, line
+    # offline, prefetch of these entries is attempted and reported, never waited on
+    res = zoo.prefetch(VOC)
+    assert set(res) == set(VOC) and all(v.startswith("failed: offline") for v in res.values()), res
+    voc_weights("lraspp-mobilenet-v3")
+    assert zoo.prefetch(["lraspp-mobilenet-v3"]) == {"lraspp-mobilenet-v3": "from cache"}

@@ -77,8 +77,8 @@ def load_bundled_unet(device: str = "cpu", path: Path | str | None = None):
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         raise zoo.ModelUnavailable(str(e)) from e
     miou = meta.get("heldout_miou")
-    provenance = ("bundled: U-Net trained by this project on generated shapes "
-                  f"(scripts/make_unet_assets.py, {meta.get('steps', '?')} steps, seed {meta.get('seed', '?')}"
+    provenance = ("U-Net trained by this project on generated shapes, bundled "
+                  f"(assets/{path.name}, scripts/make_unet_assets.py, {meta.get('steps', '?')} steps, seed {meta.get('seed', '?')}"
                   + (f"; mIoU {miou:.3f} on held-out generated scenes" if miou is not None else "")
                   + ") — it knows circles, squares and triangles, not photos")
 
