@@ -73,18 +73,19 @@ def _module() -> None:
              "modules; side branches in the middle (auxiliary classifiers) help training.")
     naive = st.toggle("Naive module (no 1×1 bottlenecks)", key="arch-inc-naive")
     br = arch.inception_module(**arch.INCEPTION_3A, use_bottlenecks=not naive)
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 1], vertical_alignment="center")
     with left:
         st.graphviz_chart(arch.inception_dot(br, 192, 28, 28), width="stretch")
     with right:
-        st.dataframe([{"branch": x.name, "layers": " → ".join(x.layers),
-                       "output": shape_text(x.output_shape), "multiplications": x.macs,
-                       "params": x.params} for x in br], hide_index=True,
-                     column_config={"multiplications": LOCALIZED, "params": LOCALIZED})
         total_c = sum(x.output_shape[2] for x in br)
         st.metric("Concatenated output", f"28×28×{total_c}")
         st.metric("Multiplications", n(sum(x.macs for x in br)),
                   help="naive vs bottleneck: toggle above")
+    # the whole width: in half of it the numbers were cut off behind a scroll bar
+    st.dataframe([{"branch": x.name, "layers": " → ".join(x.layers),
+                   "output": shape_text(x.output_shape), "multiplications": x.macs,
+                   "params": x.params} for x in br], hide_index=True, width="stretch",
+                 column_config={"multiplications": LOCALIZED, "params": LOCALIZED})
     s = cached_summary("googlenet", (3, 224, 224))
     real = [r for r in s.rows if r.name.startswith("inception3a.") and r.type == "Conv2d"]
     with st.expander("The same module inside GoogLeNet (torchvision, from a forward pass)"):
