@@ -25,6 +25,9 @@ h2, h3 { font-size: 2.1rem !important; }
 _APP_CSS = """
 <style>
 [data-testid="stStatusWidget"] [data-testid="stBaseButton-header"] { display: none; }
+/* Pages with many tabs: the tab bar wraps onto a second line instead of scrolling sideways,
+   so every tab's name is visible at 1280 px and on a projector. */
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; overflow-x: visible; }
 </style>
 """
 
