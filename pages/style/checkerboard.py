@@ -47,17 +47,19 @@ def lesson(image, threads: int | None) -> None:
         before, after = (get_model(f"fast-style-{n}").model for n in pair)
         rep = _report(before, after, pair, image, threads)
         titles = ["Photo", "Before: sub-pixel decoder", "After: resize, then convolve"]
+        spec_caption = ("power spectrum, zero frequency in the middle: a lattice adds bright "
+                        "spots at ¼ and ½ cycle/px")
         cols = st.columns(3)
         for col, title, img, crop, spec, e in zip(cols, titles, rep.images, rep.crops,
                                                   rep.spectra, rep.energy):
-            col.markdown(f"**{title}** — period-2 energy **{_pct(e)}**")
+            col.markdown(f"**{title}**  \nperiod-2 energy **{_pct(e)}**")
             col.image(img, width="stretch")
             col.image(crop, caption="centre, 4× enlarged (every pixel a 4×4 block)", width="stretch")
-            col.image(spec, caption="power spectrum: period 2 px on the border", width="stretch")
+            col.image(spec, caption=spec_caption, width="stretch")
         st.caption(
             "Period-2 energy (`core.style.period2_energy`): the share of the picture's spectral "
             "energy within 1/64 cycle/px of the Nyquist frequency ½, where a 2-px lattice shows "
-            f"up — bright lines at the border of the spectrum. Before: {_pct(rep.energy[1])}, "
+            f"up (the border of the spectrum; the spots at ¼ come from the ×2 before it). Before: {_pct(rep.energy[1])}, "
             f"after: {_pct(rep.energy[2])}, the photo: {_pct(rep.energy[0])}. Both networks "
             "were trained with the same recipe; only the decoder changed "
             "(card: `assets/fast_style.md`).")

@@ -59,8 +59,8 @@ def _stylise(s: Style, bundled: dict, trained: dict, choices: list[str]) -> None
         model = _fast_model(pick) if pick in bundled else trained[pick.removesuffix(" (yours)")]
         card = model.card
         if model.style is not None:
-            st.image(model.style, caption=f"The style it learnt: `{card.get('style_image', '?')}`",
-                     width=200)
+            painting = _label(pick) if pick in bundled else "your style picture"
+            st.image(model.style, caption=f"The style it learnt: {painting}", width=200)
         st.caption(f"{S.count_params(model.net):,} parameters · trained {card.get('steps', '?')} "
                    f"steps × {card.get('batch', '?')} crops of {card.get('size', '?')} px on "
                    f"{card.get('n_content', '?')} photos, loss network {card.get('loss_network', '?')}"

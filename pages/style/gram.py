@@ -11,6 +11,8 @@ from dashboard.widgets import image_input
 
 from .common import Style, pattern
 
+PRESET_BELOW = 0.945
+
 
 def render(s: Style) -> None:
     st.write(
@@ -51,7 +53,7 @@ def _gram_figure(rep: S.GramReport, glayer: str) -> None:
     h, w = rep.features.shape[1:]
     st.caption(f"Activation {c}×{h}×{w} → {h * w} feature vectors of {c} numbers. The "
                f"notes' unnormalised sum G = FFᵀ is {h * w}× larger (its largest entry here "
-               f"is {rep.gram_sum.max():.4g}); the picture looks the same.")
+               f"is {rep.gram_sum.max():,.0f}); the picture looks the same.")
 
 
 def _co_occurrence(rep: S.GramReport, gimg) -> None:
@@ -63,7 +65,8 @@ def _co_occurrence(rep: S.GramReport, gimg) -> None:
     k = kk[0].number_input("channel k", 0, c - 1, i, key=f"st-gram-k-{rep.layer}-{i}-{j}")
     k2 = kk[1].number_input("channel k'", 0, c - 1, j, key=f"st-gram-k2-{rep.layer}-{i}-{j}")
     kk[2].caption(f"Preset: channels {rep.top_pair[0]} and {rep.top_pair[1]}, the most "
-                  "correlated pair that is not a near-copy (correlation < 0.95).")
+                  "correlated pair that is not a near-copy (pairs at 0.95 or above are "
+                  "left out).")
     mk, mk2, product = S.co_occurrence_maps(rep.features, k, k2, zoom=4)
     p = st.columns(4)
     p[0].image(images.resize_max(gimg, 256), caption="Picture", width="stretch")
@@ -77,7 +80,8 @@ def _co_occurrence(rep: S.GramReport, gimg) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _report(_lm, name: str, image, layer: str) -> S.GramReport:
-    return S.gram_report(image, _lm, layer, size=256)
+    # below 0.945: a preset never reads "0.95" at two decimals next to "0.95 or above left out"
+    return S.gram_report(image, _lm, layer, size=256, max_correlation=PRESET_BELOW)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
