@@ -588,19 +588,25 @@ def test_compare_labels_do_not_overlap_and_ticks_are_written_out():
             fig = compare._scatter(rows, view)
             spots = [p for t in fig.data for p in t.textposition]
             assert len(spots) == len(rows) and set(spots) <= set(compare.SPOTS)
-            # recompute every label's box from the figure itself: none overlaps another
+            # recompute every label's box from the figure itself, at every plot size the
+            # placement allows for: none overlaps another
             xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
             ylog = fig.layout.yaxis.type == "log"
-            px = [((math.log10(x) - xr[0]) / (xr[1] - xr[0]) * compare.PLOT_W,
-                   ((math.log10(y) if ylog else y) - yr[0]) / (yr[1] - yr[0]) * compare.PLOT_H)
-                  for t in fig.data for x, y in zip(t.x, t.y)]
+            xs = [x for t in fig.data for x in t.x]
+            ys = [y for t in fig.data for y in t.y]
             texts = [s for t in fig.data for s in t.text]
             radii = [m / 2 for t in fig.data for m in t.marker.size]
-            boxes = [b for _, b in compare.label_boxes(px, texts, radii, 11)]
-            assert [p for p, _ in compare.label_boxes(px, texts, radii, 11)] == spots
-            clashes = [(texts[i], texts[j]) for i in range(len(boxes)) for j in range(i)
-                       if compare._boxes_overlap(boxes[i], boxes[j])]
-            assert not clashes, (recipe, view, clashes)
+            for font, presenting in ((11, False), (18, True)):  # normal and presentation mode
+                _, plots = compare.plot_sizes(presenting)
+                placed = compare.label_boxes(compare.pixels(xs, ys, xr, yr, ylog, plots), texts,
+                                             radii, font, plots)
+                if not presenting:
+                    assert [p for p, _ in placed] == spots
+                for k in range(len(plots)):
+                    boxes = [b[k] for _, b in placed]
+                    clashes = [(texts[i], texts[j]) for i in range(len(boxes)) for j in range(i)
+                               if compare._boxes_overlap(boxes[i], boxes[j])]
+                    assert not clashes, (recipe, view, font, k, clashes)
             assert fig.layout.xaxis.ticktext and all(t[0].isdigit() for t in fig.layout.xaxis.ticktext)
             assert all(t.lstrip("0.")[0] in "125" for t in fig.layout.xaxis.ticktext)
 

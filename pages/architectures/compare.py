@@ -61,41 +61,78 @@ SPOTS = {"top center": (-0.5, 0, 1), "bottom center": (-0.5, -1, -1),
          "middle right": (0, -0.5, 0), "middle left": (-1, -0.5, 0),
          "top right": (0, 0, 1), "bottom right": (0, -1, -1), "top left": (-1, 0, 1),
          "bottom left": (-1, -1, -1)}
-PLOT_W, PLOT_H = 760, 420  # px of the plotting area at 1280 px with the sidebar (narrowest case)
+# px of the plotting area: the narrowest (1280 px with the sidebar open) and a wide one;
+# labels must stay apart in both
+# (presentation mode closes the sidebar: at 1280 px the plot is about 1050 px wide)
+PLOT_WIDTHS = {False: (760, 1100), True: (1000, 1400)}
+
+
+def plot_sizes(presenting: bool) -> tuple[int, list[tuple[int, int]]]:
+    """The figure's height and the plotting area's (width, height) for each width allowed for:
+    taller when presenting, where the labels are larger."""
+    height = 700 if presenting else 520
+    return height, [(w, height - (200 if presenting else 120)) for w in PLOT_WIDTHS[presenting]]
 
 
 def _boxes_overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def label_boxes(px: list[tuple[float, float]], texts: list[str], radii: list[float],
-                font: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+def _box(x: float, y: float, r: float, spot: str, w: float, h: float):
+    fx, fy, side = SPOTS[spot]
+    x0 = x + fx * w + (r + 2) * (1 if fx == 0 else -1 if fx == -1 else 0)
+    y0 = y + fy * h + side * (r + 1)
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def label_boxes(layouts: list[list[tuple[float, float]]], texts: list[str], radii: list[float],
+                font: float, sizes: list[tuple[int, int]]
+                ) -> list[tuple[str, list[tuple[float, float, float, float]]]]:
     """A textposition for every label so that no two labels (nor a label and another dot)
-    overlap where that can be avoided; greedy, biggest dot first. ``px``: the dots in pixels
-    (x right, y up). Returns (textposition, label box x0, y0, x1, y1) per dot."""
-    placed: list[tuple[float, float, float, float]] = []
-    dots = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(px, radii)]
-    out: list = [None] * len(px)
-    for i in sorted(range(len(px)), key=lambda i: -radii[i]):
-        (x, y), r = px[i], radii[i]
-        w, h = 0.58 * font * len(texts[i]) + 2, 1.25 * font
-        best = None
-        for spot, (fx, fy, side) in SPOTS.items():
-            gap_x = (r + 2) * (1 if fx == 0 else -1 if fx == -1 else 0)
-            x0 = x + fx * w + gap_x
-            y0 = y + fy * h + side * (r + 1)
-            box = (x0, y0, x0 + w, y0 + h)
-            hits = sum(_boxes_overlap(box, b) for b in placed) + sum(
-                _boxes_overlap(box, d) for j, d in enumerate(dots) if j != i)
-            outside = box[0] < 0 or box[2] > PLOT_W or box[1] < 0 or box[3] > PLOT_H
-            cost = hits * 10 + outside
-            if best is None or cost < best[0]:
-                best = (cost, spot, box)
-            if cost == 0:
-                break
-        placed.append(best[2])
-        out[i] = (best[1], best[2])
-    return out
+    overlap where that can be avoided, in every one of ``layouts`` (the dots in pixels, x
+    right, y up, for each plot size): greedy, biggest dot first, then a few passes that move
+    any label still in a clash to its best spot. Returns per dot its textposition and its
+    label box in each layout."""
+    n = len(texts)
+    dims = [(0.58 * font * len(t) + 2, 1.25 * font) for t in texts]
+    boxes_of = {(i, spot): [_box(*px[i], radii[i], spot, *dims[i]) for px in layouts]
+                for i in range(n) for spot in SPOTS}
+    chosen: dict[int, str] = {}
+
+    def cost(i: int, spot: str) -> int:
+        total = 0
+        for k, (px, (pw, ph)) in enumerate(zip(layouts, sizes)):
+            box = boxes_of[i, spot][k]
+            total += 10 * sum(_boxes_overlap(box, boxes_of[j, s][k]) for j, s in chosen.items()
+                              if j != i)
+            total += 10 * sum(_boxes_overlap(box, (x - r, y - r, x + r, y + r))
+                              for j, ((x, y), r) in enumerate(zip(px, radii)) if j != i)
+            total += box[0] < 0 or box[2] > pw or box[1] < 0 or box[3] > ph
+        return total
+
+    def best(i: int) -> str:
+        return min(SPOTS, key=lambda spot: (cost(i, spot), list(SPOTS).index(spot)))
+
+    for i in sorted(range(n), key=lambda i: -radii[i]):
+        chosen[i] = best(i)
+    for _ in range(4):  # move what still clashes, now that every label has a place
+        moved = False
+        for i in range(n):
+            if cost(i, chosen[i]) >= 10:
+                spot = best(i)
+                moved |= spot != chosen[i]
+                chosen[i] = spot
+        if not moved:
+            break
+    return [(chosen[i], boxes_of[i, chosen[i]]) for i in range(n)]
+
+
+def pixels(xs, ys, xr, yr, ylog: bool, sizes) -> list[list[tuple[float, float]]]:
+    """The dots in pixels for every plot size (axis ranges in log10 where log)."""
+    def at(v, r, size, log):
+        return ((np.log10(v) if log else v) - r[0]) / (r[1] - r[0]) * size
+    return [[(at(x, xr, w, True), at(y, yr, h, ylog)) for x, y in zip(xs, ys)]
+            for w, h in sizes]
 
 
 def _scatter(rows: list[dict], view: str) -> go.Figure:
@@ -107,11 +144,11 @@ def _scatter(rows: list[dict], view: str) -> go.Figure:
     xr = (np.log10(min(xs) / 1.5), np.log10(max(xs) * 1.5))
     yr = ((np.log10(min(ys) / 1.5), np.log10(max(ys) * 1.5)) if ylog else
           (min(ys) - 0.08 * (max(ys) - min(ys)) - 1, max(ys) + 0.12 * (max(ys) - min(ys)) + 1))
-    to_px = lambda v, r, size, log: (((np.log10(v) if log else v) - r[0]) / (r[1] - r[0]) * size)  # noqa: E731
-    px = [(to_px(x, xr, PLOT_W, True), to_px(y, yr, PLOT_H, ylog)) for x, y in zip(xs, ys)]
     marker = [8 + 3 * np.sqrt(r["params"] / 1e6) for r in rows]
     texts = [r["title"].split(" (")[0] for r in rows]
-    where = label_boxes(px, texts, [m / 2 for m in marker], font)
+    height, plots = plot_sizes(s.presenting)
+    where = label_boxes(pixels(xs, ys, xr, yr, ylog, plots), texts, [m / 2 for m in marker], font,
+                        plots)
     fig = go.Figure()
     for fam in dict.fromkeys(r["family"] for r in rows):
         idx = [i for i, r in enumerate(rows) if r["family"] == fam]
@@ -134,6 +171,6 @@ def _scatter(rows: list[dict], view: str) -> go.Figure:
         fig.update_yaxes(title=yt, type="log", range=list(yr), tickvals=yv, ticktext=ytext)
     else:
         fig.update_yaxes(title=yt, range=list(yr))
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 20, "b": 10},  # under the axis title,
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10},  # under the axis title,
                       legend={"orientation": "h", "y": -0.15 * s.scale})  # however large
     return fig
