@@ -68,10 +68,11 @@ def render() -> None:
                 figures.show(loss_figure(history.rows), slot=chart, width="stretch")
 
         last = jobs.follow(train(model, steps=int(steps), batch_size=int(tbatch), image_size=int(tsize),
-                                 lr=float(tlr), seed=int(tseed), val_every=VAL_EVERY, scale=3),
+                                 lr=float(tlr), seed=int(tseed), val_every=VAL_EVERY, scale=4),
                            key=KEY, image_caption="validation scene: prediction | ground truth",
                            every=2, history=history, on_snapshot=draw,
-                           row=lambda s: {"step": s.step, "loss": s.loss, "val_miou": s.info["val_miou"]})
+                           row=lambda s: {"step": s.step, "loss": s.loss, "val_miou": s.info["val_miou"],
+                                          "seconds": s.info["seconds"]})
         if last is not None:
             _final(chart, picture, note, history, last, "done")
     elif "seg-train-hist" in st.session_state:
@@ -108,6 +109,9 @@ def _final(chart, picture, note, history: jobs.History, snap, how: str) -> None:
     text = (f"{'Done' if how == 'done' else 'Stopped'} at step {snap.step}/{snap.total} "
             f"({what}): validation mIoU **{snap.info['val_miou']:.3f}**, loss {snap.loss:.3f}, "
             f"{history.seconds:.0f} s.")
+    passed = next((r for r in history.rows if r["val_miou"] >= 0.6), None)
+    if passed is not None:
+        text += f" It passed mIoU 0.6 at step {passed['step']}, after {passed['seconds']:.0f} s."
     (note.success if how == "done" else note.info)(text)
 
 
