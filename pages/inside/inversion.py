@@ -73,7 +73,10 @@ def _result(res: dict, note: str | None) -> None:
     left = len(res.get("layers", [])) if res.get("stopped") else None
     stopped = f" · stopped after {left} layer(s)" if left is not None else ""
     st.caption(f"Left to right: shallow to deep{stopped} · {res.get('seconds', 0):.1f} s. Shallow layers "
-               "keep texture and colour; deeper layers keep where things are, not what they look like.")
+               "keep texture and colour; deeper layers keep where things are, not what they look like. Each "
+               "feature error is relative to that layer's own features, so compare pictures, not numbers, "
+               "across layers: a deep layer can be matched closely by a picture that looks little like "
+               "yours — many pictures share its features.")
     if note:
         st.caption(note)
     row = np.concatenate([res["pic"], *res["images"]], axis=1)
