@@ -144,3 +144,14 @@ def test_top_patches_spread_over_photos_and_stay_off_the_padding(lm):
         assert one == p.box
     with pytest.raises(ValueError, match="one group per"):
         Fe.top_patches(lm, "blocks[1]", 5, gal, groups=groups[:3])
+
+
+def test_the_classification_stays_while_other_widgets_change():
+    """It was drawn only in the run the button started: any other widget wiped it."""
+    at = _tab("What the model says")
+    at.button(key="inside-classify-go").click().run()
+    first = at.dataframe[0].value["class"].tolist()
+    at.run()                                            # any rerun (another widget, a tab switch)
+    assert not at.exception and at.dataframe and at.dataframe[0].value["class"].tolist() == first
+    at.selectbox(key="inside-classify-sample").set_value("coffee").run()
+    assert not at.dataframe                             # not shown beside another picture

@@ -1,11 +1,11 @@
 """Inside the network › What the model says: the top five classes, and the network live."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core.vis import attribution as T
 from core.vis import features as Fe
-from dashboard.widgets import provenance_badge
 
 from .common import Inside, top_table
 
@@ -17,8 +17,10 @@ def render(c: Inside) -> None:
     left.image(c.image, width="stretch")
     with right:
         if st.button("Classify", type="primary", key="inside-classify-go"):
-            provenance_badge(c.lm)
-            top_table(c.lm.classify(c.image, topk=5))
+            st.session_state["inside-says"] = dict(model=c.key, pic=c.image, top=c.lm.classify(c.image, topk=5))
+        res = st.session_state.get("inside-says")      # kept while other widgets change
+        if res and res["model"] == c.key and np.array_equal(res["pic"], c.image):
+            top_table(res["top"])
             st.image(c.crop, width=112, caption="what the network sees")
             st.caption(f"{c.view_note}; every tab of this page asks the model about these pixels, "
                        "so the same picture gives the same prediction everywhere.")
