@@ -83,7 +83,7 @@ def render() -> None:
     else:
         note.caption(f"Press **Train**: the loss curve and the validation prediction update as it learns. "
                      f"The default ({d['steps']} steps from the bundled encoder) reaches a validation mIoU "
-                     "above 0.6 in about 30–40 s on a shared 2-core CPU (bench/bench_seg_train.py); from random "
+                     "above 0.6 in about 30–40 s on a quiet 2-core CPU, 2–3 minutes when the server is busy (bench/bench_seg_train.py); from random "
                      "weights the same run ends far lower (0.46 after 600 steps) — the bundled model needed 3200 steps for 0.9.")
     with st.expander("How it works"):
         st.markdown(
