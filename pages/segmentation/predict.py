@@ -56,7 +56,9 @@ def render() -> None:
     image, truth, work_side = None, None, None
     if source.startswith("Generated"):
         g1, g2 = st.columns(2)
-        gseed = g1.number_input("scene seed", 0, 1_000_000, 22, key="seg-pred-seed")
+        gseed = g1.number_input("scene seed", 0, 1_000_000, 21, key="seg-pred-seed",
+                                help="Every seed is another scene. At 128 px the bundled U-Net's mean IoU "
+                                     "is about 0.8 on average (0.56–0.99 over seeds 20–39).")
         gsize = g2.select_slider("size (px)", [48, 64, 96, 128, 192, 256], 128, key="seg-pred-size")
         image, truth = data.scene(int(gseed), int(gsize))
     else:
