@@ -28,5 +28,5 @@ def render() -> None:
         "encoder's detailed maps across to the decoder with **skip connections**.")
     st.latex(r"\underbrace{h\times w\times 3}_{\text{image}}\;\xrightarrow{\text{down}}\;\text{context}"
              r"\;\xrightarrow{\text{up + skips}}\;\underbrace{h\times w\times n_{\text{classes}}}_{\text{scores}}"
-             r"\qquad n_{\text{out}} = (n-1)\,s - 2p + f")
+             r"\qquad n_{\text{out}} = (n-1)\,s + f - 2p + \text{out\_pad}")
     tabs.run(TABS, "seg-")
