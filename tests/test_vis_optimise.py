@@ -209,3 +209,13 @@ def test_feature_inversion_tab_shows_the_stem_and_downloads(monkeypatch, tmp_pat
     assert sum(c.startswith("blocks[3] · feature error") for c in captions) == 1, captions
     labels = [d.proto.label for d in at.get("download_button")]
     assert "Download PNG" in labels and "Download GIF" in labels
+
+
+def test_blur_zero_is_off_and_a_blur_is_a_real_transform(lm):
+    """precompute passes blur=(σ, σ/2): (0, 0) must be the same run as no blur at all."""
+    off = list(O.class_visualization(lm, 1, steps=3, size=64))[-1].image
+    zero = list(O.class_visualization(lm, 1, steps=3, size=64, blur=(0.0, 0.0)))[-1].image
+    blurred = list(O.class_visualization(lm, 1, steps=3, size=64, blur=(1.0, 0.5)))[-1].image
+    assert np.array_equal(off, zero) and not np.array_equal(off, blurred)
+    with pytest.raises(ValueError, match="blur"):
+        next(O.class_visualization(lm, 1, steps=3, size=64, blur=-1))

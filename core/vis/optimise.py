@@ -92,11 +92,13 @@ def presets(model: Any) -> list[Preset]:
     return list(PRESETS) if A.as_net(model).name == "efficientnet_lite0" else []
 
 
-def _sigma(blur: float | tuple[float, float] | None, i: int, steps: int) -> float:
-    if not blur:
-        return 0.0
+def _sigmas(blur: float | tuple[float, float] | None) -> tuple[float, float]:
+    if blur is None:
+        return 0.0, 0.0
     s0, s1 = (float(blur), float(blur)) if isinstance(blur, (int, float)) else map(float, blur)
-    return s0 + (s1 - s0) * i / max(1, steps - 1)
+    if not (0 <= s0 <= 10 and 0 <= s1 <= 10):
+        raise ValueError(f"blur must be a σ between 0 and 10 px (or a pair of them), not {blur!r}.")
+    return s0, s1
 
 
 def class_visualization(model: Any, target: int, *, layer: str | None = None, steps: int = 128,
@@ -145,7 +147,9 @@ def class_visualization(model: Any, target: int, *, layer: str | None = None, st
     else:
         raise ValueError(f"param must be 'fourier' or 'pixel', not {param!r}.")
     step = {"i": 0}
-    blurred = (lambda x, g: A.gaussian_blur(x, _sigma(blur, step["i"], steps))) if blur else None
+    s0, s1 = _sigmas(blur)
+    blurred = (lambda x, g: A.gaussian_blur(x, s0 + (s1 - s0) * step["i"] / max(1, steps - 1))) \
+        if max(s0, s1) > 0 else None
     transforms = ([A.roll(roll)] if roll else []) + ([blurred] if blurred else []) + (A.robust() if robust else [])
 
     def measure(x: torch.Tensor) -> tuple[np.ndarray, float, float | None]:
