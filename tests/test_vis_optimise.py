@@ -219,3 +219,11 @@ def test_blur_zero_is_off_and_a_blur_is_a_real_transform(lm):
     assert np.array_equal(off, zero) and not np.array_equal(off, blurred)
     with pytest.raises(ValueError, match="blur"):
         next(O.class_visualization(lm, 1, steps=3, size=64, blur=-1))
+
+
+def test_feature_inversion_with_no_layer_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNLAB_HOME", str(tmp_path))
+    at = _open("Feature inversion")
+    at.multiselect(key="inside-inv-layers-efficientnet_lite0").set_value([]).run()
+    assert not at.exception and at.button(key="inside-inv-go").disabled
+    assert any("at least one layer" in i.value for i in at.info)
