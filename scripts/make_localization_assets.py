@@ -21,7 +21,7 @@ import torch  # noqa: E402
 from core.detection import localization as L  # noqa: E402
 from core.devices import cpu_name  # noqa: E402
 
-RECIPE = dict(steps=1500, batch_size=32, lr=3e-3, seed=0, pool=3000)
+RECIPE = dict(steps=3000, batch_size=32, lr=3e-3, seed=0, pool=6000)
 HELDOUT = dict(n=256, seed=2_000_000)
 TARGET_IOU = 0.7
 
@@ -59,6 +59,10 @@ Loss {meta['first_loss']:.3f} → {meta['last_loss']:.4f} (batch). Training time
 training, {L.EMPTY_SHARE:.0%} empty): mean box IoU **{ev.mean_iou:.3f}** on the pictures with an object
 (target ≥ {TARGET_IOU}), IoU ≥ 0.5 on {ev.iou_over_half:.1%} of them; class accuracy {ev.class_accuracy:.1%};
 p_c right (threshold 0.5) on {ev.pc_accuracy:.1%} of all pictures; mean loss {ev.loss:.4f}.
+
+**History.** A first recipe (1500 steps, a pool of 3000 pictures) reached mean IoU 0.694 on the
+same held-out set, under the target (batch loss 0.09 against 0.185 held out: it had learnt its pool);
+twice the pool and twice the steps gave the numbers above.
 
 **Limits.** One object, these three shapes, these backgrounds; a picture with two objects gets one
 box somewhere between them or on one of them; photos give arbitrary boxes.

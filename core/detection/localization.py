@@ -19,6 +19,7 @@ snapshots, on one-object scenes from the lab's generator (:func:`example`), a sh
 from __future__ import annotations
 
 import math
+import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,8 +305,8 @@ def read(path: Path | str = BUNDLED_PATH, device: str = "cpu") -> tuple[Localize
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
     except FileNotFoundError:
         raise FileNotFoundError(f"No localiser weights at {path}; run scripts/make_localization_assets.py.") from None
-    except (KeyError, TypeError, RuntimeError, EOFError) as e:
-        raise ValueError(f"{path} is not a localiser checkpoint ({e}).") from e
+    except (KeyError, TypeError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{path} is not a localiser checkpoint ({str(e).splitlines()[0][:120]}).") from e
     model.eval().to(device)
     for p in model.parameters():
         p.requires_grad_(False)
@@ -364,20 +365,27 @@ _register()
 TRUTH_RGB, PREDICTION_RGB = (46, 125, 50), (21, 101, 192)      # green, blue (the IoU tab's colours)
 
 
-def picture(image: np.ndarray, y=None, y_hat=None, side: int = 384, stroke: float = 1.0) -> np.ndarray:
+def picture(image: np.ndarray, y=None, y_hat=None, side: int = 384, stroke: float = 1.0,
+            tags: bool = True) -> np.ndarray:
     """The picture enlarged to about ``side`` px with the true box (solid green, "truth: class") and
     the predicted box (dashed blue, "ŷ: class p_c") where there is one: y with p_c = 1, ŷ with
-    p̂_c > 0.5 (a lower p̂_c draws no box, as a detector with threshold 0.5 would)."""
+    p̂_c > 0.5 (a lower p̂_c draws no box, as a detector with threshold 0.5 would); ``tags=False``:
+    the boxes without their tags (small pictures)."""
     from .detector import draw_boxes
-    from .draw import for_display
+    from .draw import _label, for_display
 
     pic, k = for_display(np.ascontiguousarray(image), side)
-    for v, col, dashed, who in ((y, TRUTH_RGB, False, "truth"), (y_hat, PREDICTION_RGB, True, "y_hat")):
+    labels = []
+    for v, col, dashed, who in ((y, TRUTH_RGB, False, "truth"), (y_hat, PREDICTION_RGB, True, "predicted")):
         if v is None or not float(v[0]) > 0.5:
             continue
         name = CLASSES[int(np.argmax(np.asarray(v)[1:4]))]
-        text = f"{who}: {name}" if who == "truth" else f"{who}: {name}, p_c {float(v[0]):.2f}"
-        pic = draw_boxes(pic, box_of(v, image.shape)[None] * k, np.zeros(1, int), None, [name], colour=col,
-                         stroke=stroke, dashed=dashed, halo=True, texts=[text],
-                         label_at="bottom" if dashed else "top")
+        box = box_of(v, image.shape) * k
+        pic = draw_boxes(pic, box[None], np.zeros(1, int), None, [name], colour=col, stroke=stroke,
+                         dashed=dashed, halo=True, labels=False)
+        labels.append((f"{who}: {name}" if who == "truth" else f"{who}: {name}, p_c {float(v[0]):.2f}", box, col))
+    placed: list[tuple[int, int, int, int]] = []      # tags last, so no box line crosses them
+    font = min(1.1, 0.45 * stroke * max(1.0, max(pic.shape[:2]) / 384))
+    for text, box, col in labels if tags else ():
+        _label(pic, text, box, col, font, max(1, int(stroke + 0.5)), round(3 * stroke), placed)
     return pic

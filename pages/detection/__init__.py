@@ -1,6 +1,7 @@
 """Object detection: YOLO on images, video and webcam; IoU, NMS, the grid target, sliding windows.
 
-Tabs: ``detect.py`` (Detect), ``iou.py`` (IoU), ``nms.py`` (NMS step by step), ``grid.py``
+Tabs: ``detect.py`` (Detect), ``localization.py`` (Localisation: one object, the notes' y and
+loss), ``iou.py`` (IoU), ``nms.py`` (NMS step by step), ``grid.py``
 (Grid & anchors), ``windows.py`` (Sliding windows); what they share is in ``common.py``. The
 maths is in ``core.detection`` (boxes, yolo_grid, sliding) and the pictures in
 ``core.detection.draw``.
@@ -12,10 +13,10 @@ import streamlit as st
 from dashboard import tabs, urlstate
 from dashboard.tabs import Tab
 
-from . import detect, grid, iou, nms, windows
+from . import detect, grid, iou, localization, nms, windows
 
-TABS = [Tab("Detect", detect.render), Tab("IoU", iou.render), Tab("NMS step by step", nms.render),
-        Tab("Grid & anchors", grid.render), Tab("Sliding windows", windows.render)]
+TABS = [Tab("Detect", detect.render), Tab("Localisation", localization.render), Tab("IoU", iou.render),
+        Tab("NMS step by step", nms.render), Tab("Grid & anchors", grid.render), Tab("Sliding windows", windows.render)]
 
 # what a prepared link may set, and the values it may take
 URL_KEYS = {"det-source": lambda v: v in ("Generated scene", "Image", "Video file", "Webcam"),
