@@ -508,13 +508,23 @@ def _inside_picture(model: Any) -> np.ndarray:
     return load_sample(INSIDE_SAMPLE, max_side=INSIDE_SIDE)
 
 
-def _inversion_layers(model: Any) -> list[str]:
-    from .vis import features as Fe
+def _classvis_defaults(model: Any, picture: Any = None) -> dict:
+    """The page's defaults: ``core.vis.optimise``'s, aimed at its first preset for this model."""
+    from .vis import optimise as O
 
-    names = [i.name for i in Fe.layer_choices(model)]
-    wanted = ["blocks[1]", "blocks[4]", "conv_head"] if "blocks[1]" in names \
-        else ["block2_conv2", "block4_conv3", "block5_conv3"]
-    return [n for n in wanted if n in names]
+    d = dict(O.CLASSVIS_DEFAULTS)
+    first = next(iter(O.presets(model)), None)
+    if first is None:
+        d["target"] = 0
+    else:
+        d.update(target=first.target, layer=first.layer, step_size=first.step_size)
+    return d
+
+
+def _inversion_defaults(model: Any, picture: Any = None) -> dict:
+    from .vis import optimise as O
+
+    return {**O.INVERSION_DEFAULTS, "layers": O.inversion_layers(model)}
 
 
 def _inversion_picture(model: Any) -> np.ndarray:
@@ -653,15 +663,13 @@ JOBS: dict[str, Job] = {j.kind: j for j in [
         row=lambda s: (s.step, s.info["octave"], s.loss), variants=_dream_variants, version=2,
         about=f"sample `china` (Temple in China), longer side {DREAM_SIDE} px"),
     Job("classvis", "Inside the network › Class visualization", "Run gradient ascent",
-        static=dict(layer=None, steps=100, size=160, step_size=0.01, l2=0.0, tv=0.0, blur=1.0, roll=8,
-                    init="zeros"),
-        dynamic=lambda m, p: {"target": 130 if len(m.labels) > 130 else 0},
+        static={}, dynamic=_classvis_defaults,
         picture=lambda m: None, run=_classvis_run, finish=_classvis_finish, frame=None,
-        about="none (from a flat mean-grey start)"),
+        version=2, about="none (Lucid's recipe from a faint random spectrum, seed 0)"),
     Job("inversion", "Inside the network › Feature inversion", "Invert",
-        static=dict(steps=120, tv=0.5), dynamic=lambda m, p: {"layers": _inversion_layers(m)},
+        static={}, dynamic=_inversion_defaults,
         picture=_inversion_picture, run=_inversion_run, finish=_inversion_finish, frame=None,
-        about=f"sample `{INSIDE_SAMPLE}`, {INVERSION_SIDE}×{INVERSION_SIDE} centre crop"),
+        version=2, about=f"sample `{INSIDE_SAMPLE}`, {INVERSION_SIDE}×{INVERSION_SIDE} centre crop"),
     Job("saliency", "Inside the network › Saliency (occlusion, SmoothGrad, …)", "Explain",
         static=dict(methods=["occlusion", "gradient", "guided_backprop", "gradcam", "smoothgrad"],
                     window=64, stride=32, samples=12),

@@ -208,7 +208,7 @@ def test_low_vs_high_tab_opens_with_both_prepared_dreams(store):
 
 def test_class_visualization_opens_with_the_prepared_picture(store):
     at = _open("inside", "Class visualization", "inside-")
-    assert any(t.startswith("130 flamingo") and "press Run gradient ascent" in t for t in _prepared(at)), _texts(at)
+    assert any(t.startswith("1 goldfish") and "press Run gradient ascent" in t for t in _prepared(at)), _texts(at)
     assert at.metric, "the objective of the prepared picture"
     at.slider(key="inside-cv-steps").set_value(90).run()
     assert not _prepared(at) and not at.metric
@@ -218,7 +218,7 @@ def test_feature_inversion_opens_with_the_prepared_reconstructions(store):
     at = _open("inside", "Feature inversion", "inside-")
     assert any("press **Invert** to compute it now" in t for t in _prepared(at)), _texts(at)
     captions = " ".join(_texts(at))
-    assert all(f"{lay} · feature error" in captions for lay in ("blocks[1]", "blocks[4]", "conv_head"))
+    assert all(f"{lay} · feature error" in captions for lay in ("stem", "blocks[1]", "blocks[3]", "blocks[5]"))
     at.slider(key="inside-inv-tv").set_value(1.0).run()
     assert not _prepared(at)
 
