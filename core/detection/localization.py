@@ -341,23 +341,9 @@ def load_bundled_localizer(device: str = "cpu", path: Path | str | None = None):
         device=device, pretrained=True, fallback=False, meta=meta, load_seconds=time.perf_counter() - t0)
 
 
-ZOO_NAME = "localizer-shapes"
+ZOO_NAME = "localizer-shapes"   # its entry is in core.zoo.registry, beside the U-Net's
 
 
-def _register() -> None:
-    from ..zoo import registry
-    from ..zoo.loaders import BundledSpec
-
-    if ZOO_NAME not in registry.ENTRIES:
-        registry.register(registry.ZooEntry(
-            ZOO_NAME, "Localiser (shapes)", "localization",
-            "Small CNN with a class head and a box head, trained by this project on generated "
-            "one-object scenes (assets/localization_shapes.pt; card: assets/localization_shapes.md). "
-            "Works offline.",
-            "bundled", BundledSpec(lambda: str(BUNDLED_PATH), "core.detection.localization:load_bundled_localizer")))
-
-
-_register()
 
 
 # --------------------------------------------------------------------------- pictures

@@ -160,6 +160,12 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "(assets/unet_shapes.pt; card: assets/unet_shapes.md). Works offline.",
              "bundled", BundledSpec(_asset("unet_shapes.pt"), "core.segmentation.infer:load_bundled_unet"),
              meta=EntryMeta(labels=lambda: _shape_labels(True))),
+    ZooEntry("localizer-shapes", "Localiser (shapes)", "localization",
+             "Small CNN with a class head and a box head, trained by this project on generated "
+             "one-object scenes (assets/localization_shapes.pt; card: assets/localization_shapes.md). "
+             "Works offline.",
+             "bundled", BundledSpec(_asset("localization_shapes.pt"),
+                                    "core.detection.localization:load_bundled_localizer")),
 ]}
 
 # One entry per bundled fast-style network (assets/fast_style_<name>.pt).

@@ -15,8 +15,11 @@ from dashboard.tabs import Tab
 
 from . import detect, grid, iou, localization, nms, windows
 
-TABS = [Tab("Detect", detect.render), Tab("Localisation", localization.render), Tab("IoU", iou.render),
-        Tab("NMS step by step", nms.render), Tab("Grid & anchors", grid.render), Tab("Sliding windows", windows.render)]
+# Detect first (the page's showcase), then the notes' order: localisation, sliding windows, the
+# YOLO grid and anchors, IoU, non-max suppression.
+TABS = [Tab("Detect", detect.render), Tab("Localisation", localization.render),
+        Tab("Sliding windows", windows.render), Tab("Grid & anchors", grid.render), Tab("IoU", iou.render),
+        Tab("NMS step by step", nms.render)]
 
 # what a prepared link may set, and the values it may take
 URL_KEYS = {"det-source": lambda v: v in ("Generated scene", "Image", "Video file", "Webcam"),
