@@ -356,3 +356,33 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
                 fig.update_yaxes(tickformat=f, row=1, col=i + 1)
     fig.update_layout(**layout)
     return fig
+
+
+def _cell(v) -> str:
+    """One table cell as the dataframe would show it: floats to at most 3 decimals, no trailing
+    zeros; large numbers with thousands separators."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating)):
+        return str(v)
+    if not np.isfinite(v):
+        return "" if np.isnan(v) else str(v)
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.3f}".rstrip("0").rstrip(".") if v != 0 else "0"
+
+
+def table(where, data, *, hide_index: bool | None = None, height: int | str | None = None,
+          width: int | str = "stretch", column_config: dict | None = None, **kw):
+    """A table in ``where`` (``st`` or a column): ``st.dataframe`` (sortable, scrollable), but in
+    presentation mode ``st.table``, whose text grows with the page — the dataframe is drawn on a
+    canvas and stays about 14 px on a projector whatever the CSS says."""
+    if not sizes().presenting:
+        extra = {k: v for k, v in (("hide_index", hide_index), ("height", height),
+                                   ("column_config", column_config)) if v is not None}
+        return where.dataframe(data, width=width, **extra, **kw)
+    import pandas as pd
+
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    style = df.style.format(_cell)
+    if hide_index or (hide_index is None and isinstance(df.index, pd.RangeIndex)):
+        style = style.hide(axis="index")
+    return where.table(style)

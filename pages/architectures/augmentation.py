@@ -7,6 +7,7 @@ import streamlit as st
 
 import core.architectures as arch
 from core.images import resize_max
+from dashboard import figures
 from dashboard.widgets import download_png, image_input
 
 MIN_SIDE = 16  # px: below this the effects cannot be seen (and a 1×1 picture has no colour spread)
@@ -69,7 +70,7 @@ def render() -> None:
                  "colours move mostly along the directions the picture already varies in.")
         st.latex(r"\Delta I_{xy} = [\,p_1\ p_2\ p_3\,]\,[\,\alpha_1\lambda_1,\ \alpha_2\lambda_2,"
                  r"\ \alpha_3\lambda_3\,]^T,\qquad \alpha_i \sim \mathcal{N}(0, \sigma)")
-        st.dataframe([{"component": i + 1, "spread λ (std)": round(float(np.sqrt(v)), 4),
+        figures.table(st, [{"component": i + 1, "spread λ (std)": round(float(np.sqrt(v)), 4),
                        "R": round(float(vecs[0, i]), 3), "G": round(float(vecs[1, i]), 3),
                        "B": round(float(vecs[2, i]), 3)} for i, v in enumerate(vals)],
                      hide_index=True)

@@ -32,7 +32,7 @@ def render() -> None:
     view = b.radio("View", list(VIEWS), horizontal=True, key="arch-cmp-view")
     rows = cached_comparison(recipe)
     figures.show(_scatter(rows, view), "arch-cmp-fig", width="stretch")
-    st.dataframe(
+    figures.table(st, 
         [{"network": r["title"], "year": r["year"], "params": r["params"],
           "GMACs": r["gmacs"], "top-1 %": r["top1"], "top-5 %": r["top5"],
           "input px": r["resolution"], "file MB": r["file_mb"], "weights": r["weights"]}

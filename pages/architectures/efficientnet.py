@@ -73,7 +73,7 @@ def _released() -> None:
                      "φ from resolution": round(ph["from_resolution"], 2),
                      "params": r.get("params"), "GMACs": r.get("gmacs"),
                      "top-1 %": r.get("top1")})
-    st.dataframe(rows, hide_index=True, column_config={"params": LOCALIZED})
+    figures.table(st, rows, hide_index=True, column_config={"params": LOCALIZED})
     b0 = rows[0]["GMACs"]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(range(8)), y=[r["GMACs"] for r in rows], name="real GMACs",

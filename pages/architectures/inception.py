@@ -82,14 +82,14 @@ def _module() -> None:
         st.metric("Multiplications", n(sum(x.macs for x in br)),
                   help="naive vs bottleneck: toggle above")
     # the whole width: in half of it the numbers were cut off behind a scroll bar
-    st.dataframe([{"branch": x.name, "layers": " → ".join(x.layers),
+    figures.table(st, [{"branch": x.name, "layers": " → ".join(x.layers),
                    "output": shape_text(x.output_shape), "multiplications": x.macs,
                    "params": x.params} for x in br], hide_index=True, width="stretch",
                  column_config={"multiplications": LOCALIZED, "params": LOCALIZED})
     s = cached_summary("googlenet", (3, 224, 224))
     real = [r for r in s.rows if r.name.startswith("inception3a.") and r.type == "Conv2d"]
     with st.expander("The same module inside GoogLeNet (torchvision, from a forward pass)"):
-        st.dataframe([{"layer": r.name, "kernel": r.kernel, "input": shape_text(r.input_shape),
+        figures.table(st, [{"layer": r.name, "kernel": r.kernel, "input": shape_text(r.input_shape),
                        "output": shape_text(r.output_shape), "params": r.params,
                        "MACs": r.macs} for r in real], hide_index=True)
         st.caption("Note: torchvision's GoogLeNet uses a 3×3 kernel in the \"5×5\" branch "

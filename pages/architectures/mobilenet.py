@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import core.architectures as arch
+from dashboard import figures
 
 from .common import LOCALIZED, cached_summary, human, n, shape_text
 
@@ -68,7 +69,7 @@ def _mobilenet_v1() -> None:
               "formula": b["cost"].separable, "equal": "✓" if b["equal"] else "✗",
               "standard 3×3 conv": b["cost"].standard, "ratio": round(b["cost"].ratio, 4)}
              for b in arch.separable_blocks(s)]
-    st.dataframe(table, hide_index=True, height=300,
+    figures.table(st, table, hide_index=True, height=300,
                  column_config={k: LOCALIZED for k in
                                 ("depthwise MACs", "pointwise MACs", "formula",
                                  "standard 3×3 conv")})
@@ -97,7 +98,7 @@ def _inverted_residual() -> None:
     with left:
         st.graphviz_chart(arch.inverted_residual_dot(steps, hh, hh, ci), width="stretch")
     with right:
-        st.dataframe([{"step": x["step"], "output": shape_text(x["shape"]),
+        figures.table(st, [{"step": x["step"], "output": shape_text(x["shape"]),
                        "multiplications": x["macs"], "params": x["params"]} for x in steps],
                      hide_index=True, column_config={"multiplications": LOCALIZED})
         st.caption(f"Total {n(sum(x['macs'] for x in steps))} multiplications. "

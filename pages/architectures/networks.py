@@ -63,7 +63,7 @@ def render() -> None:
         figures.show(cost_plot(s), "arch-net-cost", width="stretch")
 
     st.subheader("Layer table")
-    st.dataframe(s.table(), hide_index=True, height=360,
+    figures.table(st, s.table(), hide_index=True, height=360,
                  column_config={"params": LOCALIZED, "MACs": LOCALIZED})
     with st.expander("How it works"):
         st.markdown(
@@ -96,7 +96,7 @@ def _lenet_parameters() -> None:
             "F6 84×(120+1) = 10,164 — total **60,000**. The output layer's 10 RBF codes "
             "(84 numbers each) were fixed, not learned. The modern form (ReLU, max pool, "
             "full C3, a 10-way fully connected softmax layer) has 61,706.")
-        st.dataframe({
+        figures.table(st, {
             "C3 map": list(range(16)),
             "S2 maps it sees": [", ".join(map(str, t)) for t in arch.C3_TABLE],
             "parameters": [len(t) * 25 + 1 for t in arch.C3_TABLE],

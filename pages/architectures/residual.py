@@ -45,7 +45,7 @@ def _identity() -> None:
     seed = c1.number_input("Seed for a[l] and W[l+1]", 0, 9999, 3, key="arch-res-id-seed")
     demo = arch.identity_demo(arch.demo_activation(int(seed)), seed=int(seed))
     with c2:
-        st.dataframe(
+        figures.table(st, 
             {"": ["a[l]", "a[l+1] = g(W[l+1] a[l] + b[l+1])", "z[l+2] = 0·a[l+1] + 0",
                   "plain: g(z[l+2])", "residual: g(z[l+2] + a[l])"],
              **{f"unit {i + 1}": [round(float(demo[k][i]), 3) for k in

@@ -9,6 +9,7 @@ from core.detection import boxes as B
 from core.detection import draw, scenes
 from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
                                      encode_mp4, video_info)
+from dashboard import figures
 from dashboard.figures import sizes
 from dashboard.jobs import follow
 from dashboard.widgets import download_png, image_input, provenance_badge
@@ -102,7 +103,7 @@ def _picture(det: Detector, image: np.ndarray, truth: scenes.Scene | None, conf:
                  width="stretch")
     download_png(annotated, "detections.png", label="Download annotated image", key="det-dl")
     if len(res):
-        st.dataframe(pd.DataFrame(res.rows()), hide_index=True, width="stretch")
+        figures.table(st, pd.DataFrame(res.rows()), hide_index=True, width="stretch")
     else:
         st.caption("Nothing scored above the threshold. Lower the confidence threshold to see "
                    "weaker candidates.")

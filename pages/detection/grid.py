@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.detection import draw, scenes
 from core.detection import yolo_grid as YG
+from dashboard import figures
 from dashboard.figures import sizes
 
 from .common import scene_picker
@@ -88,7 +89,7 @@ def _objects(target: YG.YoloTarget, names) -> None:
         rows.append({"object": f"#{obj.index} {names[obj.class_id]}", "cell (row, col)": str(obj.cell),
                      **{f"shape IoU a{a + 1}": round(float(v), 3) for a, v in enumerate(obj.anchor_iou)},
                      "anchor": obj.anchor + 1, "status": obj.status})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    figures.table(st, pd.DataFrame(rows), hide_index=True, width="stretch")
     for cf in target.conflicts:
         st.error(f"Cell {cf.cell}, anchor {cf.anchor + 1}: {cf.reason} — object #{cf.lost} is not in "
                  f"the target (object #{cf.kept} holds the slot).")
@@ -103,7 +104,7 @@ def _cell_vector(target: YG.YoloTarget, names, key: str) -> None:
     which = st.selectbox("Show the target vector y of cell", cells, key=f"{key}-cell-{target.grid}",
                          format_func=lambda rc: f"row {rc[0]}, col {rc[1]}")
     groups = target.cell(*which)
-    st.dataframe(pd.DataFrame({f"anchor {a + 1}": np.round(g, 3) for a, g in enumerate(groups)},
+    figures.table(st, pd.DataFrame({f"anchor {a + 1}": np.round(g, 3) for a, g in enumerate(groups)},
                               index=YG.y_labels(1, list(names))),
                  width="content", height=38 + 35 * groups.shape[1])
     st.caption("p_c = 0 means no object for that anchor: the rest of its numbers are "

@@ -117,7 +117,7 @@ def render() -> None:
                  caption=f"What the network sees ({L.SIZE}×{L.SIZE} px), enlarged. Green: the true box; "
                          "dashed blue: the predicted box (drawn when p̂_c > 0.5).")
     with right:
-        st.dataframe(_table(y, y_hat, terms), hide_index=True, width="stretch")
+        figures.table(st, _table(y, y_hat, terms), hide_index=True, width="stretch")
         if y is None:
             st.caption("A picture of your own has no label y, so there is no loss to compute: the table "
                        "shows what the network answers. It knows generated shapes, not photos.")

@@ -9,6 +9,7 @@ import streamlit as st
 from core.detection import boxes as B
 from core.detection import draw
 from core.detection.detector import ultralytics_nms
+from dashboard import figures
 from dashboard.figures import sizes
 
 from .common import detect_settings, detector, scene
@@ -106,12 +107,12 @@ def _explain(step: B.NMSStep, scs: np.ndarray, n: int, p_thr: float) -> None:
     if step.kind == "drop":
         st.markdown(f"**Step 0: drop p_c ≤ {p_thr:.2f}.** {len(step.dropped)} of {n} boxes "
                     f"go; {len(step.survivors)} remain, sorted by p_c.")
-        st.dataframe(pd.DataFrame({"box": _labels(step.survivors), "p_c": scs[step.survivors]}),
+        figures.table(st, pd.DataFrame({"box": _labels(step.survivors), "p_c": scs[step.survivors]}),
                      hide_index=True, height=260)
     elif step.kind == "round":
         st.markdown(f"**Round {step.round}:** the highest p_c left is box #{step.chosen} "
                     f"(p_c {step.chosen_score:.3f}): **keep it**. IoU with the others still in play:")
-        st.dataframe(pd.DataFrame({
+        figures.table(st, pd.DataFrame({
             "box": _labels(step.compared), "p_c": scs[step.compared],
             "IoU with chosen": np.round(step.compared_iou, 3),
             "verdict": np.where(np.isin(step.compared, step.suppressed), "suppressed", "stays")}),

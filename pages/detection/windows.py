@@ -28,7 +28,7 @@ def render() -> None:
              "1×1), feed the **whole picture once**, and get every window's answer in one output map.")
     shapes = {n: SL.output_shapes(n) for n in (14, 16, 28)}
     layer_names = [name for name, _ in shapes[14]]
-    st.dataframe(pd.DataFrame({f"{n}×{n}×3 input": [f"{a}×{b}×{c}" for _, (a, b, c) in shapes[n]]
+    figures.table(st, pd.DataFrame({f"{n}×{n}×3 input": [f"{a}×{b}×{c}" for _, (a, b, c) in shapes[n]]
                                for n in shapes}, index=layer_names), width="stretch")
     ver = SL.verify_notes_example()
     st.caption("The lecture's example network (14×14×3 window, stride 2 between windows): "
@@ -122,7 +122,7 @@ def _pyramid(lm5, one: bool, thr: float, nms_iou: float, seed: int) -> None:
                      "one pass (ms)": round(r.conv_seconds * 1000, 1),
                      "windows over the threshold (after NMS)": len(lv.detections),
                      "best window": f"{labels[lv.best.label]} (p {lv.best.score:.2f}) at {lv.best.box[:2]}"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    figures.table(st, pd.DataFrame(rows), hide_index=True, width="stretch")
     per_size, both = draw.pyramid_pictures(canvas, res, labels, stroke=figures.sizes().scale)
     for c, pic, lv in zip(st.columns(len(per_size)), per_size, res.levels):
         c.image(pic, width="stretch", caption=f"{lv.window}×{lv.window} windows: "

@@ -32,7 +32,7 @@ def render() -> None:
         out, data = faces.recognize_frame(query, g, tau, upsample=1)
         st.image(out, width="stretch", caption="green: enrolled person within τ; red: unknown")
         if data:
-            st.dataframe(pd.DataFrame([{"face": i + 1, "name": d["name"] or "unknown",
+            figures.table(st, pd.DataFrame([{"face": i + 1, "name": d["name"] or "unknown",
                                         "distance to nearest": round(d["distance"], 3)}
                                        for i, d in enumerate(data)]), hide_index=True)
         else:
@@ -133,4 +133,4 @@ def _one_to_k() -> None:
     if ls is not None and len(set(ls[1].tolist())) >= 3:
         ksm, acc = metrics.top1_vs_k(ls[0], ls[1], trials=20)
         st.write("Measured on the labelled set of the Verification tab (one enrolled face each):")
-        st.dataframe(pd.DataFrame({"K": ksm, "top-1": np.round(acc, 3)}).T, hide_index=False)
+        figures.table(st, pd.DataFrame({"K": ksm, "top-1": np.round(acc, 3)}).T, hide_index=False)

@@ -65,7 +65,7 @@ def render() -> None:
                      f"(score ≥ {min_score:.2f}, not dropped); grey dashed boxes are dropped")
     download_png(annotated, "faces.png", key="emb-faces-dl")
     if found:
-        st.dataframe(pd.DataFrame([{"face": i + 1, "box (x0, y0, x1, y1)": str(f.box),
+        figures.table(st, pd.DataFrame([{"face": i + 1, "box (x0, y0, x1, y1)": str(f.box),
                                     "size px": f.size, "detector score": round(f.score, 2),
                                     "described": "yes" if k else (
                                         "no: dropped by hand" if i in dropped else

@@ -98,7 +98,7 @@ def _worked_example() -> None:
              "‖A−P‖²": round(r["d(A,P)"], 4), "‖A−N‖²": round(r["d(A,N)"], 4),
              "L = max(0, ‖A−P‖² − ‖A−N‖² + α)": round(r["loss"], 4)}
             for r in losses.worked_example()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    figures.table(st, pd.DataFrame(rows), hide_index=True)
     figures.formulas(r"\text{contrastive: } L = y\,d^2 + (1-y)\max(0,\ m-d)^2",
                      r"\text{cross-entropy: train a classifier, cut its last layer}")
 
@@ -127,7 +127,7 @@ def _compare() -> None:
         table = pd.DataFrame(st.session_state["emb-cmp-table"]).round(4)
         table["active triplets"] = [  # only the triplet route trains on triplets
             "—" if pd.isna(v) else f"{v:.1%}" for v in table["active triplets"]]
-        st.dataframe(table, hide_index=True)
+        figures.table(st, table, hide_index=True)
     with st.expander("How it works"):
         st.markdown(
             "- `core.embeddings.losses.triplet_loss(a, p, n, margin)`, `contrastive_loss(x1, x2, "

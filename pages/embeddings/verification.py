@@ -146,7 +146,7 @@ def _roc(ls: LabelledSet, tau: float) -> bool:
     rates = metrics.rates_at(d, same, tau)
     c1, c2 = st.columns([3, 2])
     figures.show(roc_figure(r, rates, tau), key="emb-v-roc", slot=c1, width="stretch")
-    c2.dataframe(pd.DataFrame([{k: (round(v, 4) if isinstance(v, float) else v)
+    figures.table(c2, pd.DataFrame([{k: (round(v, 4) if isinstance(v, float) else v)
                                 for k, v in rates.items()}]).T.rename(columns={0: "value"}))
     c2.caption(f"{len(labels)} faces of {len(set(labels.tolist()))} people; best τ on this set: "
                f"{metrics.best_threshold(d, same):.3f}")

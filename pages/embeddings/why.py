@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import images
 from core.embeddings import faces, metrics
+from dashboard import figures
 
 from .common import face_models
 
@@ -23,7 +24,7 @@ def render() -> None:
         rows.append({"picture": name, "pixels": f"{c['pixels']:,} (≈ {c['pixels'] / 1e4:.0f} × 10⁴)",
                      "numbers (×3 colours)": f"{c['values']:,}", "embedding": c["embedding"],
                      "fewer numbers": f"{c['ratio']:,.0f}×"})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    figures.table(st, pd.DataFrame(rows), hide_index=True)
     n = st.select_slider("Pictures in the database", [1_000, 10_000, 100_000, 1_000_000],
                          value=100_000, key="emb-why-n")
     hd = metrics.comparison_cost(1280, 720)

@@ -11,6 +11,7 @@ import streamlit as st
 from core import images
 from core.vis import attribution as T
 from core.vis import features as Fe
+from dashboard import figures
 
 
 @dataclass
@@ -95,7 +96,7 @@ def sample_views(size: int = 224) -> list[tuple[str, list[np.ndarray]]]:
 
 
 def top_table(rows: list) -> None:
-    st.dataframe({"class": [f"{i} {n}" for i, n, _ in rows], "probability": [p for *_, p in rows]},
+    figures.table(st, {"class": [f"{i} {n}" for i, n, _ in rows], "probability": [p for *_, p in rows]},
                  column_config={"probability": st.column_config.ProgressColumn(
                      "probability", min_value=0.0, max_value=1.0, format="%.3f")},
                  hide_index=True, width="stretch")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.segmentation import data
 from core.segmentation.unet import Block, shapes
+from dashboard import figures
 
 
 def render() -> None:
@@ -23,7 +24,7 @@ def render() -> None:
     m_col.metric("output", by["output"].label, help="H×W×classes: a score per class for every pixel")
     m_col.caption(by["padded"].op + (" — the scores are cropped back to "
                                   f"{int(H)}×{int(W)}." if by["padded"].shape != by["input"].shape else "."))
-    st.dataframe({"block": [b.name for b in table], "shape (H×W×C)": [b.label for b in table],
+    figures.table(st, {"block": [b.name for b in table], "shape (H×W×C)": [b.label for b in table],
                   "operation": [b.op for b in table], "params": [b.params for b in table]},
                  hide_index=True, width="stretch",
                  column_config={"operation": st.column_config.TextColumn(width="large")})

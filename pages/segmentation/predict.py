@@ -155,7 +155,7 @@ def _scores(truth, mask) -> None:
     m1, m2, tbl = st.columns([1, 1, 4])
     m1.metric("mean IoU", f"{rep['mean_iou']:.3f}")
     m2.metric("pixel accuracy", f"{rep['pixel_accuracy']:.3f}")
-    tbl.dataframe({"class": list(data.CLASSES),
+    figures.table(tbl, {"class": list(data.CLASSES),
                    "IoU": [rep["iou"][n] for n in data.CLASSES],
                    "Dice": [rep["dice"][n] for n in data.CLASSES],
                    "true px": [rep["true_pixels"][n] for n in data.CLASSES],

@@ -107,7 +107,7 @@ def _same_gram(s: Style, rep: S.GramReport, gimg, glayer: str) -> None:
     q[2].image(other, caption="A different picture (stripes)", width="stretch")
     rows = [{"layer": n, "shuffled vs original": _num(near[n]),
              "stripes vs original": _num(far[n])} for n in layers_demo]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    figures.table(st, rows, hide_index=True, width="stretch")
     diff = S.permutation_gram_change(rep.features, seed=0)
     st.caption(
         "Relative Gram difference ‖G − G_orig‖²/‖G_orig‖² per layer: the shuffled picture is "

@@ -1,0 +1,38 @@
+"""figures.table: a sortable dataframe normally; in presentation mode an HTML table whose text
+grows with the page (the dataframe's canvas text stays ~14 px on a projector)."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def _script():
+    import streamlit as st
+
+    from dashboard import figures
+
+    figures.table(st, {"class": ["tabby", "tiger cat"], "probability": [0.61234, 0.2]}, hide_index=True)
+    c1, _ = st.columns(2)
+    figures.table(c1, [{"box": 1, "IoU": 0.5}], height=200)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_table_is_a_dataframe_normally_and_a_growing_table_when_presenting(present):
+    at = AppTest.from_function(_script, default_timeout=30)
+    if present:
+        at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    frames, tables = at.dataframe, at.table
+    if present:
+        assert len(frames) == 0 and len(tables) == 2
+    else:
+        assert len(frames) == 2 and len(tables) == 0
+        assert list(at.dataframe[0].value.columns) == ["class", "probability"]
+
+
+def test_presented_cells_read_like_the_dataframes():
+    from dashboard.figures import _cell
+
+    assert [_cell(v) for v in (1.0, 0.5, 0.61234, 0.0, 1234567.0, float("nan"), 3, "tabby", True)] == \
+        ["1", "0.5", "0.612", "0", "1,234,567", "", "3", "tabby", "True"]
