@@ -22,3 +22,12 @@ def _script(package: str) -> None:
 
 def page_app(package: str, default_timeout: float = 120) -> AppTest:
     return AppTest.from_function(_script, args=(package,), default_timeout=default_timeout)
+
+
+def open_tab(app: AppTest, prefix: str, tab: str) -> AppTest:
+    """Choose a page's tab as a click would (only the open tab runs), run, and fail on any
+    exception. ``prefix`` is the page's tab-state prefix (``"det-"``, ``"seg-"``, ...)."""
+    app.session_state[f"{prefix}tab"] = tab
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app

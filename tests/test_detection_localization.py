@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
-from tests.pageapp import page_app
+from tests.pageapp import open_tab, page_app
 
 from core.detection import localization as L
 
@@ -147,11 +147,7 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = page_app("detection", default_timeout=300)
-    app.session_state["det-tab"] = "Localisation"
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
+    return open_tab(page_app("detection", default_timeout=300), "det-", "Localisation")
 
 
 def _metric(app: AppTest, label: str) -> str:

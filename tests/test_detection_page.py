@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.pageapp import page_app
+from tests.pageapp import open_tab, page_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,11 +21,7 @@ def at() -> AppTest:
 
 
 def _open(app: AppTest, tab: str) -> AppTest:
-    """Only the open tab runs (after the first run): choose one, as a click would."""
-    app.session_state["det-tab"] = tab
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
+    return open_tab(app, "det-", tab)
 
 
 def _metric(app: AppTest, label: str) -> str:

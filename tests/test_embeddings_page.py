@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.pageapp import page_app
+from tests.pageapp import open_tab, page_app
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -25,10 +25,7 @@ def at() -> AppTest:
 
 
 def _open(app: AppTest, tab: str) -> AppTest:
-    app.session_state["emb-tab"] = tab
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
+    return open_tab(app, "emb-", tab)
 
 
 def _texts(app: AppTest) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from tests.pageapp import page_app
+from tests.pageapp import open_tab, page_app
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -17,10 +17,7 @@ def at() -> AppTest:
 
 
 def _open(app: AppTest, tab: str) -> AppTest:
-    app.session_state["seg-tab"] = tab
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
+    return open_tab(app, "seg-", tab)
 
 
 def _metric(app: AppTest, label: str) -> float:
