@@ -16,15 +16,46 @@ def _processed(page) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _start_and_count(page, want: int, seconds: float) -> int:
-    """Press the WebRTC component's START and wait until ``want`` frames have been processed."""
+def _start_and_count(page, want: int, seconds: float, switch_on=None) -> int:
+    """Press the WebRTC component's START and wait until ``want`` frames have been processed.
+
+    The component's iframe can come up very slowly on a busy 2-core machine, and a click that
+    lands while Streamlit reruns can be lost. So: ``switch_on()`` (when given) makes sure the
+    page's live switch is on, the wait for START is split into tries, and before the second try
+    the page is reloaded and switched on again. A screenshot of what was on screen is kept when
+    START never appears."""
     start = page.frame_locator('iframe[title*="webrtc"]').first.get_by_role("button", name="START")
-    start.wait_for(timeout=150_000)  # the component loads slowly on a busy 2-core machine
+    for attempt in range(3):
+        if switch_on is not None:
+            switch_on()
+        try:
+            start.wait_for(timeout=75_000)
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; tried again below
+            page.screenshot(path=str(ROOT / "artifacts" / "screenshots" / f"live-no-start-{attempt}.png"))
+            if attempt == 2:
+                raise
+            page.reload()
+            wait_rendered(page, 180_000)
     start.click()
     deadline = time.time() + seconds
     while time.time() < deadline and _processed(page) < want:
         time.sleep(1)
     return _processed(page)
+
+
+def _switch_on(page, expander: str, switch: str):
+    """A function that opens ``expander`` (when it is closed) and turns the switch on (when off)."""
+    def on() -> None:
+        if page.get_by_role("switch", name=switch).count() == 0 or not page.get_by_role(
+                "switch", name=switch).first.is_visible():
+            page.get_by_text(expander).first.click()
+        sw = page.get_by_role("switch", name=switch).first
+        sw.wait_for(timeout=60_000)
+        if not sw.evaluate("e => e.checked"):
+            page.get_by_text(switch, exact=True).first.click()
+        wait_rendered(page, 180_000)
+    return on
 
 
 def test_webcam_frames_go_through_the_frame_function():
@@ -34,10 +65,8 @@ def test_webcam_frames_go_through_the_frame_function():
         # and not a model (the classifier's live mode is the same component).
         page.goto(f"{url}/convolution")
         wait_rendered(page)
-        page.get_by_text("Live mode: the frame function on your webcam").click()
-        page.get_by_text("Webcam live mode", exact=True).click()
-        wait_rendered(page)
-        n = _start_and_count(page, 5, 120)
+        n = _start_and_count(page, 5, 120, _switch_on(
+            page, "Live mode: the frame function on your webcam", "Webcam live mode"))
         page.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "convolution-live.png"))
         assert n >= 5, f"only {n} frames came back through the frame function"
         assert not exceptions_on(page)
@@ -52,9 +81,12 @@ def test_webcam_detection_runs_the_detector_on_frames():
     with streamlit_server(env={"CNNLAB_OFFLINE": "1"}) as url, browser_page() as page:
         page.goto(f"{url}/detection")
         wait_rendered(page, 180_000)
-        page.get_by_text("Webcam", exact=True).first.click()
-        wait_rendered(page, 180_000)
-        n = _start_and_count(page, 3, 150)
+
+        def webcam_source() -> None:
+            if not page.get_by_role("radio", name="Webcam").first.is_checked():
+                page.get_by_text("Webcam", exact=True).first.click()
+            wait_rendered(page, 180_000)
+        n = _start_and_count(page, 3, 150, webcam_source)
         page.screenshot(path=str(ROOT / "artifacts" / "screenshots" / "detection-live.png"))
         assert n >= 3, f"only {n} frames came back through detect_frame"
         assert not exceptions_on(page)
