@@ -69,6 +69,18 @@ def test_gram_matrix_equals_the_notes_sum_and_average():
         S.gram_matrix(a[0])
 
 
+def test_gram_gradient_is_the_same_as_autograds_own():
+    """gram_matrix's one-product backward ((∂G + ∂Gᵀ)F) gives autograd's gradient of F Fᵀ."""
+    gen = torch.Generator().manual_seed(3)
+    f = torch.rand(2, 4, 3, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: S.gram_matrix(t, "hw"), (f,))
+    w = torch.rand(2, 4, 4, generator=gen, dtype=torch.float64)   # a non-symmetric ∂L/∂G
+    (S.gram_matrix(f) * w).sum().backward()
+    flat = f.detach().reshape(2, 4, 15).requires_grad_(True)
+    ((flat @ flat.transpose(1, 2)) * w).sum().backward()
+    np.testing.assert_allclose(f.grad.reshape(2, 4, 15).numpy(), flat.grad.numpy(), rtol=1e-12)
+
+
 def test_style_loss_equals_the_notes_normalisation_by_hand():
     gen = torch.Generator().manual_seed(1)
     fs = torch.rand(1, 3, 2, 4, generator=gen, dtype=torch.float64)
