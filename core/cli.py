@@ -56,11 +56,29 @@ def cmd_classify(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    lm = zoo.load(args.model, device=pick_device())
+    try:
+        lm = _model(args, pick_device())
+    except (ValueError, zoo.ModelUnavailable) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(lm.provenance)
     for idx, label, p in lm.classify(image, topk=args.top):
         print(f"  {p:6.3f}  {idx:4d}  {label}")
     return 0
+
+
+def _model(args: argparse.Namespace, device: str):
+    """``--model``: a zoo name, a model file (state dict with ``--arch``, TorchScript, ONNX) or a
+    torchvision / timm architecture name (your own model)."""
+    from pathlib import Path
+
+    from . import zoo
+
+    if args.model in zoo.ENTRIES or args.model in zoo.ALIASES:
+        return zoo.load(args.model, device=device)
+    if Path(args.model).is_file():
+        return zoo.from_file(args.model, arch=args.arch, labels=args.labels, device=device)
+    return zoo.from_name(args.model, device=device, labels=args.labels)
 
 
 def cmd_precompute(args: argparse.Namespace) -> int:
@@ -99,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     pi.set_defaults(func=cmd_info)
     pc = sub.add_parser("classify", help="classify an image with a zoo model")
     pc.add_argument("image")
-    pc.add_argument("--model", default="imagenet")
+    pc.add_argument("--model", default="imagenet",
+                    help="a zoo model, a model file (.pt/.pth/.safetensors state dict with --arch, "
+                         "TorchScript, ONNX) or a torchvision / timm architecture name")
+    pc.add_argument("--arch", default=None, help="the architecture a state-dict file fills (e.g. resnet18)")
+    pc.add_argument("--labels", default=None, help="a .txt (one name a line) or .json labels file")
     pc.add_argument("--top", type=int, default=5)
     pc.set_defaults(func=cmd_classify)
     pp = sub.add_parser("precompute", help="prepare the slow views' results (DeepDream, style "

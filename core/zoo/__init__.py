@@ -28,6 +28,7 @@ from .loaders import (LOADERS, BundledSpec, FacesSpec, Loader, PackageSpec, Torc
 from .loading import LoadTooSlow, late_ready, load, load_limit_s, prefetch, still_loading
 from .meta import (IMAGENET, EntryMeta, Labels, LayerGroups, LayerInfo, LoadedModel, ModelUnavailable,
                    Transforms)
+from .own import from_file, from_name, uploads_allowed
 from .registry import (ALIASES, ENTRIES, ZooEntry, entries, entry, get_entry, identify, list_models,
                        register)
 
@@ -38,4 +39,5 @@ __all__ = [
     "TorchvisionSpec", "PackageSpec", "BundledSpec", "TrainedSpec", "FacesSpec", "UltralyticsSpec",
     "offline", "cnnlab_home", "weights_dir", "torch_hub_checkpoints", "download", "fetch_weights",
     "DOWNLOAD_TIMEOUT_S", "imagenet_labels", "configure_ultralytics",
+    "from_name", "from_file", "uploads_allowed",
 ]
