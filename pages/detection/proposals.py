@@ -1,0 +1,228 @@
+"""Region proposals (R-CNN): selective search proposes regions, the classifier scores each one,
+NMS keeps the answers; timed against YOLO's single pass on the same picture."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.detection import draw
+from core.detection import proposals as RP
+from core.detection.detector import draw_boxes
+from dashboard import figures, jobs
+from dashboard.widgets import how_it_works, image_input, model_or_error, provenance_badge
+
+from .common import detect_settings, detector, scene_picker
+
+JOB, RESULT = "det-rp-job", "det-rp-result"
+SOURCES = ("Generated scene", "Picture")
+MODES = {"single": "single: 1 strategy (HSV, k = 100), about 1 s",
+         "fast": "fast: 8 strategies (HSV and Lab, k = 50 and 100), 10–40 s, many more proposals"}
+SAMPLES = ["bus", "zidane", "coffee", "chelsea", "astronaut", "coins"]
+TRUTH = (255, 255, 255)
+
+
+def _yolo(image: np.ndarray) -> dict | None:
+    """The Detect tab's detector on the picture, with its thresholds: best of two runs."""
+    det = detector()
+    if det is None:
+        return None
+    conf, iou_t, classes = detect_settings(det)
+    best, res = float("inf"), None
+    for _ in range(2):
+        t = time.perf_counter()
+        res = det.detect(image, conf, iou_t, classes=classes)
+        best = min(best, time.perf_counter() - t)
+    return {"seconds": best, "boxes": res.boxes, "classes": res.classes, "names": det.names,
+            "title": det.loaded.title, "bundled": det.bundled, "conf": conf}
+
+
+def _job(lm, image, mode: str, batch: int, max_n: int, config: tuple):
+    """R-CNN as snapshots, then Fast R-CNN and YOLO (quick) on the same picture; stores the result."""
+    last = None
+    for last in RP.rcnn(lm, image, mode=mode, max_proposals=max_n, batch_size=batch):
+        yield last
+    r = last.result
+    fast = RP.fast_rcnn(lm, image, r.proposals.boxes) if lm.name == "localizer-shapes" else None
+    st.session_state[RESULT] = (config, r.proposals, r.scored, fast, _yolo(image))
+
+
+def _picture(image, boxes, classes, scores, names, truth=None, labels=True, thickness=None) -> np.ndarray:
+    big, k = draw.for_display(image, 768)
+    s = figures.sizes().scale
+    if truth is not None:
+        big = draw_boxes(big, truth.boxes * k, colour=TRUTH, labels=False, dashed=True, stroke=s)
+    return draw_boxes(big, np.asarray(boxes).reshape(-1, 4) * k, classes, scores, names, labels=labels,
+                      n_classes=len(names), stroke=s, thickness=thickness, halo=labels)
+
+
+def render() -> None:
+    st.subheader("Region proposals: R-CNN")
+    st.write("Running the classifier on every sliding window wastes most calls on empty background. "
+             "R-CNN first **proposes** a few hundred to 2000 regions where an object is likely (selective "
+             "search: segment the picture into small regions, merge the most similar neighbours again and "
+             "again, and take the box of every region formed on the way), then **crops, warps and "
+             "classifies** each region — one network call per region — and keeps one box per object by "
+             "**non-max suppression**. The notes: it works, but it is slow, and Fast and Faster R-CNN are "
+             "still slower than YOLO's single pass. Here it is measured.")
+    st.latex(r"t_{\text{R-CNN}} = t_{\text{selective search}} + N_{\text{regions}}\cdot t_{\text{one call}}"
+             r"\qquad\text{vs}\qquad t_{\text{YOLO}} = t_{\text{one pass}}")
+    left, right = st.columns([1, 2])
+    with left:
+        source = st.radio("Input", SOURCES, horizontal=True, key="det-rp-source")
+        mode = st.selectbox("Selective search", list(MODES), format_func=MODES.get, key="det-rp-mode",
+                            help="The selective-search package's strategies. The picture is searched at "
+                                 "384 px on its longer side at most (the boxes are scaled back).")
+        max_n = int(st.number_input("Regions to classify (at most)", 1, 5000, 2000, key="det-rp-max",
+                                    help="R-CNN classified about 2000 per picture; the first ones found "
+                                         "are kept."))
+        one = st.toggle("One classifier call per region", True, key="det-rp-one",
+                        help="Off: the warped regions go through the network 64 at a time (still one "
+                             "crop per region, fewer calls).")
+    truth = None
+    with right:
+        if source == SOURCES[0]:
+            truth = scene_picker("det-rp-scene")
+            image = truth.image
+        else:
+            image = image_input("det-rp-img", "bus", samples=SAMPLES, max_side=1024)
+    if image is None:
+        st.info("Choose or upload a picture.")
+        return
+    lm = model_or_error("localizer-shapes" if truth is not None else "imagenet")
+    if lm is None:
+        return
+    provenance_badge(lm)
+    st.caption("The classifier: " + ("the **localiser** of the Localisation tab (64×64 input; p_c says "
+                                     "*no object*, c₁..c₃ the shape; its box head can move the box — "
+                                     "R-CNN's bounding-box regression). Each region is widened by a third "
+                                     "of its side on every side before the warp, as the localiser saw its "
+                                     "shapes with a margin." if truth is not None else
+                                     "an **ImageNet classifier** (1000 classes, no *background* class: a "
+                                     "region's score is its top probability)."))
+    config = (hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest(), mode, max_n, one, lm.name)
+    stored = st.session_state.get(RESULT)
+    fresh = stored is not None and stored[0] == config
+    cheap = truth is not None and mode == "single"      # about a second: runs when the tab opens
+    run = st.button("Run R-CNN", type="primary", key="det-rp-run", icon=":material/play_arrow:")
+    if run or (cheap and not fresh and not jobs.interrupted(JOB)):
+        done = jobs.follow(_job(lm, image, mode, 1 if one else 64, max_n, config), JOB,
+                           stop_help="Stops R-CNN; nothing is kept from a stopped run.")
+        if done is not None:
+            st.rerun()
+    stored = st.session_state.get(RESULT)
+    if stored is None or stored[0] != config:
+        st.caption("Press **Run R-CNN** to propose, classify and time the regions of this picture.")
+        return
+    _results(image, truth, *stored[1:])
+
+
+def _results(image, truth, props: RP.Proposals, scored: RP.Scored, fast, yolo) -> None:
+    shapes = scored.agreement is not None
+    c = st.columns(4)
+    thr = c[0].slider("Score above", 0.05, 0.99, 0.5, 0.01, key="det-rp-thr",
+                      help="p_c · max c for the localiser, the top probability for ImageNet.")
+    nms_iou = c[1].slider("NMS IoU", 0.05, 0.95, 0.5, 0.05, key="det-rp-nms",
+                          help="A region overlapping a better one of the same class by more than this goes.")
+    agree = c[2].toggle("Weigh by box agreement", shapes, key="det-rp-agree", disabled=not shapes,
+                        help="Score × IoU(region, the box the localiser's box head puts in it). The localiser "
+                             "never saw parts of shapes as 'no object'; R-CNN fine-tuned its network on "
+                             "proposals instead (IoU ≥ 0.5: the object, below: background).")
+    regress = c[3].toggle("Box regression", False, key="det-rp-regress", disabled=not shapes,
+                          help="Keep the box the localiser's box head drew instead of the region's own.")
+    r = RP.finish(props, scored, thr, nms_iou, agree and shapes, regress and shapes)
+    names = scored.labels
+    per_call = scored.seconds / max(scored.calls, 1)
+    m = st.columns(5)
+    rec, _ = RP.recall(truth.boxes, props.boxes) if truth is not None else (None, None)
+    m[0].metric("Proposals", len(props), help=f"{props.found} boxes found, {props.found - len(props)} smaller "
+                f"than {props.min_side} px dropped; {len(r.scored.boxes)} classified.")
+    if rec is not None:
+        m[1].metric("Proposal recall (IoU ≥ 0.5)", f"{rec:.0%}",
+                    help="Share of the true boxes some proposal overlaps with IoU ≥ 0.5.")
+    m[2].metric("Classifier calls", scored.calls, help=f"{len(scored.boxes)} regions, {per_call * 1000:.1f} ms "
+                "per call (crop and warp included).")
+    m[3].metric("R-CNN", f"{r.seconds:.2f} s", help=f"selective search {props.seconds:.2f} s + classifier "
+                f"{scored.seconds:.2f} s")
+    if yolo is not None:
+        m[4].metric("YOLO, one pass", f"{yolo['seconds'] * 1000:.0f} ms",
+                    delta=f"R-CNN {r.seconds / yolo['seconds']:.0f}× slower", delta_color="inverse")
+    a, b, c3 = st.columns(3)
+    a.image(_picture(image, props.boxes, np.zeros(len(props), int), None, ["region"], truth, labels=False,
+                     thickness=1), width="stretch",
+            caption=f"{len(props)} proposals from selective search ({props.seconds:.2f} s)"
+                    + ("; dashed: the true boxes" if truth is not None else ""))
+    live = np.flatnonzero(r.weights > thr)
+    b.image(_picture(image, r.all_boxes[live], scored.classes[live], None, names, truth, labels=False),
+            width="stretch", caption=f"{len(live)} regions score above {thr:.2f} "
+                                     f"({scored.calls} calls, {scored.seconds:.2f} s)")
+    found = RP.found(r.boxes, r.classes, truth.boxes, truth.classes) if truth is not None else None
+    c3.image(_picture(image, r.boxes, r.classes, r.scores, names, truth), width="stretch",
+             caption=f"After NMS: {len(r.keep)} boxes"
+                     + (f" — {found} of {len(truth.boxes)} shapes found (right shape, IoU ≥ 0.5)"
+                        if truth is not None else ""))
+    _compare(truth, r, fast, yolo, agree and shapes, regress and shapes)
+
+
+def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) -> None:
+    props, scored = r.proposals, r.scored
+    if truth is not None and len(truth.boxes):
+        counts = sorted({n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if n < len(props)}
+                        | {len(props)})
+        fig = go.Figure(go.Scatter(x=counts, y=RP.recall_at(truth.boxes, props.boxes, counts), mode="lines+markers"))
+        fig.update_layout(height=round(260 * figures.sizes().scale), margin=dict(l=10, r=10, t=36, b=10),
+                          xaxis=dict(title="first N proposals", type="log"),
+                          yaxis=dict(title="recall (IoU ≥ 0.5)", range=[0, 1.05]),
+                          title="How the proposals cover the shapes, as more are taken")
+        figures.show(fig, "det-rp-recall", width="stretch")
+    def found_in(boxes, classes):
+        return f"{RP.found(boxes, classes, truth.boxes, truth.classes)} of {len(truth.boxes)}" \
+            if truth is not None else "—"
+
+    rows = [{"method": "R-CNN", "network passes": scored.calls, "proposals (s)": props.seconds,
+             "network (s)": scored.seconds, "total (s)": r.seconds, "boxes kept": len(r.keep),
+             "shapes found": found_in(r.boxes, r.classes)}]
+    if fast is not None:
+        fr = RP.finish(props, fast.scored, r.threshold, r.iou_threshold, agree, regress)
+        rows.append({"method": "Fast R-CNN (trunk once + RoI align)", "network passes": 1,
+                     "proposals (s)": props.seconds, "network (s)": fast.seconds,
+                     "total (s)": props.seconds + fast.seconds, "boxes kept": len(fr.keep),
+                     "shapes found": found_in(fr.boxes, fr.classes)})
+    if yolo is not None:
+        rows.append({"method": f"YOLO ({yolo['title']})", "network passes": 1, "proposals (s)": 0.0,
+                     "network (s)": yolo["seconds"], "total (s)": yolo["seconds"], "boxes kept": len(yolo["boxes"]),
+                     "shapes found": found_in(yolo["boxes"], yolo["classes"]) if yolo["bundled"] else "—"})
+    for row in rows:
+        for k in ("proposals (s)", "network (s)", "total (s)"):
+            row[k] = round(float(row[k]), 3)
+    figures.table(st, pd.DataFrame(rows), hide_index=True, width="stretch")
+    text = (f"**Why R-CNN is slow, measured:** selective search alone took {props.seconds:.2f} s, and "
+            f"{scored.calls} separate network calls {scored.seconds:.2f} s")
+    if yolo is not None:
+        text += (f"; YOLO looked at the whole picture once in {yolo['seconds'] * 1000:.0f} ms — "
+                 f"**{r.seconds / yolo['seconds']:.0f}× faster**")
+    text += "."
+    if fast is not None:
+        text += (f" **Fast R-CNN** runs the convolutions once on the whole picture ({fast.trunk_seconds * 1000:.0f} ms "
+                 f"here) and cuts each region's features out of that map (RoI align onto the 4×4 grid the "
+                 f"heads take: {fast.head_seconds * 1000:.1f} ms for all {len(props)} regions): the network "
+                 f"part drops from {scored.seconds:.2f} s to {fast.seconds:.3f} s, but selective search still "
+                 "costs what it cost — the heads here were trained on warped crops, not on RoI features, so "
+                 "its answers differ somewhat from R-CNN's.")
+    st.markdown(text + " **Faster R-CNN** removes that last cost: a small network (the region proposal "
+                "network) proposes the regions from the same feature map, with anchor boxes like YOLO's. It "
+                "is still two stages — propose, then classify each region — where YOLO does one pass.")
+    how_it_works(
+        "- `core.detection.proposals.propose_steps(image, mode)` drives the `selective-search` package one "
+        "strategy at a time (Felzenszwalb segmentation, then greedy merging by colour, texture, size and fill); "
+        "it builds the first regions itself because the package's own step fails on current SciPy.\n"
+        "- `score_steps(lm, image, boxes)` crops and warps each region (`crop`) and calls the classifier once "
+        "per region, counting and timing the calls; `finish` keeps regions over the threshold and runs "
+        "`core.detection.boxes.batched_nms` (class by class).\n"
+        "- `fast_rcnn(lm, image, boxes)`: the localiser's conv trunk once, `torchvision.ops.roi_align`, the heads.\n"
+        "- `recall(gt, proposals)`: share of true boxes some proposal overlaps with IoU ≥ 0.5; YOLO is the "
+        "Detect tab's detector with its thresholds (`core.detection.detector.Detector.detect`).")
