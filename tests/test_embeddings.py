@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,6 +126,23 @@ def test_projection_shapes_and_fallback():
 
 
 # ----------------------------------------------------------------------------- faces
+
+
+def test_umaps_numba_functions_are_cached_on_disk_in_the_labs_folder():
+    """umap-learn leaves smooth_knn_dist, fast_knn_indices, … uncached (a 20-s compile in every
+    process); use_numba_cache turns numba's disk cache on for them, in a folder of the lab's."""
+    import numba
+
+    project.use_numba_cache()
+    import umap.umap_
+    import umap.utils
+
+    for f in (umap.umap_.smooth_knn_dist, umap.utils.fast_knn_indices,
+              umap.umap_.compute_membership_strengths):
+        assert type(f._cache).__name__ == "FunctionCache", f
+        assert Path(f._cache._cache_path).is_relative_to(numba.config.CACHE_DIR)
+    assert numba.config.CACHE_DIR
+    assert project.use_numba_cache() == 0        # a second call finds them all cached already
 
 
 def test_embed_faces_finds_the_astronauts_face():
