@@ -31,7 +31,13 @@ def _load(name: str, device: str) -> zoo.LoadedModel:
 
 
 def get_model(name: str, device: str | None = None) -> zoo.LoadedModel:
-    """The shared model; raises ``zoo.ModelUnavailable`` when it cannot be had at all."""
+    """The shared model; raises ``zoo.ModelUnavailable`` when it cannot be had at all. The
+    visitor's own models (``dashboard.own_model``, kept in their session) are found first."""
+    from dashboard.own_model import lookup
+
+    mine = lookup(name)
+    if mine is not None:
+        return mine
     device = device or current_device()
     with st.spinner(f"Loading {name} on {device} (first use only)…"):
         lm = _load(name, device)

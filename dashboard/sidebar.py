@@ -147,3 +147,23 @@ def status_panel() -> None:
                     st.rerun()
         else:
             st.caption(":material/inventory_2: No models loaded yet.")
+        _own_models()
+
+
+def _own_models() -> None:
+    """This visitor's own models (``dashboard.own_model``), named, with their provenance."""
+    from dashboard import own_model
+
+    mine = own_model.session_models()
+    if not mine:
+        return
+    with st.expander(f"Your models: {len(mine)} · {_mb(sum(m.nbytes for m in mine.values()))}",
+                     icon=":material/person:"):
+        for m in mine.values():
+            st.markdown(f"**{m.title}** ({'pretrained' if m.pretrained else 'random weights'}, "
+                        f"{_mb(m.nbytes)}, {m.device})")
+            st.caption(m.provenance)
+        st.caption("Kept for this visit only, in memory; nothing was written to disk.")
+        if st.button("Forget my models", icon=":material/delete:", key="own-forget"):
+            st.toast(f"Forgot {own_model.forget_all()} model(s).")
+            st.rerun()

@@ -122,8 +122,17 @@ def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | No
 
 def provenance_badge(lm: zoo.LoadedModel) -> None:
     """The model's provenance where users see it: green when pretrained as asked, orange when a
-    bundled fallback stands in."""
-    if lm.fallback:
+    bundled fallback stands in, blue for the visitor's own model (orange when its weights are
+    random)."""
+    if lm.meta.get("own"):
+        if lm.pretrained:
+            st.badge(f"{lm.title} · your model", icon=":material/person:", color="blue")
+        else:
+            st.badge(f"{lm.title} · your model · random weights", icon=":material/casino:", color="orange")
+        st.caption(lm.provenance)
+        if lm.meta.get("layers_note"):
+            st.caption(f":material/info: {lm.title}: {lm.meta['layers_note']}.")
+    elif lm.fallback:
         st.badge(f"{lm.title} · bundled fallback", icon=":material/offline_bolt:", color="orange")
         st.caption(lm.provenance)
     else:
@@ -137,11 +146,20 @@ IMAGENET_CHOICES = {
 }
 
 
-def model_picker(key: str, choices: dict[str, str] | None = None) -> zoo.LoadedModel:
+def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool = False) -> zoo.LoadedModel:
     """A model select box with the chosen model's provenance badge; stops the page with a
-    clear message when the model cannot be had."""
-    choices = choices or IMAGENET_CHOICES
+    clear message when the model cannot be had. ``own``: the visitor's own models are choices
+    too, and the "Your model" expander (``dashboard.own_model``) sits under the box."""
+    from dashboard import own_model
+
+    choices = dict(choices or IMAGENET_CHOICES)
+    if own:
+        choices.update(own_model.choices())
+    if st.session_state.get(key) not in (None, *choices):
+        del st.session_state[key]          # a model of this visit that was dropped
     name = st.selectbox("Model", list(choices), format_func=choices.get, key=key)
+    if own:
+        own_model.expander(key)
     lm = model_or_error(name)
     if lm is None:
         st.stop()

@@ -223,6 +223,7 @@ class _Evil:
     ("text", "not a model file the lab can read"),
     ("empty", "empty"),
     ("truncated", "truncated or damaged"),
+    ("cut short", "truncated or damaged"),
     ("whole model", "pickle of Python objects"),
     ("raw pickle", "pickle of Python objects"),
     ("wrong arch", "do not fit resnet34: 96 tensors missing from the file, first layer1.2.conv1.weight"),
@@ -240,6 +241,7 @@ def test_bad_files_say_what_is_wrong(case, message, r18_bytes, cnn_files, monkey
         sd = torchvision.models.resnet18().state_dict()
         sd["conv1.weight"] = torch.zeros(64, 1, 7, 7)
     data = {"text": b"hello, this is not a model", "empty": b"", "truncated": r18_bytes[: len(r18_bytes) // 2],
+            "cut short": r18_bytes[:5000],
             "whole model": _bytes(_small_cnn()), "raw pickle": pickle.dumps({"x": _Evil()}),
             "wrong arch": r18_bytes, "wrong shapes": _bytes(sd) if case == "wrong shapes" else None,
             "no arch": r18_bytes, "not tensors": _bytes({"lr": 0.1, "epoch": 3}),

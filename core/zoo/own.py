@@ -401,18 +401,21 @@ def _state_dict(raw: bytes, kind: str, fname: str) -> tuple[dict, dict]:
     if kind == "unknown":
         raise ValueError(f"{fname} is not a model file the lab can read: expected a PyTorch "
                          ".pt/.pth state dict, .safetensors, TorchScript or ONNX.")
+    truncated = ValueError(f"{fname} is truncated or damaged: it ends before the PyTorch archive "
+                           "is complete. Upload the whole file again.")
+    if raw[:4] == b"PK\x03\x04" and not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise truncated
     try:
         obj = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if "weights only" in str(e).lower() or "weights_only" in str(e):
             raise ValueError(_PICKLE_MSG.format(f=fname)) from None
         raise ValueError(f"{fname} cannot be read as PyTorch weights: {one_line(e)}") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         text = str(e)
-        if any(s in text for s in ("central directory", "zip archive", "EOF", "truncated", "file_size")) \
+        if any(s in text for s in ("central directory", "zip archive", "EOF", "truncated", "file_size", "seek")) \
                 or isinstance(e, EOFError):
-            raise ValueError(f"{fname} is truncated or damaged: it ends before the PyTorch archive "
-                             "is complete. Upload the whole file again.") from None
+            raise truncated from None
         raise ValueError(f"{fname} cannot be read as PyTorch weights: {one_line(e)}") from None
     return _tensors(obj, fname)
 
@@ -767,7 +770,7 @@ def _finish(model: Any, *, key: str, title: str, provenance: str, tf: Transforms
     groups, cam, n_out = derive_layers(model, tf.crop or DEFAULT_SIZE)
     if labels is not None:
         names = read_labels(labels, n_out)
-        label_note = "labels from your file"
+        label_note = f"{len(names)} labels from your file"
     elif default_labels and len(default_labels) == n_out:
         names, label_note = list(default_labels), "labels from the weights"
     elif n_out == 1000:

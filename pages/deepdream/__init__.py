@@ -42,8 +42,12 @@ def _inputs() -> Dream | None:
     with left:
         picked = image_input("dd-image", default="china", max_side=2048)
     with right:
-        lm = model_picker("dd-model")
+        lm = model_picker("dd-model", own=True)
         catalogue = {i.name: i for i in A.layer_catalogue(lm)}
+        if len(catalogue) < 3:
+            st.warning(f"{lm.title}: DeepDream amplifies a layer's feature maps, and "
+                       f"{lm.meta.get('layers_note') or 'this network has fewer than three layers to dream on'}.")
+            return None
         classic = dd.preset(lm)
         k = lm.name                                   # widget keys per network: layer names differ
         defaults = {f"dd-layer-{k}": classic["layers"], "dd-octaves": classic["octaves"],

@@ -40,8 +40,8 @@ def render() -> None:
 def _inputs() -> Inside | None:
     top_l, top_r = st.columns([1, 1], gap="large")
     with top_r:
-        lm = model_picker("inside-model")
-        if lm.name != "vgg16":
+        lm = model_picker("inside-model", own=True)
+        if lm.name != "vgg16" and not lm.meta.get("own"):
             st.caption("The notes use ImageNet-trained **VGG-16** (block1_conv1 … block5_conv3). Its "
                        "weights are not available here, so EfficientNet-Lite0 stands in; its stages are "
                        "named stem, blocks[0] … blocks[6], conv_head.")
@@ -51,5 +51,9 @@ def _inputs() -> Inside | None:
         st.info("Pick a sample, upload a picture or take a snapshot.")
         return None
     layers = Fe.layer_choices(lm)
+    if len(layers) < 2:
+        st.warning(f"{lm.title}: the views of this page read feature maps, and "
+                   f"{lm.meta.get('layers_note') or 'this network has fewer than two layers to show'}.")
+        return None
     return Inside(lm=lm, image=image, crop=lm.prepare(image),
                   layer_names=[i.name for i in layers], info={i.name: i for i in layers})
