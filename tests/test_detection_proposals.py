@@ -97,6 +97,19 @@ def test_rcnn_iterator_and_fast_rcnn(localizer):
     assert RP.found(rf.boxes, rf.classes, s.boxes, s.classes) >= 1
 
 
+def test_imagenet_classifier_scores_photo_regions():
+    from core import images
+
+    lm = zoo.load("imagenet")
+    img = images.load_sample("bus", max_side=320)
+    boxes = np.array([[0, 0, 240, 320], [20, 40, 200, 220], [100, 100, 140, 160]], np.float32)
+    scored = list(RP.score_steps(lm, img, boxes))[-1].scored
+    assert scored.calls == 3 and scored.agreement is None and scored.labels == list(lm.labels)
+    assert ((scored.scores > 0) & (scored.scores <= 1)).all() and scored.classes.max() < 1000
+    with pytest.raises(ValueError, match="RGB uint8"):
+        list(RP.score_steps(lm, img[:5, :5], boxes))
+
+
 def test_crop_warps_with_context():
     img = np.zeros((100, 100, 3), np.uint8)
     img[40:60, 40:60] = 255

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..devices import torch_threads
 from ..snapshots import Snapshot
 from .boxes import batched_nms, iou
 
@@ -225,7 +226,7 @@ def _classify(lm, crops: list[np.ndarray]) -> np.ndarray:
     if _kind(lm) == "localizer":
         from .localization import predict
         return predict(lm.model, crops)
-    x = torch.stack([lm.preprocess(c) for c in crops])
+    x = torch.cat([t if t.ndim == 4 else t[None] for t in (lm.preprocess(c) for c in crops)])
     with torch.no_grad():
         return torch.softmax(lm.model(x.to(lm.device)).float(), 1).cpu().numpy()
 
@@ -259,7 +260,7 @@ def score_steps(lm, image: np.ndarray, boxes, *, batch_size: int = 1, refine: bo
     side, n, bs = _input_side(lm), len(boxes), max(1, int(batch_size))
     outs, calls, crop_s = [], 0, 0.0
     t0 = time.perf_counter()
-    with lm.lock:
+    with lm.lock, torch_threads(1):   # one small call after another: threads only hand off
         for start in range(0, n, bs):
             tc = time.perf_counter()
             crops = [crop(image, b, side, pad) for b in boxes[start:start + bs]]

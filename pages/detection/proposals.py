@@ -110,8 +110,12 @@ def render() -> None:
     cheap = truth is not None and mode == "single"      # about a second: runs when the tab opens
     run = st.button("Run R-CNN", type="primary", key="det-rp-run", icon=":material/play_arrow:")
     if run or (cheap and not fresh and not jobs.interrupted(JOB)):
-        done = jobs.follow(_job(lm, image, mode, 1 if one else 64, max_n, config), JOB,
-                           stop_help="Stops R-CNN; nothing is kept from a stopped run.")
+        try:
+            done = jobs.follow(_job(lm, image, mode, 1 if one else 64, max_n, config), JOB,
+                               stop_help="Stops R-CNN; nothing is kept from a stopped run.")
+        except ValueError as e:      # a picture selective search or the classifier cannot take
+            st.error(str(e))
+            return
         if done is not None:
             st.rerun()
     stored = st.session_state.get(RESULT)
@@ -151,34 +155,41 @@ def _results(image, truth, props: RP.Proposals, scored: RP.Scored, fast, yolo) -
     if yolo is not None:
         m[4].metric("YOLO, one pass", f"{yolo['seconds'] * 1000:.0f} ms",
                     delta=f"R-CNN {r.seconds / yolo['seconds']:.0f}× slower", delta_color="inverse")
-    a, b, c3 = st.columns(3)
+    found = RP.found(r.boxes, r.classes, truth.boxes, truth.classes) if truth is not None else None
+    a, b = st.columns(2)
     a.image(_picture(image, props.boxes, np.zeros(len(props), int), None, ["region"], truth, labels=False,
                      thickness=1), width="stretch",
             caption=f"{len(props)} proposals from selective search ({props.seconds:.2f} s)"
                     + ("; dashed: the true boxes" if truth is not None else ""))
+    b.image(_picture(image, r.boxes, r.classes, r.scores, names, truth), width="stretch",
+            caption=f"After NMS: {len(r.keep)} boxes"
+                    + (f" — {found} of {len(truth.boxes)} shapes found (right shape, IoU ≥ 0.5)"
+                       if truth is not None else ""))
     live = np.flatnonzero(r.weights > thr)
-    b.image(_picture(image, r.all_boxes[live], scored.classes[live], None, names, truth, labels=False),
-            width="stretch", caption=f"{len(live)} regions score above {thr:.2f} "
-                                     f"({scored.calls} calls, {scored.seconds:.2f} s)")
-    found = RP.found(r.boxes, r.classes, truth.boxes, truth.classes) if truth is not None else None
-    c3.image(_picture(image, r.boxes, r.classes, r.scores, names, truth), width="stretch",
-             caption=f"After NMS: {len(r.keep)} boxes"
-                     + (f" — {found} of {len(truth.boxes)} shapes found (right shape, IoU ≥ 0.5)"
-                        if truth is not None else ""))
+    a, b = st.columns(2)
+    a.image(_picture(image, r.all_boxes[live], scored.classes[live], None, names, truth, labels=False),
+            width="stretch", caption=f"Before NMS: the {len(live)} regions scoring above {thr:.2f} "
+                                     f"({scored.calls} calls, {scored.seconds:.2f} s), coloured by class")
+    _recall_plot(b, truth, props)
     _compare(truth, r, fast, yolo, agree and shapes, regress and shapes)
+
+
+def _recall_plot(where, truth, props: RP.Proposals) -> None:
+    if truth is None or not len(truth.boxes) or not len(props):
+        where.caption("Proposal recall needs true boxes: on a generated scene it is plotted here.")
+        return
+    counts = sorted({n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if n < len(props)} | {len(props)})
+    fig = go.Figure(go.Scatter(x=counts, y=RP.recall_at(truth.boxes, props.boxes, counts), mode="lines+markers"))
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10),
+                      xaxis=dict(title="first N proposals (the order selective search found them)", type="log",
+                                 tickvals=counts, ticktext=[str(n) for n in counts]),
+                      yaxis=dict(title="recall (IoU ≥ 0.5)", range=[0, 1.05], tickformat=".0%"),
+                      title="How the proposals cover the shapes")
+    figures.show(fig, "det-rp-recall", slot=where, width="stretch", height=360)
 
 
 def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) -> None:
     props, scored = r.proposals, r.scored
-    if truth is not None and len(truth.boxes):
-        counts = sorted({n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if n < len(props)}
-                        | {len(props)})
-        fig = go.Figure(go.Scatter(x=counts, y=RP.recall_at(truth.boxes, props.boxes, counts), mode="lines+markers"))
-        fig.update_layout(height=round(260 * figures.sizes().scale), margin=dict(l=10, r=10, t=36, b=10),
-                          xaxis=dict(title="first N proposals", type="log"),
-                          yaxis=dict(title="recall (IoU ≥ 0.5)", range=[0, 1.05]),
-                          title="How the proposals cover the shapes, as more are taken")
-        figures.show(fig, "det-rp-recall", width="stretch")
     def found_in(boxes, classes):
         return f"{RP.found(boxes, classes, truth.boxes, truth.classes)} of {len(truth.boxes)}" \
             if truth is not None else "—"
