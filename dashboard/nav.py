@@ -29,6 +29,9 @@ TOPICS: list[Topic] = [
           ":material/account_tree:",
           "LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
           "tables and cost explorers; LeNet-5 trained in the browser."),
+    Topic("Transfer learning", "Transfer learning", "transfer", "transfer", ":material/school:",
+          "Teach an ImageNet network your own classes from webcam snapshots in seconds; the "
+          "notes' three regimes (freeze, fine-tune, from scratch) measured against data size."),
     Topic("Detection", "Object detection", "detection", "detection", ":material/center_focus_strong:",
           "YOLO on images, video and webcam; IoU, non-max suppression on the model's real "
           "candidates, grid targets and anchors, sliding windows done by convolution."),

@@ -111,15 +111,15 @@ def prepare(lm: Any) -> Prepared:
     if name in _PREPARED:
         return _PREPARED[name]
     t0 = time.perf_counter()
-    x = _tensor(as_rgb(lfw()[0]), lm)
     early, late = _stages(lm)
+    x = _tensor(as_rgb(lfw()[0]), lm).to(next(early.parameters()).device)
     outs, pooled = [], []
     with lm.lock, torch.no_grad():
         for i in range(0, len(x), 50):
             e = early(x[i:i + 50])
             outs.append(e)
             pooled.append(late(e))
-    p = Prepared(torch.cat(pooled).numpy(), torch.cat(outs), time.perf_counter() - t0)
+    p = Prepared(torch.cat(pooled).cpu().numpy(), torch.cat(outs), time.perf_counter() - t0)
     _PREPARED[name] = p
     return p
 
@@ -178,13 +178,15 @@ def _finetune(lm: Any, prep: Prepared, tr, te, y, seed: int) -> Iterator[PointSn
     for p in late.parameters():
         p.requires_grad_(True)
     late.eval()                                 # batch-norm statistics stay ImageNet's (tiny batches)
-    fc = nn.Linear(prep.pooled.shape[1], 2)
+    dev = prep.early.device
+    fc = nn.Linear(prep.pooled.shape[1], 2).to(dev)
     params = [{"params": late.parameters(), "lr": 1e-4}, {"params": fc.parameters(), "lr": 1e-3}]
     snap = None
-    for snap in _fit(params, lambda x: fc(late(x)), prep.early[tr], torch.from_numpy(y[tr]), FINETUNE_EPOCHS):
+    for snap in _fit(params, lambda x: fc(late(x)), prep.early[tr], torch.from_numpy(y[tr]).to(dev),
+                     FINETUNE_EPOCHS):
         yield snap
     with torch.no_grad():
-        acc = _accuracy(fc(late(prep.early[te])), torch.from_numpy(y[te]))
+        acc = _accuracy(fc(late(prep.early[te])), torch.from_numpy(y[te]).to(dev))
     yield PointSnapshot(snap.total, snap.total, snap.loss, acc)
 
 
