@@ -31,6 +31,13 @@ def cmd_prefetch(args: argparse.Namespace) -> int:
         failed += how.startswith(("failed", "damaged"))
     print("All weights are in place: the lab can now run offline." if not failed
           else f"{failed} model(s) could not be fetched; the lab will use bundled fallbacks for them.")
+    if not args.models:                      # the whole lab: UMAP's compiled code too
+        from .embeddings import project
+
+        project.warm_up_umap(block=True)
+        st = project.umap_status()
+        print(f"UMAP's numba code compiled into {project.numba_cache_dir()} ({st['seconds']:.0f} s)"
+              if st["ready"] else f"UMAP could not be prepared: {st['error']}")
     return 1 if failed else 0
 
 
