@@ -90,8 +90,10 @@ def _maps(res: dict) -> None:
 
 def _show_probs(data) -> None:
     if isinstance(data, dict) and "probabilities" in data:
+        probs = data["probabilities"]
+        st.markdown(f"Most likely: **{data['best']}** ({probs[data['best']]:.0%})")
         figures.table(st, pd.DataFrame({"class": list(data["probabilities"]),
-                                        "probability": [f"{p:.1%}" for p in data["probabilities"].values()]}),
+                                        "probability": [f"{p:.1%}" for p in probs.values()]}),
                       hide_index=True)
 
 
