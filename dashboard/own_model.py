@@ -61,7 +61,7 @@ def _load(picker_key: str) -> None:
     """The Load button's callback (before the script runs, so the picker can switch to it)."""
     k = f"{picker_key}-own"
     st.session_state[f"{k}-open"] = True
-    size = st.session_state.get(f"{k}-size")
+    size = st.session_state.get(f"{k}-size") or None
     try:
         if st.session_state.get(f"{k}-source") == "By name":
             name = (st.session_state.get(f"{k}-name") or "").strip()
@@ -103,6 +103,7 @@ def expander(picker_key: str) -> None:
     # make Streamlit draw the expander anew, closed, while someone is using it
     with st.expander("Your model", icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
         source = st.radio("Bring", ["Upload a file", "By name"], horizontal=True, key=f"{k}-source",
+                          index=0 if own.uploads_allowed() else 1,
                           help="A file: your weights for a torchvision/timm architecture, TorchScript or "
                                "ONNX. A name: any torchvision classifier or timm model (pretrained "
                                "when its weights are cached or can be downloaded, else random weights).")
@@ -124,8 +125,10 @@ def expander(picker_key: str) -> None:
             c2.file_uploader("Labels (optional)", type=["txt", "json"], key=f"{k}-labels",
                              help="One name a line, or JSON: a list or {index: name}. Without it: "
                                   "ImageNet's for 1000 outputs, else class 0, class 1, …")
-        st.select_slider("Input size (px)", SIZES, value=224, key=f"{k}-size",
-                         help="The side of the square crop the model sees; ImageNet mean/std "
+        st.select_slider("Input size (px)", [0] + SIZES, value=0, key=f"{k}-size",
+                         format_func=lambda v: "the model's own" if v == 0 else f"{v}",
+                         help="The side of the square crop the model sees. The model's own: what its "
+                              "weights or its ONNX graph say, else 224 px. ImageNet mean/std "
                               "normalisation unless the weights carry their own.")
         st.button("Load model", key=f"{k}-go", icon=":material/model_training:", on_click=_load,
                   args=(picker_key,), disabled=source != "By name" and not own.uploads_allowed())

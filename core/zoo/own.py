@@ -149,7 +149,7 @@ def _family(name: str) -> str:
 
     if timm.is_model(name):
         return "timm"
-    close = difflib.get_close_matches(name, _tv_names() + _timm_names(), n=5, cutoff=0.6)
+    close = difflib.get_close_matches(name, list(dict.fromkeys(_tv_names() + _timm_names())), n=5, cutoff=0.6)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise ValueError(f"{name!r} is neither a torchvision classification model nor a timm model.{hint}")
 

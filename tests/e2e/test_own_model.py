@@ -35,7 +35,7 @@ def make_checkpoint(folder: Path) -> tuple[Path, Path]:
     return folder / "my_resnet18.pt", folder / "labels.txt"
 
 
-def upload_model(page, model: Path, labels: Path | None, arch: str = "resnet18") -> None:
+def upload_model(page, model: Path, labels: Path | None, arch: str = "resnet18", small: bool = False) -> None:
     box = page.locator('[data-testid="stExpander"]').filter(has_text="Your model").first
     if box.locator("details").get_attribute("open") is None:
         page.get_by_text("Your model", exact=True).first.click()
@@ -45,6 +45,12 @@ def upload_model(page, model: Path, labels: Path | None, arch: str = "resnet18")
     field = box.get_by_label("Architecture (for a state dict)", exact=True).and_(box.locator("input"))
     field.fill(arch)
     field.press("Enter")
+    if small:   # 64 px: every saliency method in seconds
+        thumb = box.locator('[data-testid="stSlider"]').filter(has_text="Input size").get_by_role("slider")
+        thumb.focus()
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
     wait_rendered(page)
     page.get_by_role("button", name="Load model", exact=True).click()
     wait_rendered(page)
@@ -59,15 +65,16 @@ def test_upload_a_checkpoint_and_run_gradcam(tmp_path):
         upload_model(page, tmp_path / "broken.pt", None)          # a bad file: a message, no traceback
         page.get_by_text("truncated or damaged", exact=False).first.wait_for(timeout=30_000)
         assert not exceptions_on(page), exceptions_on(page)
-        upload_model(page, model, labels)
+        upload_model(page, model, labels, small=True)
         page.get_by_text("my_resnet18 · your model", exact=False).first.wait_for(timeout=60_000)
-        assert page.get_by_text("labels from your file", exact=False).count() >= 1
+        assert page.get_by_text("10 labels from your file", exact=False).count() >= 1
         page.get_by_role("tab", name="Saliency").click()
         wait_rendered(page)
         page.get_by_role("button", name="Explain").click()
         page.get_by_text("Grad-CAM ·", exact=False).first.wait_for(timeout=120_000)
         wait_rendered(page)
         assert page.locator('[data-testid="stImage"]').filter(has_text="Grad-CAM ·").count() == 1
+        assert "input (64×64, the network's view)" in page.inner_text("body")
         target = re.search(r"· target (\d+) (\w+)", page.inner_text("body"))
         assert target and target.group(2) == LABELS[int(target.group(1))]   # its own labels name it
         assert not exceptions_on(page), exceptions_on(page)
