@@ -162,7 +162,8 @@ def _frozen(prep: Prepared, tr, te, y, seed: int) -> Iterator[PointSnapshot]:
     from .head import train_head
 
     last = None
-    for last in train_head(prep.pooled[tr], y[tr], ["not a face", "face"], steps=150, seed=seed):
+    for last in train_head(prep.pooled[tr], y[tr], ["not a face", "face"], steps=150, lr=0.05,
+                             weight_decay=1e-3, seed=seed):
         if last.step % 10 == 0:
             yield PointSnapshot(last.step, last.total, last.loss)
     acc = float((last.head.probabilities(prep.pooled[te]).argmax(1) == y[te]).mean())
