@@ -20,8 +20,7 @@ from .common import detect_settings, detector, scene_picker
 
 JOB, RESULT = "det-rp-job", "det-rp-result"
 SOURCES = ("Generated scene", "Picture")
-MODES = {"single": "single: 1 strategy (HSV, k = 100), about 1 s",
-         "fast": "fast: 8 strategies (HSV and Lab, k = 50 and 100), 10–20 s, about 10× more proposals"}
+MODES = {"single": "single: 1 strategy, about 1 s", "fast": "fast: 8 strategies, 10–20 s"}
 SEARCH_SIDE = {"single": 384, "fast": 256}   # px, longer side the picture is searched at
 SAMPLES = ["bus", "zidane", "coffee", "chelsea", "astronaut", "coins"]
 TRUTH = (255, 255, 255)
@@ -76,7 +75,9 @@ def render() -> None:
     with left:
         source = st.radio("Input", SOURCES, horizontal=True, key="det-rp-source")
         mode = st.selectbox("Selective search", list(MODES), format_func=MODES.get, key="det-rp-mode",
-                            help="The selective-search package's strategies. The picture is searched at "
+                            help="The selective-search package's strategies: single = HSV colours, "
+                                 "Felzenszwalb scale k = 100; fast = HSV and Lab, k = 50 and 100, two "
+                                 "similarity mixes (about 10× the proposals). The picture is searched at "
                                  "384 px on its longer side at most (fast: 256 px, as the search is pure "
                                  "Python: 45 s at 384 px); the boxes are scaled back.")
         max_n = int(st.number_input("Regions to classify (at most)", 1, 5000, 2000, key="det-rp-max",
@@ -163,8 +164,8 @@ def _results(image, truth, props: RP.Proposals, scored: RP.Scored, fast, yolo) -
                      thickness=1), width="stretch",
             caption=f"{len(props)} proposals from selective search ({props.seconds:.2f} s)"
                     + ("; dashed: the true boxes" if truth is not None else ""))
-    b.image(_picture(image, r.boxes, r.classes, r.scores, names, truth), width="stretch",
-            caption=f"After NMS: {len(r.keep)} boxes"
+    b.image(_picture(image, r.boxes, r.classes, r.scores, names, truth, labels=len(r.keep) <= 15), width="stretch",
+            caption=f"After NMS: {len(r.keep)} boxes" + (" (labels from 15 boxes on left out)" if len(r.keep) > 15 else "")
                     + (f" — {found} of {len(truth.boxes)} shapes found (right shape, IoU ≥ 0.5)"
                        if truth is not None else ""))
     live = np.flatnonzero(r.weights > thr)
