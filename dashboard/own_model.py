@@ -50,7 +50,7 @@ def _keep(lm: Any, picker_key: str) -> None:
     models.pop(lm.name, None)
     models[lm.name] = lm
     while len(models) > MAX_PER_SESSION:
-        models.pop(next(iter(models)))
+        own.forget(models.pop(next(iter(models))).name)
     st.session_state[picker_key] = lm.name          # the picker shows it next
     st.session_state[f"{picker_key}-own-msg"] = ("success", f"Loaded **{lm.title}** ({len(lm.labels)} classes): "
                                                       "it is a choice of this page's and DeepDream's model picker "
@@ -149,5 +149,7 @@ def forget_all() -> int:
     """Drop this visitor's models (the sidebar's Free button)."""
     models = session_models()
     n = len(models)
+    for name in list(models):
+        own.forget(name)
     models.clear()
     return n

@@ -277,6 +277,16 @@ def test_a_model_without_convolutions_says_why(picture):
         zoo.from_name("lraspp_mobilenet_v3_large")
 
 
+def test_run_time_entries_stay_bounded_and_come_back(r18, monkeypatch):
+    monkeypatch.setattr(own, "MAX_ENTRIES", 1)
+    zoo.from_file(_bytes(torchvision.models.resnet18(num_classes=2).state_dict()),
+                  arch="resnet18", input_size=SIZE)
+    assert r18.name not in zoo.ENTRIES and own.own_entries() and len(own.own_entries()) == 1
+    assert dd.preset(r18)["layers"] == "blocks[4]"          # forgotten: the zoo no longer knows it
+    own.ensure_registered(r18)                               # what the app does when it is picked again
+    assert [i.name for i in Fe.layer_choices(r18)] == RESNET_LAYERS and dd.preset(r18)["layers"] == "layer3[1]"
+
+
 def test_labels_files_and_the_hosted_switch(monkeypatch):
     assert own.read_labels(b"cat\n\ndog\n") == ["cat", "dog"]
     assert own.read_labels(b'{"0": ["n01440764", "tench"], "1": ["n0", "goldfish"]}') == ["tench", "goldfish"]

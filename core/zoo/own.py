@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 MAX_MODEL_MB = 500          # default size cap of a model file (CNNLAB_MAX_MODEL_MB overrides it)
 DEFAULT_SIZE = 224          # input side when nothing says otherwise
 PREFIX = "own-"
+MAX_ENTRIES = 64            # run-time entries kept in the zoo at most (the oldest leave first)
 MAX_LAYERS = 16             # layer choices offered at most (evenly thinned, last one kept)
 
 
@@ -782,6 +783,8 @@ def _finish(model: Any, *, key: str, title: str, provenance: str, tf: Transforms
                      meta=EntryMeta(labels=names, transforms=tf, layers=groups, cam_layer=cam))
     register(entry, replace=True)
     _teach_methods(name, groups)
+    for old in own_entries()[:-MAX_ENTRIES]:   # metadata only; a kept model registers itself again
+        forget(old)
     freeze(model, device)
     why = None if groups else ("its layers cannot be read (no feature maps reached forward hooks), so "
                                "feature maps, Grad-CAM, DeepDream and the optimised pictures do not apply")
