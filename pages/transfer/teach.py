@@ -31,7 +31,8 @@ def _curves(slot, hist: dict) -> None:
     fig = figures.loss_curves(
         [Curve("cross-entropy + weight decay", hist["step"], hist["loss"], "#1565c0"),
          Curve("training accuracy", hist["step"], hist["accuracy"], "#fb8c00", "dot", axis="y2")],
-        title="Training the head (only W and b change)", y2_title="accuracy", y2_range=(0, 1.05),
+        title="Training the head (only W and b change)", y2_title="training accuracy", y2_range=(0, 1.05),
+        y2_ticks=(0, 0.25, 0.5, 0.75, 1),
         height=280, legend_y=-0.35)
     figures.show(fig, slot=slot, width="stretch")
 
@@ -111,7 +112,8 @@ def render() -> None:
     with st.expander("Advanced: the head's training"):
         a1, a2, a3 = st.columns(3)
         steps = a1.slider("Steps (full batch)", 10, 500, 150, 10, key="tl-steps")
-        lr = a2.select_slider("Learning rate (Adam)", [0.005, 0.01, 0.02, 0.05, 0.1, 0.2], 0.05, key="tl-lr")
+        lr = a2.select_slider("Learning rate (Adam)", [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], 0.005,
+                            key="tl-lr", help="Larger rates overshoot: the weight-decay term then makes the loss rise before it falls.")
         wd = a3.select_slider("Weight decay", [0.0, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1], 3e-2, key="tl-wd",
                               help="Keeps W small: with 0.001 the head says 100 % even on pictures of "
                                    "none of your classes; 0.03 leaves it some doubt there.")
