@@ -23,7 +23,7 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -63,15 +63,21 @@ def loss_terms(y_hat, y) -> torch.Tensor:
     """The (B, 8) (or (8,)) squared errors (ŷᵢ − yᵢ)² that count: all 8 where p_c = 1, only the
     first where p_c = 0 (the other seven are 0: "don't care" — whatever y holds there)."""
     squeeze = torch.as_tensor(y).dim() == 1 and torch.as_tensor(y_hat).dim() == 1
-    yh, yt = _as_batch(y_hat), _as_batch(y)
+    terms = presence_masked_terms(_as_batch(y_hat), _as_batch(y))
+    return terms[0] if squeeze else terms
+
+
+def presence_masked_terms(yh: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
+    """The notes' rule for any y whose first entry is a presence p_c: (B, K) squared errors, all K
+    where p_c = 1, only the first where p_c = 0 (the rest are 0 whatever y holds there, NaN too).
+    Shared by the localisation loss (K = 8) and the landmark loss (K = 1 + 2n)."""
     if yh.shape != yt.shape:
         raise ValueError(f"ŷ and y differ in shape: {tuple(yh.shape)} vs {tuple(yt.shape)}.")
     yt = yt.to(yh.dtype)
     counts = torch.ones_like(yt)
     counts[:, 1:] = (yt[:, :1] > 0.5).to(yt.dtype)          # p_c = 0: only the first term
     # where a term does not count, y may hold anything (NaN too): it never enters the sum
-    terms = torch.where(counts > 0, (yh - torch.nan_to_num(yt)) ** 2, torch.zeros_like(yh))
-    return terms[0] if squeeze else terms
+    return torch.where(counts > 0, (yh - torch.nan_to_num(yt)) ** 2, torch.zeros_like(yh))
 
 
 def localization_loss(y_hat, y) -> torch.Tensor:
@@ -149,6 +155,18 @@ def batch(rng: np.random.Generator, n: int, empty_share: float = EMPTY_SHARE,
 
 # --------------------------------------------------------------------------- the model
 
+def conv_trunk(width: int = 16, grid: int = 4) -> tuple[nn.Sequential, int]:
+    """Four 3×3 conv + BN + ReLU + max-pool blocks (width, 2·width, 4·width, 4·width channels),
+    then the map averaged to grid×grid and flattened (flattening keeps *where* things are); with
+    the number of features it gives. The Localizer's trunk, and the landmark network's."""
+    chans = (3, width, 2 * width, 4 * width, 4 * width)
+    layers: list[nn.Module] = []
+    for cin, cout in zip(chans, chans[1:]):
+        layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                   nn.MaxPool2d(2)]
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(grid), nn.Flatten()), chans[-1] * grid * grid
+
+
 class Localizer(nn.Module):
     """A small CNN whose output is the notes' y: a conv trunk (four 3×3 conv + BN + ReLU blocks,
     each halving the picture), then a class head (p_c, c₁…c₃) and a box head (b_x, b_y, b_h, b_w)
@@ -157,13 +175,7 @@ class Localizer(nn.Module):
 
     def __init__(self, width: int = 16, hidden: int = 128):
         super().__init__()
-        chans = (3, width, 2 * width, 4 * width, 4 * width)
-        layers: list[nn.Module] = []
-        for cin, cout in zip(chans, chans[1:]):
-            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-                       nn.MaxPool2d(2)]
-        self.trunk = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4), nn.Flatten())
-        feat = chans[-1] * 16
+        self.trunk, feat = conv_trunk(width)
         self.class_head = nn.Sequential(nn.Linear(feat, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 4))
         self.box_head = nn.Sequential(nn.Linear(feat, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 4))
         self.config = {"width": width, "hidden": hidden}
@@ -233,7 +245,7 @@ class TrainSnapshot:
     loss: float                                   # the notes' loss on this batch
     info: dict[str, float] = field(default_factory=dict)   # the loss split: "class" (p_c, c) and "box"
     seconds: float = 0.0
-    model: Localizer | None = None
+    model: nn.Module | None = None                # the trained network, on the last snapshot
 
     @property
     def fraction(self) -> float:
@@ -263,39 +275,56 @@ def train(steps: int = 2000, batch_size: int = 32, lr: float = 3e-3, seed: int =
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = model or Localizer()
+    t0 = time.perf_counter()
+    if pool:  # a fixed set of pictures, flipped at random: generating costs as much as a step
+        px, py = batch(rng, pool)
+
+    def draw() -> tuple[torch.Tensor, torch.Tensor]:
+        return _flipped(px, py, rng.integers(0, pool, batch_size), rng) if pool else batch(rng, batch_size)
+
+    for step, terms, seconds in optimise(model, steps, lr, draw, loss_terms, every, t0):
+        done = step == steps
+        yield TrainSnapshot(step, steps, float(terms.sum(1).mean()),
+                            {"class": float(terms[:, :4].sum(1).mean()), "box": float(terms[:, 4:].sum(1).mean())},
+                            seconds, model if done else None)
+
+
+def optimise(model: nn.Module, steps: int, lr: float, draw: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+             terms_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], every: int = 10,
+             t0: float | None = None) -> Iterator[tuple[int, torch.Tensor, float]]:
+    """The loop the bundled shape networks train with: each step a batch (x, y) = ``draw()``, the
+    loss Σ terms_of(model(x), y) per picture averaged over the batch, AdamW (weight decay 1e-4),
+    5 % warm-up then cosine decay. Yields (step, the batch's (B, K) terms detached, seconds since
+    ``t0``) every ``every`` steps and at the last, when the model is put in eval mode."""
+    t0 = time.perf_counter() if t0 is None else t0
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     warm = max(1, steps // 20)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
-    t0 = time.perf_counter()
-    if pool:  # a fixed set of pictures, flipped at random: generating costs as much as a step
-        px, py = batch(rng, pool)
     for step in range(1, steps + 1):
-        if pool:
-            x, y = _flipped(px, py, rng.integers(0, pool, batch_size), rng)
-        else:
-            x, y = batch(rng, batch_size)
-        terms = loss_terms(model(x), y)
+        x, y = draw()
+        terms = terms_of(model(x), y)
         loss = terms.sum(dim=1).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
         if step % every == 0 or step == steps:
-            done = step == steps
-            if done:
+            if step == steps:
                 model.eval()
-            yield TrainSnapshot(step, steps, float(loss.detach()),
-                                {"class": float(terms[:, :4].detach().sum(1).mean()), "box": float(terms[:, 4:].detach().sum(1).mean())},
-                                time.perf_counter() - t0, model if done else None)
+            yield step, terms.detach(), time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- the bundled model
 
+def half_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The model's state dict with floating-point tensors as float16 (bundled assets stay small)."""
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+
+
 def save(model: Localizer, path: Path | str, meta: dict[str, Any]) -> None:
-    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-    torch.save({"state_dict": sd, "config": model.config, "meta": meta}, str(path))
+    torch.save({"state_dict": half_state_dict(model), "config": model.config, "meta": meta}, str(path))
 
 
 def read(path: Path | str = BUNDLED_PATH, device: str = "cpu") -> tuple[Localizer, dict]:
@@ -329,16 +358,27 @@ def load_bundled_localizer(device: str = "cpu", path: Path | str | None = None):
                   + (f"; mean box IoU {miou:.3f} on held-out scenes" if miou is not None else "")
                   + ") — it knows circles, squares and triangles, not photos")
 
+    return bundled_shapes_model(ZOO_NAME, "Localiser (shapes)", "localization", model, provenance, list(CLASSES),
+                                device, meta, t0)
+
+
+def bundled_shapes_model(name: str, title: str, task: str, model: nn.Module, provenance: str, labels: list[str],
+                         device: str, meta: dict, t0: float, size: int = SIZE):
+    """A zoo ``LoadedModel`` for a network this project trained on generated size×size pictures
+    (its preprocess: resize to size×size, normalise as the segmentation lab does); ``t0``: when
+    loading began. Shared by the localiser and the landmark networks."""
+    from .. import zoo
+
     def preprocess(image: Any) -> torch.Tensor:
         import cv2
 
-        arr = cv2.resize(np.asarray(image)[..., :3], (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        arr = cv2.resize(np.asarray(image)[..., :3], (size, size), interpolation=cv2.INTER_AREA)
         return _seg.to_tensor(arr[None], device)
 
     return zoo.LoadedModel(
-        name=ZOO_NAME, requested=ZOO_NAME, title="Localiser (shapes)", task="localization",
-        model=model, provenance=provenance, preprocess=preprocess, labels=list(CLASSES),
-        device=device, pretrained=True, fallback=False, meta=meta, load_seconds=time.perf_counter() - t0)
+        name=name, requested=name, title=title, task=task, model=model, provenance=provenance,
+        preprocess=preprocess, labels=labels, device=device, pretrained=True, fallback=False, meta=meta,
+        load_seconds=time.perf_counter() - t0)
 
 
 ZOO_NAME = "localizer-shapes"   # its entry is in core.zoo.registry, beside the U-Net's
