@@ -166,6 +166,12 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "Works offline.",
              "bundled", BundledSpec(_asset("localization_shapes.pt"),
                                     "core.detection.localization:load_bundled_localizer")),
+    ZooEntry("landmarks-shapes", "Landmarks (set squares)", "landmarks",
+             "Small CNN with the notes' 1 + 2n outputs (p_c, then x, y of 3 corners), trained by this "
+             "project on generated set squares, with its twin trained on shuffled corner labels "
+             "(assets/landmarks_shapes.pt; card: assets/landmarks_shapes.md). Works offline.",
+             "bundled", BundledSpec(_asset("landmarks_shapes.pt"),
+                                    "core.detection.landmarks:load_bundled_landmarks")),
 ]}
 
 # One entry per bundled fast-style network (assets/fast_style_<name>.pt).
