@@ -133,3 +133,38 @@ def test_tab_runs_rcnn_on_open():
     at.number_input(key="det-rp-max").set_value(3).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Classifier calls"] == "3"
+
+
+def test_region_data_labels_proposals_the_r_cnn_way(localizer):
+    from core.detection import rcnn_finetune as FT
+
+    data = FT.region_data(2, seed=5)
+    assert len(data.x) == len(data.y) and data.x.shape[1:] == (64, 64, 3) and data.proposals > 0
+    assert data.positive.any() and (~data.positive).any()
+    assert (data.y[data.positive, 0] == 1).all() and (data.y[~data.positive, 0] == 0).all()
+    assert np.isnan(data.y[~data.positive, 1:]).all()                       # background: don't care
+    box = data.y[data.positive, 4:]
+    assert ((box >= 0) & (box <= 1)).all()
+    snaps = list(FT.finetune(localizer.model, data, steps=4, batch_size=8, every=2))
+    assert [s.step for s in snaps] == [2, 4] and snaps[-1].model is not None
+    assert snaps[-1].model is not localizer.model and not snaps[-1].model.training
+
+
+def test_fine_tuned_region_classifier_keeps_fewer_wrong_boxes(searched, localizer):
+    """assets/rcnn_shapes.md: over scenes 7-26 the fine-tuned classifier keeps far fewer boxes than
+    the localiser as trained, finding about as many shapes. Checked here on scenes 7-10."""
+    from core.detection import rcnn_finetune as FT
+
+    tuned = FT.load_bundled_rcnn()
+    counts = {}
+    for name, lm in (("raw", localizer), ("tuned", tuned)):
+        found = kept = 0
+        for s, props in searched:
+            scored = list(RP.score_steps(lm, s.image, props.boxes))[-1].scored
+            r = RP.finish(props, scored, 0.5, 0.5)
+            found += RP.found(r.boxes, r.classes, s.boxes, s.classes)
+            kept += len(r.keep)
+        counts[name] = (found, kept)
+    gt = sum(len(s.boxes) for s, _ in searched)
+    assert counts["tuned"][1] < 0.6 * counts["raw"][1], counts
+    assert counts["tuned"][0] >= 0.75 * gt, (counts, gt)

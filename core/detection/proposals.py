@@ -187,7 +187,9 @@ def crop(image: np.ndarray, box, size: int, pad: float = 0.0) -> np.ndarray:
 
 
 def _kind(lm) -> str:
-    return "localizer" if lm.name == "localizer-shapes" else "imagenet"
+    """"localizer" for the shapes localiser and its R-CNN fine-tuned copy, else "imagenet"."""
+    from .localization import Localizer
+    return "localizer" if isinstance(lm.model, Localizer) else "imagenet"
 
 
 def _input_side(lm) -> int:

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import zoo
 from core.detection import draw
 from core.detection import proposals as RP
 from core.detection.detector import draw_boxes
@@ -22,6 +23,7 @@ JOB, RESULT = "det-rp-job", "det-rp-result"
 SOURCES = ("Generated scene", "Picture")
 MODES = {"single": "single: 1 strategy, about 1 s", "fast": "fast: 8 strategies, 10–20 s"}
 SEARCH_SIDE = {"single": 384, "fast": 256}   # px, longer side the picture is searched at
+CLASSIFIERS = {"rcnn-shapes": "fine-tuned on proposals (R-CNN)", "localizer-shapes": "the localiser as trained"}
 SAMPLES = ["bus", "zidane", "coffee", "chelsea", "astronaut", "coins"]
 TRUTH = (255, 255, 255)
 
@@ -47,7 +49,7 @@ def _job(lm, image, mode: str, batch: int, max_n: int, config: tuple):
     for last in RP.rcnn(lm, image, mode=mode, max_side=SEARCH_SIDE[mode], max_proposals=max_n, batch_size=batch):
         yield last
     r = last.result
-    fast = RP.fast_rcnn(lm, image, r.proposals.boxes) if lm.name == "localizer-shapes" else None
+    fast = RP.fast_rcnn(lm, image, r.proposals.boxes) if r.scored.agreement is not None else None
     st.session_state[RESULT] = (config, r.proposals, r.scored, fast, _yolo(image))
 
 
@@ -96,15 +98,21 @@ def render() -> None:
     if image is None:
         st.info("Choose or upload a picture.")
         return
-    lm = model_or_error("localizer-shapes" if truth is not None else "imagenet")
+    name = "imagenet"
+    if truth is not None:
+        names = [n for n in CLASSIFIERS if n in zoo.ENTRIES]
+        name = st.radio("Region classifier", names, format_func=CLASSIFIERS.get, horizontal=True, key="det-rp-clf",
+                        help="R-CNN fine-tuned its network on warped proposals: IoU ≥ 0.5 with a true box is "
+                             "that object, under 0.3 background. The localiser as trained saw one whole shape "
+                             "per picture, never parts of shapes as 'no object'.")
+    lm = model_or_error(name)
     if lm is None:
         return
     provenance_badge(lm)
-    st.caption("The classifier: " + ("the **localiser** of the Localisation tab (64×64 input; p_c says "
-                                     "*no object*, c₁..c₃ the shape; its box head can move the box — "
-                                     "R-CNN's bounding-box regression). Each region is widened by a third "
-                                     "of its side on every side before the warp, as the localiser saw its "
-                                     "shapes with a margin." if truth is not None else
+    st.caption("The classifier: " + ("the Localisation tab's network (64×64 input; p_c says *no object*, "
+                                     "c₁..c₃ the shape; its box head can move the box — R-CNN's bounding-box "
+                                     "regression). Each region is widened by a third of its side on every side "
+                                     "before the warp, as it saw its shapes with a margin." if truth is not None else
                                      "an **ImageNet classifier** (1000 classes, no *background* class: a "
                                      "region's score is its top probability)."))
     config = (hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest(), mode, max_n, one, lm.name)
@@ -125,20 +133,20 @@ def render() -> None:
     if stored is None or stored[0] != config:
         st.caption("Press **Run R-CNN** to propose, classify and time the regions of this picture.")
         return
-    _results(image, truth, *stored[1:])
+    _results(image, truth, lm.name, *stored[1:])
 
 
-def _results(image, truth, props: RP.Proposals, scored: RP.Scored, fast, yolo) -> None:
+def _results(image, truth, lm_name: str, props: RP.Proposals, scored: RP.Scored, fast, yolo) -> None:
     shapes = scored.agreement is not None
     c = st.columns(4)
     thr = c[0].slider("Score above", 0.05, 0.99, 0.5, 0.01, key="det-rp-thr",
                       help="p_c · max c for the localiser, the top probability for ImageNet.")
     nms_iou = c[1].slider("NMS IoU", 0.05, 0.95, 0.5, 0.05, key="det-rp-nms",
                           help="A region overlapping a better one of the same class by more than this goes.")
-    agree = c[2].toggle("Weigh by box agreement", shapes, key="det-rp-agree", disabled=not shapes,
-                        help="Score × IoU(region, the box the localiser's box head puts in it). The localiser "
-                             "never saw parts of shapes as 'no object'; R-CNN fine-tuned its network on "
-                             "proposals instead (IoU ≥ 0.5: the object, below: background).")
+    raw = shapes and lm_name == "localizer-shapes"
+    agree = c[2].toggle("Weigh by box agreement", raw, key=f"det-rp-agree-{lm_name}", disabled=not shapes,
+                        help="Score × IoU(region, the box the box head puts in it): a patch for the localiser "
+                             "as trained, which calls parts of shapes objects; fine-tuning is R-CNN's fix.")
     regress = c[3].toggle("Box regression", False, key="det-rp-regress", disabled=not shapes,
                           help="Keep the box the localiser's box head drew instead of the region's own.")
     r = RP.finish(props, scored, thr, nms_iou, agree and shapes, regress and shapes)
