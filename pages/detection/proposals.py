@@ -157,8 +157,7 @@ def _results(image, truth, lm_name: str, props: RP.Proposals, scored: RP.Scored,
     m[0].metric("Proposals", len(props), help=f"{props.found} boxes found, {props.found - len(props)} smaller "
                 f"than {props.min_side} px dropped; {len(r.scored.boxes)} classified.")
     if rec is not None:
-        m[1].metric("Proposal recall (IoU ≥ 0.5)", f"{rec:.0%}",
-                    help="Share of the true boxes some proposal overlaps with IoU ≥ 0.5.")
+        m[1].metric("Proposal recall", f"{rec:.0%}", help="Share of the true boxes some proposal overlaps with IoU ≥ 0.5.")
     m[2].metric("Classifier calls", scored.calls, help=f"{len(scored.boxes)} regions, {per_call * 1000:.1f} ms "
                 "per call (crop and warp included).")
     m[3].metric("R-CNN", f"{r.seconds:.2f} s", help=f"selective search {props.seconds:.2f} s + classifier "
@@ -245,6 +244,7 @@ def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) ->
         "- `score_steps(lm, image, boxes)` crops and warps each region (`crop`) and calls the classifier once "
         "per region, counting and timing the calls; `finish` keeps regions over the threshold and runs "
         "`core.detection.boxes.batched_nms` (class by class).\n"
-        "- `fast_rcnn(lm, image, boxes)`: the localiser's conv trunk once, `torchvision.ops.roi_align`, the heads.\n"
-        "- `recall(gt, proposals)`: share of true boxes some proposal overlaps with IoU ≥ 0.5; YOLO is the "
-        "Detect tab's detector with its thresholds (`core.detection.detector.Detector.detect`).")
+        "- `fast_rcnn(lm, image, boxes)`: the conv trunk once, `torchvision.ops.roi_align`, the heads; "
+        "`recall(gt, proposals)`: true boxes some proposal overlaps with IoU ≥ 0.5.\n"
+        "- The fine-tuned classifier: `core.detection.rcnn_finetune` (R-CNN's training on warped proposals; "
+        "`assets/rcnn_shapes.md`). YOLO: the Detect tab's detector and thresholds (`Detector.detect`).")
