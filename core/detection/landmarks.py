@@ -378,27 +378,36 @@ def picture(image: np.ndarray, points=None, y_hat=None, side: int = 384, stroke:
         placed: list[tuple[int, int, int, int]] = []
         for i, p in enumerate(ref if ref is not None else ()):
             text = f"{i + 1}" + (f": {errs[i]:.1f} px" if errs is not None else "")
-            _tag(pic, text, p, ref.mean(0), font, max(1, round(stroke)), placed)
+            others = [q for q in (*(true if true is not None else ()), *(pred if pred is not None else ()))]
+            _tag(pic, text, p, ref.mean(0), font, max(1, round(stroke)), placed, others, 10 * stroke + 2)
     return pic
 
 
-def _tag(pic: np.ndarray, text: str, p, centre, font: float, thick: int, placed: list) -> None:
-    """``text`` on a white box beside point ``p``, on the side away from ``centre`` (outside the
-    shape), kept inside the picture and moved down past the tags already ``placed``."""
+def _tag(pic: np.ndarray, text: str, p, centre, font: float, thick: int, placed: list, avoid=(), r: float = 8
+         ) -> None:
+    """``text`` on a white box beside point ``p``: the first of several places (away from ``centre``,
+    i.e. outside the shape, then above, below, right, left) that lies inside the picture and covers
+    neither a tag already ``placed`` nor any point of ``avoid`` (with radius ``r``)."""
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font, thick)
     h, w = pic.shape[:2]
     d = np.asarray(p, float) - centre
     d = d / max(1e-6, float(np.linalg.norm(d)))
-    gap = 14 + 4 * thick
-    x = p[0] + d[0] * gap - tw / 2 + d[0] * tw / 2
-    y = p[1] + d[1] * gap + th / 2 + d[1] * (th / 2 + 2)
-    x = int(np.clip(x, 4, w - tw - 4))
-    y = int(np.clip(y, th + 4, h - base - 4))
-    for _ in range(len(placed) * 2):
-        hit = next((b for b in placed if x < b[2] and b[0] < x + tw and y - th < b[3] and b[1] < y + base), None)
-        if hit is None:
-            break
-        y = hit[3] + th + 4 if hit[3] + th + base + 8 < h else hit[1] - base - 4
-    placed.append((x - 3, y - th - 3, x + tw + 3, y + base + 1))
-    cv2.rectangle(pic, (x - 3, y - th - 3), (x + tw + 3, y + base + 1), (255, 255, 255), -1)
-    cv2.putText(pic, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font, (30, 30, 30), thick, cv2.LINE_AA)
+    gap = r + 6
+    bw, bh = tw + 6, th + base + 4                      # the white box
+    cx, cy = float(p[0]), float(p[1])
+    # top-left corners of the candidate boxes
+    out = (cx + d[0] * (gap + bw / 2) - bw / 2, cy + d[1] * (gap + bh / 2) - bh / 2)
+    cands = [out, (cx - bw / 2, cy - gap - bh), (cx - bw / 2, cy + gap), (cx + gap, cy - bh / 2),
+             (cx - gap - bw, cy - bh / 2)]
+
+    def bad(c) -> int:                                  # what the box covers, once kept inside
+        x0, y0 = c
+        x1, y1 = x0 + bw, y0 + bh
+        return (2 * sum(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed)
+                + sum(x0 - r < q[0] < x1 + r and y0 - r < q[1] < y1 + r for q in avoid))
+
+    inside = [(int(np.clip(x, 0, w - bw)), int(np.clip(y, 0, h - bh))) for x, y in cands]
+    x0, y0 = min(inside, key=bad)                       # the first best: outward when it is free
+    placed.append((x0, y0, x0 + bw, y0 + bh))
+    cv2.rectangle(pic, (x0, y0), (x0 + bw, y0 + bh), (255, 255, 255), -1)
+    cv2.putText(pic, text, (x0 + 3, y0 + 2 + th), cv2.FONT_HERSHEY_SIMPLEX, font, (30, 30, 30), thick, cv2.LINE_AA)

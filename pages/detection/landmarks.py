@@ -59,11 +59,11 @@ def _consistency(lm, ex: LM.Example, img: np.ndarray, stroke: float) -> None:
         c.image(LM.picture(img, ex.points, yh, side=320, stroke=stroke), caption=text, width="stretch")
     held = meta.get("heldout", {})
     if held:
-        rows = [{"trained on": f"{k} labels", "mean corner error (px)": held[k]["mean_error_px"],
-                 "…in the order that fits best (px)": held[k]["best_order_error_px"],
-                 "predicted corners from their centre (px)": held[k]["spread_px"],
-                 "loss": held[k]["loss"]} for k in LM.ORDERS if k in held]
-        figures.table(st, pd.DataFrame(rows).round(3), hide_index=True, width="stretch")
+        rows = [{"trained on": f"{k} labels", "mean corner error (px)": f"{held[k]['mean_error_px']:.2f}",
+                 "…in the order that fits best (px)": f"{held[k]['best_order_error_px']:.2f}",
+                 "predicted corners from their centre (px)": f"{held[k]['spread_px']:.1f}",
+                 "loss": f"{held[k]['loss']:.4f}"} for k in LM.ORDERS if k in held]
+        figures.table(st, pd.DataFrame(rows), hide_index=True, width="stretch")
         st.caption(f"Measured on {meta.get('heldout_n', '?')} fresh pictures (seed {meta.get('heldout_seed', '?')}), "
                    f"{LM.SIZE}×{LM.SIZE} px. The true corners lie {held['consistent']['true_spread_px']:.1f} px from "
                    "their centre on average: that is what answering \"the centre\" costs, and about what the "
