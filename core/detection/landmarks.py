@@ -404,7 +404,8 @@ def _tag(pic: np.ndarray, text: str, p, centre, font: float, thick: int, placed:
         x0, y0 = c
         x1, y1 = x0 + bw, y0 + bh
         return (2 * sum(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed)
-                + sum(x0 - r < q[0] < x1 + r and y0 - r < q[1] < y1 + r for q in avoid))
+                + sum(x0 - r < q[0] < x1 + r and y0 - r < q[1] < y1 + r for q in avoid)
+                + 3 * (x0 - r < cx < x1 + r and y0 - r < cy < y1 + r))      # never over its own corner
 
     inside = [(int(np.clip(x, 0, w - bw)), int(np.clip(y, 0, h - bh))) for x, y in cands]
     x0, y0 = min(inside, key=bad)                       # the first best: outward when it is free
