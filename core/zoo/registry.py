@@ -172,6 +172,10 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "(assets/landmarks_shapes.pt; card: assets/landmarks_shapes.md). Works offline.",
              "bundled", BundledSpec(_asset("landmarks_shapes.pt"),
                                     "core.detection.landmarks:load_bundled_landmarks")),
+    ZooEntry("rcnn-shapes", "R-CNN region classifier (shapes)", "localization",
+             "The shapes localiser fine-tuned by this project on warped selective-search proposals "
+             "(R-CNN's training step; assets/rcnn_shapes.pt, card assets/rcnn_shapes.md). Works offline.",
+             "bundled", BundledSpec(_asset("rcnn_shapes.pt"), "core.detection.rcnn_finetune:load_bundled_rcnn")),
 ]}
 
 # One entry per bundled fast-style network (assets/fast_style_<name>.pt).
