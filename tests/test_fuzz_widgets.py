@@ -15,7 +15,7 @@ HEAVY = re.compile(r"step|epoch|iteration|batch|size|side|sample|image|frame|oct
                    re.I)
 PREFIX = {"convolution": "conv-", "architectures": "arch-", "detection": "det-",
           "segmentation": "seg-", "inside": "inside-", "deepdream": "dd-", "style": "st-",
-          "embeddings": "emb-"}
+          "embeddings": "emb-", "transfer": "tl-"}
 
 
 def _tabs_of(package: str) -> list[str]:

@@ -56,10 +56,12 @@ def test_every_page_renders_without_exception(app_url, page, topic):
 def test_bad_upload_shows_a_message_and_the_app_keeps_serving(app_url, page, tmp_path):
     page.goto(f"{app_url}/inside")
     wait_rendered(page)
-    page.get_by_text("Upload", exact=True).click()
+    page.get_by_role("radiogroup", name="Image").get_by_text("Upload", exact=True).click()
     fake = tmp_path / "holiday.png"
     fake.write_text("this is not a picture at all\n")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(fake))
+    # the picture's uploader, not the "Your model" expander's model and labels uploaders
+    page.locator('[data-testid="stFileUploader"]:not([data-testid="stExpander"] *) input[type="file"]'
+                 ).set_input_files(str(fake))
     page.get_by_text("This is a text file, not an image").wait_for(timeout=30_000)
     assert not exceptions_on(page)
     page.screenshot(path=str(SHOTS / "inside-bad-upload.png"))
@@ -138,11 +140,12 @@ def test_tabs_keep_their_place_when_the_picture_changes(app_url, page, tmp_path,
     wait_rendered(page)
     page.get_by_role("tab", name=tab).click()
     wait_rendered(page)
-    page.get_by_text("Upload", exact=True).first.click()
+    page.get_by_role("radiogroup", name="Image").get_by_text("Upload", exact=True).first.click()
     wait_rendered(page)
     picture = tmp_path / "mine.png"
     picture.write_bytes(images.to_png_bytes(images.load_sample("coffee", max_side=320)))
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(picture))
+    page.locator('[data-testid="stFileUploader"]:not([data-testid="stExpander"] *) input[type="file"]'
+                 ).first.set_input_files(str(picture))
     wait_rendered(page, 180_000)
     selected = page.get_by_role("tab", selected=True).first.inner_text()
     assert selected.strip() == tab, selected
