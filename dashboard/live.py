@@ -221,7 +221,7 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
                 st.error(str(e))
             else:
                 out, data = split_result(frame_fn(rgb, **params))
-                st.image(out, caption="The same frame function on the snapshot", width="stretch")
+                st.image(out, caption="The same frame function on the snapshot", width=min(640, out.shape[1]))
                 if show_data and data is not None:
                     show_data(data)
 

@@ -83,7 +83,7 @@ def render(c: Inside) -> None:
     res = cur.result
     if res:
         _result(res, cur, name)
-    _note(preset, layer)
+    _note(preset, layer, c.lm)
     how_it_works("`core.vis.optimise.class_visualization(model, class_or_channel, …)` puts together "
                  "pieces of `core.vis.ascent` that compose like Lucent's: the parameterisation "
                  "`FourierImage(size, decay=1.5)` (spectrum → inverse FFT → colour decorrelation → "
@@ -134,7 +134,7 @@ def _result(res: dict, cur, name: str) -> None:
         downloads(res["image"], res.get("frames") or [], "class-visualization", key="inside-cv")
 
 
-def _note(preset, layer) -> None:
+def _note(preset, layer, lm) -> None:
     if preset is not None:
         text = f"What this picture shows on this network: {preset.seen}."
         if preset.abstract:
@@ -143,6 +143,8 @@ def _note(preset, layer) -> None:
         else:
             st.info(text)
     else:
+        lite0 = ("Channels of blocks[3]–blocks[5] (eyes, fur, scales) are the most readable on "
+                 "EfficientNet-Lite0." if lm.name == "efficientnet_lite0" else
+                 "Channels of the middle stages are usually the most readable.")
         st.info("Many classes and channels stay abstract textures even when the score is at ~100 %: "
-                "the network's certainty does not mean a person can name the picture. Channels of "
-                "blocks[3]–blocks[5] (eyes, fur, scales) are the most readable on EfficientNet-Lite0.")
+                "the network's certainty does not mean a person can name the picture. " + lite0)
