@@ -8,10 +8,13 @@ import streamlit as st
 from core.vis import features as Fe
 from core.vis import neighbours as N
 from dashboard import figures
+from dashboard.gallery import your_pictures
 from dashboard.widgets import download_png, how_it_works
 
 from .common import Inside, sample_pictures
 
+_SAMPLES, _YOURS = "bundled samples", "your pictures"
+_THUMBS = 120                                                 # more thumbnails than this only clutter the map
 _VIEWS = ["", " (corner 1)", " (corner 2)", " (corner 4)"]    # whole + three of the four corners
 
 
@@ -28,26 +31,34 @@ def render(c: Inside) -> None:
                     format_func=lambda m: {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}[m])
     if proj == "umap" and not N.umap_available():
         n1.caption("UMAP needs the `umap-learn` package, which is not installed here: t-SNE is used.")
+    mine = your_pictures("inside-nn", label="Add your own pictures to the gallery (several files, or one .zip; "
+                                            "folders inside colour the map by class)")
+    mine_id = (tuple(mine.names), len(mine)) if mine else None
     if st.button("Embed the gallery", type="primary", key="inside-nn-go", icon=":material/scatter_plot:"):
-        with st.spinner("Embedding 40 views…"):
-            names, gal = [], []
+        with st.spinner(f"Embedding {40 + (len(mine) if mine else 0)} views…"):
+            names, gal, labels = [], [], []
             for name, pic in sample_pictures():
                 views = Fe.gallery_variants(pic, 128)
                 for j, v in enumerate([views[0], views[1], views[2], views[4]]):
                     gal.append(np.ascontiguousarray(v))
                     names.append(f"{name}{_VIEWS[j]}")
+                    labels.append(_SAMPLES)
+            for name, pic, lab in zip(mine.names, mine.pictures, mine.labels) if mine else ():
+                gal.append(np.ascontiguousarray(Fe.prepare(pic, 128)))
+                names.append(name)
+                labels.append(lab or _YOURS)
             q = N.query_view(c.image, how, 128)
             feats = N.embed(c.lm, gal + [q])
             pix = N.pixels(gal + [q])
             method = proj if proj != "umap" or N.umap_available() else "tsne"
             xy = N.project(feats, method)
         st.session_state["inside-nn"] = dict(names=names, gal=gal, q=q, feats=feats, pix=pix, xy=xy, method=method,
-                                             how=how, model=c.key, pic=c.image)
+                                             how=how, model=c.key, pic=c.image, labels=labels, mine=mine_id)
     res = st.session_state.get("inside-nn")
-    if res and (res["how"], res["model"]) == (how, c.key) and np.array_equal(res["pic"], c.image):
+    if res and (res["how"], res["model"], res.get("mine")) == (how, c.key, mine_id) and np.array_equal(res["pic"], c.image):
         _results(res)
     elif res:
-        st.caption("The last embedding was for another picture, query or model: press **Embed the gallery** again.")
+        st.caption("The last embedding was for another picture, query, model or set of your pictures: press **Embed the gallery** again.")
     how_it_works("`core.vis.neighbours.embed(model, images)` averages the last stage's maps over "
                  "positions (1280 numbers on Lite0); `pixels` shrinks each picture to 32×32; "
                  "`neighbours` ranks by Euclidean distance; `project(features, 'tsne'|'pca'|'umap')` "
@@ -77,16 +88,29 @@ def _results(res: dict) -> None:
 
 
 def _map(res: dict) -> go.Figure:
-    """The 2-D projection with every view drawn as a thumbnail at its point."""
+    """The 2-D projection, one colour per class (samples, your folders), views as thumbnails."""
     from PIL import Image
 
     xy, nq = res["xy"], len(res["gal"])
-    fig = go.Figure(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", text=res["names"] + ["query"],
-                               marker=dict(size=6, color=["#1f77b4"] * nq + ["#d62728"])))
+    labels = res.get("labels") or [_SAMPLES] * nq
+    fig = go.Figure()
+    for i, lab in enumerate(dict.fromkeys(labels)):
+        idx = [j for j, v in enumerate(labels) if v == lab]
+        fig.add_trace(go.Scatter(x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=lab,
+                                 text=[res["names"][j] for j in idx],
+                                 marker=dict(size=7, color=_PALETTE[i % len(_PALETTE)])))
+    fig.add_trace(go.Scatter(x=xy[nq:, 0], y=xy[nq:, 1], mode="markers", name="query", text=["query"],
+                             marker=dict(size=11, color="#d62728", symbol="star")))
     span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]))) or 1.0
-    for (x, y), pic in zip(xy, res["gal"] + [res["q"]]):
+    pics = list(zip(xy, res["gal"] + [res["q"]]))
+    if len(pics) > _THUMBS:                                  # the query and an even spread of the rest
+        pics = [pics[i] for i in np.linspace(0, len(pics) - 2, _THUMBS - 1).astype(int)] + [pics[-1]]
+    for (x, y), pic in pics:
         fig.add_layout_image(dict(source=Image.fromarray(pic), x=float(x), y=float(y), xref="x", yref="y",
                                   sizex=span * 0.07, sizey=span * 0.07, xanchor="center", yanchor="middle"))
-    fig.update_layout(height=560, margin=dict(l=10, r=10, t=30, b=10),
+    fig.update_layout(height=560, margin=dict(l=10, r=10, t=30, b=10), legend=dict(title="class"),
                       title=f"{res['method'].upper()} of the last-stage features (hover for names)")
     return fig
+
+
+_PALETTE = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]

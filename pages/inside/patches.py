@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.vis import features as Fe
-from core import images
+from dashboard.gallery import your_pictures
 from dashboard.widgets import download_png, how_it_works
 
 from . import common
@@ -25,10 +25,8 @@ def render(c: Inside) -> None:
                           key=f"inside-tp-ch-{c.key}-{play}",       # the default follows the layer
                           help=f"`{play}` has {fm_p.maps.shape[0]} channels. Default: the one that "
                                "fires most on your picture.")
-    extra = st.file_uploader("Add your own pictures to the gallery (select several, or a whole folder's files)",
-                             type=["png", "jpg", "jpeg", "webp", "bmp"], accept_multiple_files=True,
-                             key="inside-tp-upload")
-    own = _own(extra or [])
+    mine = your_pictures("inside-tp", label="Add your own pictures to the gallery (several files, or one .zip)")
+    own = list(zip(mine.names, mine.pictures)) if mine else []
     samples = common.sample_views()
     n_views = sum(len(v) for _, v in samples) + 6 * len(own)
     st.caption(f"Gallery: the {len(samples)} bundled samples, each whole, mirrored and as four corner crops "
@@ -68,17 +66,6 @@ def render(c: Inside) -> None:
 
 def _uploaded(c: Inside) -> bool:
     return st.session_state.get("inside-classify-source", "Sample") != "Sample"
-
-
-def _own(files) -> list[tuple[str, np.ndarray]]:
-    """The user's gallery pictures; a file that is not a picture is named and left out."""
-    out = []
-    for f in files:
-        try:
-            out.append((f.name, images.load_image(f.getvalue(), max_side=512)))
-        except ValueError as e:
-            st.warning(f"{f.name} is left out: {e}")
-    return out
 
 
 def _square(crop: np.ndarray, side: int = 96) -> np.ndarray:
