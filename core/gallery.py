@@ -41,12 +41,14 @@ def read_gallery(files: list[tuple[str, bytes]], *, max_pictures: int = MAX_PICT
                  max_bytes: int = MAX_BYTES, max_side: int = MAX_SIDE) -> Gallery:
     """Decode ``files`` (loose pictures and/or zips) into a :class:`Gallery`.
 
-    Raises ``ValueError`` for a zip that is empty or not a readable zip. A picture that cannot be
+    Raises ``ValueError`` for a zip that is empty or not a readable zip when nothing else gave a
+    picture (beside good files it is skipped with that reason). A picture that cannot be
     decoded, goes over ``max_pictures`` or pushes the total over ``max_bytes`` is skipped with its
     reason; a zip entry is judged by the uncompressed size its header declares before it is read.
     """
     g = Gallery()
     budget = [max_bytes]
+    bad_zips: list[ValueError] = []
 
     def add(name: str, raw: bytes, label: str | None) -> None:
         if len(g.pictures) >= max_pictures:
@@ -62,12 +64,18 @@ def read_gallery(files: list[tuple[str, bytes]], *, max_pictures: int = MAX_PICT
 
     for name, raw in files:
         if name.lower().endswith(".zip") or raw[:4] == b"PK\x03\x04":
-            _read_zip(name, raw, g, add, budget, max_pictures)
+            try:
+                _read_zip(name, raw, g, add, budget, max_pictures)
+            except ValueError as e:                            # others may still be good: skip this one
+                bad_zips.append(e)
+                g.skipped.append((name, str(e)))
         elif len(raw) > budget[0]:
             g.skipped.append((name, _over_budget(len(raw), max_bytes)))
         else:
             budget[0] -= len(raw)
             add(name, raw, None)
+    if bad_zips and not g.pictures:
+        raise bad_zips[0]
     return g
 
 

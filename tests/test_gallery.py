@@ -56,6 +56,8 @@ def test_empty_and_corrupt_zips_say_so():
         read_gallery([("broken.zip", b"PK\x03\x04 this is not a zip at all")])
     with pytest.raises(ValueError, match="holds no files"):
         read_gallery([("empty.zip", _zip({"__MACOSX/._x": b"", ".hidden.png": _png(0)}))])
+    g = read_gallery([("a.png", _png(0)), ("broken.zip", b"PK\x03\x04 junk")])    # beside a good file: skipped
+    assert len(g) == 1 and g.skipped[0][0] == "broken.zip" and "not a readable zip" in g.skipped[0][1]
 
 
 def _bomb() -> bytes:
@@ -128,5 +130,10 @@ def test_neighbours_tab_embeds_the_uploaded_pictures_with_their_folders_as_class
     res = at.session_state["inside-nn"]
     assert res["names"][-2:] == ["red/one.png", "blue/two.png"] and res["labels"][-2:] == ["red", "blue"]
     assert res["feats"].shape[0] == len(res["gal"]) + 1 == res["xy"].shape[0]
+    from pages.inside.neighbours import _map
+
+    fig = _map(res)                                                            # one colour per class
+    assert [t.name for t in fig.data] == ["bundled samples", "red", "blue", "query"]
+    assert len({t.marker.color for t in fig.data}) == 4 and len(fig.layout.images) == len(res["gal"]) + 1
     at.file_uploader(key="inside-nn-upload").set_value([("bad.zip", b"PK\x03\x04junk", "application/zip")]).run()
     assert not at.exception and any("not a readable zip" in e.value for e in at.error)

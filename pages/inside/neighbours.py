@@ -93,16 +93,19 @@ def _map(res: dict) -> go.Figure:
 
     xy, nq = res["xy"], len(res["gal"])
     labels = res.get("labels") or [_SAMPLES] * nq
+    colour = {lab: _PALETTE[i % len(_PALETTE)] for i, lab in enumerate(dict.fromkeys(labels))}
     fig = go.Figure()
-    for i, lab in enumerate(dict.fromkeys(labels)):
+    for lab in dict.fromkeys(labels):
         idx = [j for j, v in enumerate(labels) if v == lab]
         fig.add_trace(go.Scatter(x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=lab,
                                  text=[res["names"][j] for j in idx],
-                                 marker=dict(size=7, color=_PALETTE[i % len(_PALETTE)])))
+                                 marker=dict(size=7, color=colour[lab])))
     fig.add_trace(go.Scatter(x=xy[nq:, 0], y=xy[nq:, 1], mode="markers", name="query", text=["query"],
                              marker=dict(size=11, color="#d62728", symbol="star")))
     span = float(max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]))) or 1.0
     pics = list(zip(xy, res["gal"] + [res["q"]]))
+    frames = [colour[lab] if lab != _SAMPLES else None for lab in labels] + ["#d62728"]
+    pics = [(xy_, _framed(pic, f)) for (xy_, pic), f in zip(pics, frames)]
     if len(pics) > _THUMBS:                                  # the query and an even spread of the rest
         pics = [pics[i] for i in np.linspace(0, len(pics) - 2, _THUMBS - 1).astype(int)] + [pics[-1]]
     for (x, y), pic in pics:
@@ -111,6 +114,14 @@ def _map(res: dict) -> go.Figure:
     fig.update_layout(height=560, margin=dict(l=10, r=10, t=30, b=10), legend=dict(title="class"),
                       title=f"{res['method'].upper()} of the last-stage features (hover for names)")
     return fig
+
+
+def _framed(pic: np.ndarray, colour: str | None, width: int = 10) -> np.ndarray:
+    """The thumbnail in a frame of its class colour (your pictures, the query), so the map shows classes."""
+    if colour is None:
+        return pic
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return np.stack([np.pad(pic[..., c], width, constant_values=rgb[c]) for c in range(3)], axis=-1)
 
 
 _PALETTE = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
