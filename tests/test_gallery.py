@@ -106,7 +106,11 @@ def _views(at) -> int:
     return int(re.search(r"\((\d+) views\)", next(c.value for c in at.caption if "Gallery:" in c.value))[1])
 
 
-def test_patches_tab_searches_two_uploaded_pictures():
+def test_patches_tab_searches_two_uploaded_pictures(monkeypatch):
+    from pages.inside import common
+
+    few = common.sample_views()[:3]                      # three bundled samples keep the search short
+    monkeypatch.setattr(common, "sample_views", lambda: few)
     at = _tab("Maximally activating patches")
     before = _views(at)
     at.file_uploader(key="inside-tp-upload").set_value(_two_pictures()).run()
@@ -115,8 +119,12 @@ def test_patches_tab_searches_two_uploaded_pictures():
     at.button(key="inside-tp-go").click().run()
     assert not at.exception, [e.message for e in at.exception]
     res = at.session_state["inside-tp"]
-    assert _views(at) == before + 12 == res["n"]                                # 6 views per picture
+    assert _views(at) == before + 12 == res["n"] == 6 * 5                       # 6 views per picture
     assert len(res["patches"]) == 9
+    many = [(f"p{i}.png", _png(i, 32), "image/png") for i in range(41)]
+    at.file_uploader(key="inside-tp-upload").set_value(many).run()           # over the tab's cap of 40
+    assert any("first 40 of your 41 pictures" in c.value for c in at.caption)
+    assert _views(at) == before + 6 * 40
 
 
 def test_neighbours_tab_embeds_the_uploaded_pictures_with_their_folders_as_classes():

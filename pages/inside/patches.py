@@ -13,6 +13,8 @@ from dashboard.widgets import download_png, how_it_works
 from . import common
 from .common import Inside
 
+_MAX_OWN = 40                                  # of the user's pictures: 240 views, under a minute on a CPU
+
 
 def render(c: Inside) -> None:
     st.write("Pick one channel of one layer, run every picture of a gallery through the network, "
@@ -26,7 +28,10 @@ def render(c: Inside) -> None:
                           help=f"`{play}` has {fm_p.maps.shape[0]} channels. Default: the one that "
                                "fires most on your picture.")
     mine = your_pictures("inside-tp", label="Add your own pictures to the gallery (several files, or one .zip)")
-    own = list(zip(mine.names, mine.pictures)) if mine else []
+    own = list(zip(mine.names, mine.pictures))[:_MAX_OWN] if mine else []
+    if mine and len(mine) > _MAX_OWN:
+        st.caption(f"The search uses the first {_MAX_OWN} of your {len(mine)} pictures: each adds 6 views "
+                   "and the whole gallery goes through the network in one go (about 0.2 s a view on a CPU).")
     samples = common.sample_views()
     n_views = sum(len(v) for _, v in samples) + 6 * len(own)
     st.caption(f"Gallery: the {len(samples)} bundled samples, each whole, mirrored and as four corner crops "
