@@ -794,3 +794,103 @@ def _finish(model: Any, *, key: str, title: str, provenance: str, tf: Transforms
         labels=names, device=device, pretrained=pretrained, fallback=False, reason=reason,
         meta={**tf.as_dict(), **extra, "entry": entry, "own": True, "outputs": n_out, "label_note": label_note,
               "layers_note": why, "gradients": True}, transforms=tf)
+
+
+# --------------------------------------------------------------------------- a YOLO detector file
+
+_YOLO_TRUST = "a pickle, loaded because this is a local lab"
+
+
+def from_yolo_file(data: Any, *, device: str = "cpu", filename: str | None = None) -> LoadedModel:
+    """An ultralytics YOLO detection ``.pt`` (bytes, a path or a file-like object) as the same
+    kind of :class:`LoadedModel` the zoo's ultralytics loader gives, so
+    ``core.detection.detector.Detector(lm)`` works on it. Ultralytics files are pickles (loading
+    one can run code), so this is refused on a hosted demo. Ultralytics wants a path: the bytes go
+    to a temporary file that is removed before this returns. Raises ``ValueError`` with a plain
+    message for files that are not a YOLO detector."""
+    if not uploads_allowed():
+        raise ValueError("YOLO .pt files are pickles that can run code, so this hosted demo does not load "
+                         "them (CNNLAB_HOSTED=1). Run the lab on your own machine to use your detector.")
+    raw, fname = _read(data)
+    fname = filename or fname or "your detector.pt"
+    kind = sniff(raw)
+    if kind not in ("torch-zip", "pickle"):
+        raise ValueError(f"{fname} is not an ultralytics YOLO .pt file (it looks like "
+                         f"{'a ' + kind + ' file' if kind != 'unknown' else 'something else'}); "
+                         "expected the .pt that ultralytics saves (e.g. runs/detect/train/weights/best.pt).")
+    if raw[:4] == b"PK\x03\x04" and not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ValueError(f"{fname} is truncated or damaged: it ends before the PyTorch archive is "
+                         "complete. Upload the whole file again.")
+    model = _yolo_from_bytes(raw, fname)
+    task = getattr(model, "task", None)
+    if task != "detect":
+        what = {"classify": "classification", "segment": "segmentation", "pose": "pose",
+                "obb": "oriented-box"}.get(task, task or "unknown-task")
+        raise ValueError(f"{fname} is an ultralytics {what} model (task '{task}'), not a detector "
+                         "(task 'detect'): the Detection page needs a YOLO detection .pt.")
+    from .loaders.ultralytics import model_labels
+
+    labels = model_labels(model)
+    digest = hashlib.sha256(raw).hexdigest()
+    imgsz = _yolo_imgsz(model)
+    try:
+        model.to(device)
+    except Exception:  # noqa: BLE001 - ultralytics moves the model itself at predict time
+        pass
+    name = PREFIX + digest[:10]
+    title = Path(fname).stem or "your detector"
+    provenance = f"your detector: {fname} (ultralytics, {len(labels)} classes) — {_YOLO_TRUST}"
+    entry = ZooEntry(name, title, "detection", f"Your own detector: {provenance}", OwnLoader.kind,
+                     OwnSpec("file", fname), meta=EntryMeta(labels=labels))
+    register(entry, replace=True)
+    for old in own_entries()[:-MAX_ENTRIES]:
+        forget(old)
+    return LoadedModel(
+        name=name, requested=name, title=title, task="detection", model=model, provenance=provenance,
+        preprocess=None, labels=labels, device=device, pretrained=True,
+        meta={"entry": entry, "own": True, "imgsz": imgsz, "file": fname, "format": "ultralytics",
+              "sha256": digest, "outputs": len(labels)})
+
+
+def _yolo_from_bytes(raw: bytes, fname: str):
+    """``ultralytics.YOLO`` of ``raw`` through a temporary file removed in ``finally``."""
+    import pickle
+    import tempfile
+
+    from .loaders.ultralytics import configure_ultralytics
+
+    configure_ultralytics()
+    from ultralytics import YOLO
+
+    tmp = tempfile.NamedTemporaryFile(prefix="cnnlab-yolo-", suffix=".pt", delete=False)
+    try:
+        with tmp:
+            tmp.write(raw)
+        try:
+            model = YOLO(tmp.name)
+        except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{fname} cannot be read as an ultralytics .pt (damaged or not a "
+                             f"PyTorch file?): {one_line(e)}") from None
+        except Exception as e:  # noqa: BLE001 - a state dict, a plain tensor, another library's pickle
+            why = one_line(e).replace(tmp.name, fname)
+            raise ValueError(f"{fname} is not an ultralytics YOLO model file ({why}). A torchvision "
+                             "state dict or another library's checkpoint does not hold a YOLO network; "
+                             "use the .pt that ultralytics saves after training.") from None
+        if not hasattr(model, "model") or model.model is None or isinstance(model.model, (str, Path)):
+            raise ValueError(f"{fname} holds no YOLO network.")
+        return model
+    finally:
+        Path(tmp.name).unlink(missing_ok=True)
+
+
+def _yolo_imgsz(model: Any) -> int:
+    """The input side the model was trained at (its checkpoint's train args), else 640."""
+    for src in (getattr(model, "ckpt", None) or {}, ):
+        args = src.get("train_args") if isinstance(src, dict) else None
+        size = (args or {}).get("imgsz") if isinstance(args, dict) else None
+        if isinstance(size, (list, tuple)) and size:
+            size = max(size)
+        if isinstance(size, (int, float)) and 32 <= size <= 2048:
+            return int(size)
+    size = (getattr(model, "overrides", None) or {}).get("imgsz")
+    return int(size) if isinstance(size, int) and 32 <= size <= 2048 else 640
