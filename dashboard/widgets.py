@@ -146,7 +146,8 @@ IMAGENET_CHOICES = {
 }
 
 
-def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool = False) -> zoo.LoadedModel:
+def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool = False,
+                 label: str = "Model") -> zoo.LoadedModel:
     """A model select box with the chosen model's provenance badge; stops the page with a
     clear message when the model cannot be had. ``own``: the visitor's own models are choices
     too, and the "Your model" expander (``dashboard.own_model``) sits under the box."""
@@ -157,7 +158,7 @@ def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool =
         choices.update(own_model.choices())
     if st.session_state.get(key) not in (None, *choices):
         del st.session_state[key]          # a model of this visit that was dropped
-    name = st.selectbox("Model", list(choices), format_func=choices.get, key=key)
+    name = st.selectbox(label, list(choices), format_func=choices.get, key=key)
     if own:
         own_model.expander(key)
     lm = model_or_error(name)

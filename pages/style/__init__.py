@@ -10,7 +10,7 @@ import streamlit as st
 from core import style as S
 from dashboard import tabs
 from dashboard.tabs import Tab
-from dashboard.widgets import model_or_error, provenance_badge
+from dashboard.widgets import model_picker
 
 from . import fast, gram, texture, transfer
 from .common import Style
@@ -38,10 +38,9 @@ def render() -> None:
     st.caption("Content loss on one deep layer (notes 000: an MSE; 004: ½‖·‖²), style loss on "
                "several layers through Gram matrices, and the noise loss (잡음 손실): pixel "
                "differences after shifting the picture one pixel right and one pixel down.")
-    lm = model_or_error("imagenet")
-    if lm is None:
-        return
-    provenance_badge(lm)
+    # The loss network: the ImageNet classifier, or the visitor's own (its style and content
+    # layers come from the model itself, core.zoo.own).
+    lm = model_picker("st-model", own=True, label="Loss network (style and content layers)")
     # One CPU thread while optimising: on a busy 2-core machine torch's thread hand-offs cost more
     # than they gain (measured several times slower with 2); a GPU is left alone.
     threads = 1 if str(getattr(lm, "device", "cpu")) == "cpu" else None
