@@ -41,11 +41,16 @@ def lookup(name: str) -> Any | None:
 
 
 def choices() -> dict[str, str]:
-    """Picker choices for this visitor's models: {name: "Your model: title"}."""
-    return {n: f"Your model: {lm.title}" for n, lm in session_models().items()}
+    """Picker choices for this visitor's classification models: {name: "Your model: title"}."""
+    return {n: f"Your model: {lm.title}" for n, lm in session_models().items() if lm.task != "detection"}
 
 
-def _keep(lm: Any, picker_key: str) -> None:
+def detector_choices() -> dict[str, str]:
+    """Picker choices for this visitor's YOLO detectors: {name: "Your detector: title"}."""
+    return {n: f"Your detector: {lm.title}" for n, lm in session_models().items() if lm.task == "detection"}
+
+
+def _keep(lm: Any, picker_key: str, where: str = "this page's and DeepDream's model picker") -> None:
     models = session_models()
     models.pop(lm.name, None)
     models[lm.name] = lm
@@ -53,8 +58,7 @@ def _keep(lm: Any, picker_key: str) -> None:
         own.forget(models.pop(next(iter(models))).name)
     st.session_state[picker_key] = lm.name          # the picker shows it next
     st.session_state[f"{picker_key}-own-msg"] = ("success", f"Loaded **{lm.title}** ({len(lm.labels)} classes): "
-                                                      "it is a choice of this page's and DeepDream's model picker "
-                                                      "for this visit.")
+                                                      f"it is a choice of {where} for this visit.")
 
 
 def _load(picker_key: str) -> None:
@@ -143,6 +147,54 @@ def expander(picker_key: str) -> None:
         st.caption("Gradient methods (saliency, Grad-CAM, class visualization, inversion, DeepDream) work "
                    "on every kind: TorchScript and ONNX files are turned into PyTorch modules. Layers "
                    "are read from the network itself.")
+
+
+YOLO_WARNING = ("An ultralytics `.pt` is a **pickle**: opening it can run any code inside it. Load only "
+                "files you trust (your own training run's `best.pt`, say).")
+
+
+def _load_detector(picker_key: str) -> None:
+    """The detector expander's Load button: ``core.zoo.own.from_yolo_file`` on the upload."""
+    k = f"{picker_key}-own"
+    st.session_state[f"{k}-open"] = True
+    try:
+        up = st.session_state.get(f"{k}-file")
+        if up is None:
+            raise ValueError("Choose a YOLO .pt file first (what ultralytics saves, e.g. runs/detect/train/weights/best.pt).")
+        with st.spinner(f"Reading {up.name} …"):
+            lm = own.from_yolo_file(up.getvalue(), device=_device(), filename=up.name)
+    except ValueError as e:
+        st.session_state[f"{k}-msg"] = ("error", str(e))
+        return
+    except Exception as e:  # noqa: BLE001 - a file that breaks ultralytics in an unforeseen way
+        logging.getLogger("cnnlab").warning("own detector could not be loaded", exc_info=True)
+        st.session_state[f"{k}-msg"] = ("error", f"This detector could not be loaded: {one_line(e)}")
+        return
+    _keep(lm, picker_key, where="the Detection page's detector picker")
+
+
+def detector_expander(picker_key: str) -> None:
+    """The "Your detector" expander under the Detection page's detector picker: an ultralytics
+    YOLO detection ``.pt``, local mode only (it is a pickle)."""
+    k = f"{picker_key}-own"
+    with st.expander("Your detector", icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
+        if not own.uploads_allowed():
+            st.info("This is a hosted demo: YOLO `.pt` files are pickles that can run code, so they cannot "
+                    "be uploaded here (CNNLAB_HOSTED=1). Run the lab on your own machine to use your detector.")
+        else:
+            st.warning(YOLO_WARNING, icon=":material/warning:")
+            st.file_uploader("YOLO detector (.pt from ultralytics)", type=["pt"], key=f"{k}-file",
+                             help=f"Up to {own.max_bytes() // 2**20} MB. A detection model (task 'detect'); "
+                                  "its class names come from the file. Kept in memory for this visit only "
+                                  "(ultralytics reads a path, so the file lives on disk for the moment it "
+                                  "is opened and is removed at once).")
+        st.button("Load detector", key=f"{k}-go", icon=":material/model_training:", on_click=_load_detector,
+                  args=(picker_key,), disabled=not own.uploads_allowed())
+        msg = st.session_state.get(f"{k}-msg")
+        if msg and msg[0] == "error":
+            st.error(msg[1])
+        elif msg:
+            st.success(msg[1])
 
 
 def forget_all() -> int:

@@ -11,9 +11,20 @@ from dashboard.widgets import model_or_error
 DETECT_CONF, DETECT_IOU = 0.25, 0.7
 
 
+#: the widget key of the Detect tab's detector picker (its value: "yolo11n" or an own-… name)
+PICKER = "det-model"
+
+
 def detector() -> Detector | None:
-    """The shared detector (zoo "yolo11n", the bundled shapes detector offline), loaded on first
-    use by a tab that needs it, not on page load."""
+    """The shared detector, loaded on first use by a tab that needs it, not on page load: the
+    visitor's own YOLO detector when the Detect tab's picker has one chosen, else zoo "yolo11n"
+    (the bundled shapes detector offline)."""
+    from dashboard import own_model
+
+    chosen = st.session_state.get(PICKER)
+    mine = own_model.lookup(chosen) if isinstance(chosen, str) else None
+    if mine is not None and mine.task == "detection":
+        return Detector(mine)
     lm = model_or_error("yolo11n")
     return Detector(lm) if lm is not None else None
 

@@ -9,21 +9,25 @@ from core.detection import boxes as B
 from core.detection import draw, scenes
 from core.detection.detector import (Detector, VideoError, detect_frame, detect_video, draw_boxes,
                                      encode_mp4, video_info)
-from dashboard import figures
+from dashboard import figures, own_model
 from dashboard.figures import sizes
 from dashboard.jobs import follow
 from dashboard.widgets import download_png, image_input, provenance_badge
 
-from .common import DETECT_CONF, DETECT_IOU, detector, scene_picker
+from .common import DETECT_CONF, DETECT_IOU, PICKER, detector, scene_picker
 
 SIZES = (256, 320, 416, 480, 640)
 DISPLAY_SIDE = 768          # pictures smaller than this are drawn on at a whole multiple of their size
 
 
 def render() -> None:
+    _picker()
     det = detector()
     if det is None:
         return
+    ss = st.session_state
+    if ss.get("det-classes"):          # another detector: keep only the classes it knows
+        ss["det-classes"] = [n for n in ss["det-classes"] if n in det.names]
     provenance_badge(det.loaded)
     if det.bundled:
         st.info("YOLO11n's COCO weights cannot be had here (offline), so the **bundled shapes "
@@ -63,6 +67,19 @@ def render() -> None:
             _webcam(settings)
     if image is not None:
         _picture(det, image, truth, conf, iou_t, classes, imgsz)
+
+
+def _picker() -> None:
+    """Which detector: the lab's (COCO YOLO11n, the bundled shapes detector offline) or yours."""
+    options = {"yolo11n": "The lab's detector (YOLO11n COCO, or the bundled shapes detector offline)",
+               **own_model.detector_choices()}
+    if st.session_state.get(PICKER) not in options:
+        st.session_state[PICKER] = "yolo11n"
+    pick, upload = st.columns([1, 1])
+    pick.selectbox("Detector", list(options), format_func=options.get, key=PICKER,
+                   help="Your own YOLO detector (an ultralytics .pt) is used by every Detection tab once chosen.")
+    with upload:
+        own_model.detector_expander(PICKER)
 
 
 # --------------------------------------------------------------------------- a picture
