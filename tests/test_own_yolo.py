@@ -75,3 +75,21 @@ def test_classification_model_named_by_task(tmp_path):
     YOLO("yolo11n-cls.yaml").save(str(path))          # random weights from the bundled yaml
     with pytest.raises(ValueError, match="classification model"):
         own.from_yolo_file(path)
+
+
+def test_detect_tab_uses_the_chosen_own_detector_and_goes_back():
+    from tests.pageapp import open_tab, page_app
+
+    lm = own.from_yolo_file(RAW, filename="mine.pt")
+    app = page_app("detection", default_timeout=120)
+    app.session_state["own-models"] = {lm.name: lm}
+    app.session_state["det-model"] = lm.name
+    app.session_state["det-source"] = "Generated scene"
+    open_tab(app, "det-", "Detect")
+    assert app.selectbox(key="det-model").value == lm.name
+    assert any("your detector: mine.pt (ultralytics, 3 classes)" in c.value for c in app.caption)
+    assert not any("bundled shapes detector" in i.value for i in app.info)
+    assert int(next(m.value for m in app.metric if m.label == "Detections")) >= 1
+    app.selectbox(key="det-model").set_value("yolo11n").run()   # back to the lab's detector
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("bundled shapes detector" in i.value for i in app.info)
