@@ -33,8 +33,9 @@ TOPICS: list[Topic] = [
           "Teach an ImageNet network your own classes from webcam snapshots in seconds; the "
           "notes' three regimes (freeze, fine-tune, from scratch) measured against data size."),
     Topic("Detection", "Object detection", "detection", "detection", ":material/center_focus_strong:",
-          "YOLO on images, video and webcam; IoU, non-max suppression on the model's real "
-          "candidates, grid targets and anchors, sliding windows done by convolution."),
+          "YOLO on images, video and webcam (or your own detector); localisation and landmarks "
+          "with the notes' y; sliding windows done by convolution, grid targets and anchors, IoU, "
+          "non-max suppression on real candidates; R-CNN's region proposals timed against YOLO."),
     Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation", ":material/texture:",
           "U-Net built, trained and explained; transposed convolution as up-sampling."),
     Topic("Inside the network", "Inside the network", "inside", "inside", ":material/visibility:",

@@ -50,7 +50,7 @@ def detector_choices() -> dict[str, str]:
     return {n: f"Your detector: {lm.title}" for n, lm in session_models().items() if lm.task == "detection"}
 
 
-def _keep(lm: Any, picker_key: str, where: str = "this page's and DeepDream's model picker") -> None:
+def _keep(lm: Any, picker_key: str, where: str = "the model pickers of Inside the network, DeepDream and Style") -> None:
     models = session_models()
     models.pop(lm.name, None)
     models[lm.name] = lm

@@ -125,10 +125,11 @@ def provenance_badge(lm: zoo.LoadedModel) -> None:
     bundled fallback stands in, blue for the visitor's own model (orange when its weights are
     random)."""
     if lm.meta.get("own"):
+        mine = "your detector" if lm.task == "detection" else "your model"
         if lm.pretrained:
-            st.badge(f"{lm.title} · your model", icon=":material/person:", color="blue")
+            st.badge(f"{lm.title} · {mine}", icon=":material/person:", color="blue")
         else:
-            st.badge(f"{lm.title} · your model · random weights", icon=":material/casino:", color="orange")
+            st.badge(f"{lm.title} · {mine} · random weights", icon=":material/casino:", color="orange")
         st.caption(lm.provenance)
         if lm.meta.get("layers_note"):
             st.caption(f":material/info: {lm.title}: {lm.meta['layers_note']}.")
