@@ -113,7 +113,8 @@ def test_detection_video_upload_and_a_bad_one(app_url, page, tmp_path):
     wait_rendered(page)
     bad = tmp_path / "lecture.mp4"
     bad.write_text("not a video, just text\n")
-    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    # the video's uploader, not the "Your detector" expander's
+    uploader = page.locator('[data-testid="stFileUploader"]:not([data-testid="stExpander"] *) input[type="file"]')
     uploader.set_input_files(str(bad))
     page.get_by_text("cannot be read as a video").wait_for(timeout=30_000)
     assert not exceptions_on(page)
