@@ -39,9 +39,13 @@ def upload_model(page, model: Path, labels: Path | None, arch: str = "resnet18",
     box = page.locator('[data-testid="stExpander"]').filter(has_text="Your model").first
     if box.locator("details").get_attribute("open") is None:
         page.get_by_text("Your model", exact=True).first.click()
+    # Each upload finishes (its file name is listed under the uploader) before the next step: on
+    # a slow machine "Load model" pressed while the labels were still uploading loaded no labels.
     box.locator('input[type="file"]').first.set_input_files(str(model))
+    box.get_by_text(model.name, exact=True).first.wait_for(timeout=60_000)
     if labels is not None:
         box.locator('input[type="file"]').nth(1).set_input_files(str(labels))
+        box.get_by_text(labels.name, exact=True).first.wait_for(timeout=60_000)
     field = box.get_by_label("Architecture (for a state dict)", exact=True).and_(box.locator("input"))
     field.fill(arch)
     field.press("Enter")
