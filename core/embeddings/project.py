@@ -52,18 +52,24 @@ def use_numba_cache() -> int:
         return 0
     import umap  # noqa: F401 - imports umap.umap_, umap.utils, umap.layouts, pynndescent …
 
+    return cache_jitted(folder, ("umap", "pynndescent"))
+
+
+def cache_jitted(folder: Path, prefixes: tuple[str, ...]) -> int:
+    """Turn numba's disk cache (in ``folder``) on for every jitted function without one in the
+    imported modules whose names start with ``prefixes``; returns how many."""
     turned = 0
     try:
         import numba
         from numba.core.dispatcher import Dispatcher
 
-        # Only now: the functions the packages cache themselves keep their own cache (next to
-        # their code) and are not compiled again into a new folder; those turned on here use ours.
+        # Set only now: the functions the packages cache themselves keep their own cache (next
+        # to their code) and are not compiled again into a new folder; those turned on here use ours.
         numba.config.CACHE_DIR = str(folder)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")                  # a function numba cannot cache
             for name, module in list(sys.modules.items()):
-                if module is None or not name.startswith(("umap", "pynndescent")):
+                if module is None or not name.startswith(prefixes):
                     continue
                 for f in list(vars(module).values()):
                     if isinstance(f, Dispatcher) and type(f._cache).__name__ == "NullCache":
