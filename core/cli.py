@@ -111,6 +111,46 @@ def cmd_train_style(args: argparse.Namespace) -> int:
     return train_style_main(args.rest)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start (or join) a Ray cluster, deploy the jobs and classifier, print the endpoint, block."""
+    import signal
+    import time
+
+    def stop(signum, frame):                 # SIGTERM (docker stop, systemd) stops it like Ctrl-C
+        raise KeyboardInterrupt
+
+    try:
+        import ray
+        from ray import serve
+
+        from .serve import deployments
+    except ImportError as e:
+        print(f"error: Ray Serve is not installed ({e}); pip install -e '.[serve]'", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, stop)
+    if args.address:
+        ray.init(address=args.address)
+    else:
+        ray.init(num_cpus=args.num_cpus, include_dashboard=False)
+    try:
+        endpoint = deployments.deploy(
+            host=args.host, port=args.port, job_replicas=args.job_replicas,
+            jobs_per_replica=args.jobs_per_replica, classifier_replicas=args.classifier_replicas,
+            model=args.model, cpus_per_replica=args.cpus, gpus_per_replica=args.gpus,
+            env=bool(args.address))
+        print(f"CNN Lab jobs are served at {endpoint} (jobs: POST /jobs, batched classify: POST /classify).")
+        print("Run the app with it:", flush=True)
+        print(f"  CNNLAB_JOBS={endpoint} streamlit run dashboard/app.py", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopping the deployments.", flush=True)
+        return 0
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="cnnlab", description="CNN Lab command line.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -137,6 +177,19 @@ def main(argv: list[str] | None = None) -> int:
                                              "inversion, saliency, texture, transfer, sweep")
     pp.add_argument("--force", action="store_true", help="compute again what is already prepared")
     pp.set_defaults(func=cmd_precompute)
+    ps = sub.add_parser("serve", help="run heavy jobs and batched classification on Ray Serve "
+                                      "(set CNNLAB_JOBS in the app to the endpoint it prints)")
+    ps.add_argument("--address", default=None, help="an existing Ray cluster (default: start a local one)")
+    ps.add_argument("--num-cpus", type=int, default=None, help="CPUs for the local Ray (default: all)")
+    ps.add_argument("--host", default="127.0.0.1", help="where Serve's HTTP proxy listens (0.0.0.0: all)")
+    ps.add_argument("--port", type=int, default=8000)
+    ps.add_argument("--job-replicas", type=int, default=1, help="replicas running heavy jobs")
+    ps.add_argument("--jobs-per-replica", type=int, default=1, help="jobs one replica runs at once")
+    ps.add_argument("--classifier-replicas", type=int, default=1)
+    ps.add_argument("--model", default="imagenet", help="the zoo classifier the batched endpoint runs")
+    ps.add_argument("--cpus", type=float, default=1.0, help="CPUs each replica reserves")
+    ps.add_argument("--gpus", type=float, default=0.0, help="GPUs each replica reserves (1: one GPU each)")
+    ps.set_defaults(func=cmd_serve)
     pt = sub.add_parser("train-style", add_help=False,
                         help="train a fast style-transfer network: STYLE_IMAGE --content-dir DIR ...")
     pt.add_argument("rest", nargs=argparse.REMAINDER)
