@@ -108,6 +108,15 @@ def test_snapshots_stream_as_they_are_made(endpoint):
     assert len({s.info["pid"] for _, s in arrivals}) == 1
 
 
+def test_a_caller_that_leaves_stops_the_job(endpoint):
+    it = client.stream("count", {"n": 30, "delay": 0.3}, endpoint)    # 9 s if left running
+    assert [next(it).step, next(it).step] == [1, 2]
+    it.close()                                                        # the visitor left
+    t0 = time.perf_counter()
+    assert [s.step for s in client.stream("count", {"n": 2}, endpoint, timeout=30)] == [1, 2]
+    assert time.perf_counter() - t0 < 4      # the one job slot was free: the first job stopped
+
+
 def test_remote_error_arrives_with_its_message(endpoint):
     got = []
     with pytest.raises(ValueError, match=r"count failed at step 3, as asked") as e:
