@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import numpy as np
@@ -94,10 +95,13 @@ class Classifier:
         os.environ[jobs.REPLICA_ENV] = "1"
         self.name = model
         self.lm = jobs.load_model(model, device)
+        # One thread runs every batch: batches never overlap, and memory stays that of one.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-classify")
 
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.02)
     async def _batch(self, images: list[np.ndarray]) -> list[tuple[np.ndarray, int]]:
-        probs = await asyncio.to_thread(jobs.probabilities, self.lm, images)
+        loop = asyncio.get_running_loop()
+        probs = await loop.run_in_executor(self._pool, jobs.probabilities, self.lm, images)
         return [(p, len(images)) for p in probs]
 
     async def __call__(self, request: Request) -> Response:
