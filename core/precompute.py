@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -331,25 +331,55 @@ def defaults(kind: str, model: Any, picture: Any = None) -> dict:
     return JOBS[kind].defaults(model, picture)
 
 
-def start(kind: str, model: Any, picture: Any, settings: dict, **opts: Any) -> tuple[Iterator, Record]:
+def start(kind: str, model: Any, picture: Any, settings: dict, *, share: bool = False,
+          **opts: Any) -> tuple[Iterator, Record]:
     """Start one view's computation (bad settings raise ``ValueError`` now where ``core`` checks
     them up front): its snapshot iterator and the :class:`Record` that fills as it runs. The page
-    draws the iterator (``dashboard.jobs.follow``); :func:`compute` runs it to the end."""
+    draws the iterator (``dashboard.jobs.follow``); :func:`compute` runs it to the end.
+
+    ``share=True``: the run is computed once for everyone asking for the same picture, model,
+    device and settings (``core.jobs.shared``): the first caller computes it, callers while it
+    runs follow its snapshots, later callers get them replayed; each caller's record ends up the
+    leader's. The iterator is a ``core.jobs.Stream`` whose ``role`` says which it was."""
+    from . import jobs
+
     job = JOBS[kind]
     rec = Record()
-    snapshots = job.run(model, picture, settings, rec, **opts)
 
-    def recorded() -> Iterator:
-        t0 = time.perf_counter()
-        for snap in snapshots:
-            rec.last = snap
-            rec.rows.append(job.row(snap))
-            if job.frame is not None and snap.image is not None and job.frame(settings, snap):
-                rec.frames.append(snap.image)
-            rec.seconds = time.perf_counter() - t0
+    def run() -> Iterator:
+        return _recorded(job, settings, job.run(model, picture, settings, rec, **opts), rec)
+
+    if not share:
+        return jobs.Stream(run(), "own"), rec
+    k = ("precompute", key(kind, model, settings, picture), str(getattr(model, "device", "")),
+         tuple(sorted((n, repr(v)) for n, v in opts.items())))
+    role, it, lead = jobs.shared().open(k, run, payload=rec)
+    if role == "lead":
+        return jobs.Stream(it, role), rec
+    return jobs.Stream(_followed(job, settings, it, rec, lead), role), rec
+
+
+def _recorded(job: "Job", settings: dict, snapshots: Iterable, rec: Record) -> Iterator:
+    t0 = time.perf_counter()
+    for snap in snapshots:
+        if snap is None:              # a shared run's heartbeat while its leader computes
             yield snap
-        rec.done = True
-    return recorded(), rec
+            continue
+        rec.last = snap
+        rec.rows.append(job.row(snap))
+        if job.frame is not None and snap.image is not None and job.frame(settings, snap):
+            rec.frames.append(snap.image)
+        rec.seconds = time.perf_counter() - t0
+        yield snap
+    rec.done = True
+
+
+def _followed(job: "Job", settings: dict, snapshots: Iterable, rec: Record, lead: Record) -> Iterator:
+    """Another caller's run as it passes (recorded here too, for a stop part-way), and at its end
+    that caller's record: the same rows, frames, extras and seconds."""
+    yield from _recorded(job, settings, snapshots, rec)
+    rec.last, rec.rows, rec.frames = lead.last, list(lead.rows), list(lead.frames)
+    rec.seconds, rec.extra, rec.done = lead.seconds, dict(lead.extra), lead.done
 
 
 def finish(kind: str, model: Any, picture: Any, settings: dict, rec: Record) -> dict:

@@ -41,13 +41,20 @@ def _describe(snap: Any) -> str:
     return describe() if callable(describe) else ""
 
 
+def _wait_text(ticket: Any, gate: Any) -> str:
+    pos, eta = ticket.position(), ticket.eta()
+    ahead = "you are next" if pos <= 1 else f"{pos - 1} job(s) ahead of you"
+    return (f"Waiting for a free slot: {ahead} ({gate.slots} run at once on this server)"
+            + (f" · ready in about {eta:.0f} s" if eta is not None else ""))
+
+
 def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
            image_width: int | str = "content", every: int = 1,
            describe: Callable[[Any], str] | None = None,
            on_snapshot: Callable[[Any], None] | None = None,
            history: History | None = None, row: Callable[[Any], dict] | None = None,
            stop_help: str = "Stops the run; the last intermediate result stays on the page.",
-           area=None, keep: bool = False) -> Any:
+           area=None, keep: bool = False, role: str | None = None) -> Any:
     """Draw a core iterator's progress: a Stop button, a bar, the current image.
 
     ``describe(snap)`` gives the bar's text (default ``snap.describe()``); ``on_snapshot(snap)``
@@ -56,11 +63,20 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
     ``st.session_state[key]`` and returned when the loop ends by itself. ``area`` is a container
     to draw the button and bar in (default: here).
 
+    Every job goes through the server's one gate (``core.jobs.gate``): when all its slots are
+    busy the bar shows the place in line and an ETA, and Stop (or any widget change) leaves the
+    line. A shared run (``core.precompute.start(..., share=True)``; ``role`` is read from the
+    iterator, or given when a page wraps it) takes no slot when it joins or replays another
+    visitor's run.
+
     When the loop ends by itself the Stop button, the bar and the live picture are removed
     (a dead Stop button must not stay on the page): the caller draws the result it returns.
     ``keep=True`` leaves the bar (at 100 %) and the last picture in place instead.
     """
+    from core import jobs as core_jobs
+
     describe = describe or _describe
+    role = role or getattr(snapshots, "role", "own")
     holder = (area if area is not None else st).empty()
     with holder.container():
         stop = st.empty()
@@ -68,16 +84,32 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
         bar = st.progress(0.0, text="starting…")
         slot = st.empty()
     st.session_state[f"{key}-active"] = True
+    st.session_state[f"{key}-role"] = role
     last = None
+    gate = core_jobs.gate()
+    ticket = gate.ticket(kind=key) if role in ("own", "lead") else None
     t0 = time.perf_counter()
     try:
+        if ticket is not None:
+            while not ticket.wait(0.4):          # each redraw is where Stop / leaving interrupts
+                bar.progress(0.0, text=_wait_text(ticket, gate))
+            t0 = time.perf_counter()
+        if role == "join":
+            bar.progress(0.0, text="Another visitor started this same run (same picture, model and "
+                                   "settings): following it…")
         for i, snap in enumerate(snapshots):
+            if snap is None:                     # the shared run's leader has no new step yet
+                bar.progress(float(last.fraction) if last is not None else 0.0,
+                             text="Following the same run another visitor started…")
+                continue
             last = snap
             st.session_state[key] = snap
             if history is not None:
                 history.add(snap, row)
                 history.seconds = time.perf_counter() - t0
             final = getattr(snap, "step", 0) >= getattr(snap, "total", 1)
+            if role == "replay" and not final:   # computed before: only the numbers, then the end
+                continue
             if i % every == 0 or final:
                 bar.progress(float(snap.fraction), text=describe(snap))
                 image = getattr(snap, "image", None)
@@ -85,14 +117,29 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
                     slot.image(image, caption=image_caption or describe(snap), width=image_width)
                 if on_snapshot is not None:
                     on_snapshot(snap)
+    except core_jobs.Abandoned:
+        st.session_state.pop(f"{key}-active", None)
+        holder.empty()
+        st.warning("This run was shared with another visitor (same picture and settings), who stopped "
+                   "it. Press the button again to run it yourself.")
+        return None
     except Exception:  # the job failed (shown by the tab's error boundary): no dead Stop
         st.session_state.pop(f"{key}-active", None)
         holder.empty()
         raise
+    finally:
+        if ticket is not None:
+            ticket.release()
+        close = getattr(snapshots, "close", None)
+        if callable(close):
+            close()                              # a shared run stopped part-way is abandoned now
     st.session_state.pop(f"{key}-active", None)
     if history is not None:
         history.seconds = time.perf_counter() - t0
         history.done = True
+    if role == "replay":
+        st.toast("Computed earlier for the same picture, model and settings: shown from the "
+                 "server's shared results.", icon=":material/share:")
     if not keep:
         holder.empty()
     else:

@@ -57,7 +57,7 @@ def run_dream(d: Dream, run_key: str, layer_name: str, caption: str) -> dict | N
     """Dream with the chosen settings on ``layer_name``, drawing progress; the result dict."""
     settings = {**d.settings, "layers": layer_name}
     try:
-        snapshots, record = precompute.start("deepdream", d.lm, d.image, settings)
+        snapshots, record = precompute.start("deepdream", d.lm, d.image, settings, share=True)
     except ValueError as e:
         st.error(str(e))
         return None

@@ -71,10 +71,10 @@ def render(c: Inside) -> None:
     _finish_stopped(c, settings)
     name = f"logit of {c.class_name(int(target))}" if layer is None else f"mean of {what}"
     if st.button("Run gradient ascent", type="primary", key="inside-cv-go", icon=":material/trending_up:"):
-        snapshots, record = precompute.start("classvis", c.lm, None, settings)
+        snapshots, record = precompute.start("classvis", c.lm, None, settings, share=True)
         st.session_state[f"{RUN}-record"], st.session_state[f"{RUN}-settings"] = record, settings
         st.session_state[f"{RUN}-frames"] = frames = []
-        last = jobs.follow(_kept(snapshots, frames), RUN, image_width=320,
+        last = jobs.follow(_kept(snapshots, frames), RUN, image_width=320, role=snapshots.role,
                            describe=lambda s: _describe(s, name))
         if last is not None:
             st.session_state["inside-cv"] = {**precompute.finish("classvis", c.lm, None, settings, record),
@@ -102,7 +102,7 @@ def _describe(s, name: str) -> str:
 def _kept(snapshots, frames: list):
     """The run's pictures, kept as they come (for the GIF, and for a stopped run's last picture)."""
     for snap in snapshots:
-        if snap.image is not None:
+        if snap is not None and snap.image is not None:     # None: a shared run's heartbeat
             frames.append(snap.image)
         yield snap
 

@@ -35,7 +35,7 @@ def render(c: Inside) -> None:
     settings = dict(layers=layers, steps=int(inv_steps), tv=float(inv_tv))
     _finish_stopped(c, small, settings)
     if st.button("Invert", type="primary", key="inside-inv-go", icon=":material/undo:", disabled=not layers):
-        snapshots, record = precompute.start("inversion", c.lm, small, settings)
+        snapshots, record = precompute.start("inversion", c.lm, small, settings, share=True)
         st.session_state[f"{RUN}-record"], st.session_state[f"{RUN}-settings"] = record, settings
         last = jobs.follow(snapshots, RUN, image_width=200,
                            describe=lambda s: f"inverting {s.info['layer']} · step {s.step}/{s.total} · "

@@ -43,7 +43,7 @@ def render(c: Inside) -> None:
         st.caption(f"Stopped after {stopped.step} of {stopped.total} methods; press **Explain** to run them all.")
     if st.button("Explain", type="primary", key="inside-sal-go", icon=":material/visibility:",
                  disabled=not methods):
-        snapshots, record = precompute.start("saliency", c.lm, c.crop, settings)   # one call shape
+        snapshots, record = precompute.start("saliency", c.lm, c.crop, settings, share=True)   # one call shape
         if jobs.follow(snapshots, "inside-sal-run", describe=lambda s: f"{s.info['method']} done") is not None:
             st.session_state["inside-sal"] = precompute.finish("saliency", c.lm, c.crop, settings, record)
     cur = precompute.current("saliency", c.lm, settings, c.crop, st.session_state.get("inside-sal"))

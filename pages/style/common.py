@@ -101,7 +101,7 @@ def run_job(kind: str, s: Style, picture: Any, settings: dict, run_key: str, cap
     prepared ahead was made with) and follow it on the page. The result (``finish``: image,
     rows, frames, seconds, ...); None when its parameters were refused or it was stopped."""
     try:
-        snapshots, record = precompute.start(kind, s.lm, picture, settings, threads=s.threads)
+        snapshots, record = precompute.start(kind, s.lm, picture, settings, share=True, threads=s.threads)
     except ValueError as e:
         st.error(str(e))
         return None
