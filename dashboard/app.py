@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 
 import streamlit as st  # noqa: E402
 
-from dashboard import nav, urlstate, warmup  # noqa: E402
+from dashboard import hosted, nav, urlstate, warmup  # noqa: E402
 from dashboard.sidebar import app_style, presentation_style, status_panel  # noqa: E402
 
 if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full tracebacks again
@@ -21,6 +21,7 @@ present = urlstate.presenting()
 st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layout="wide",
                    initial_sidebar_state="collapsed" if present else "expanded")
 app_style()
+hosted.apply()      # CNNLAB_HOSTED=1: upload cap, no error details, session TTL and memory bound
 if present:
     presentation_style()
 

@@ -186,6 +186,9 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
 
     live_tab, snap_tab = st.tabs(["Live (WebRTC)", "Snapshot"])
     with live_tab:
+        from dashboard.hosted import ice_check
+
+        ice_check()          # a hosted demo: say when no TURN server is configured
         try:
             from streamlit_webrtc import WebRtcMode, webrtc_streamer
         except ImportError:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+
+from core import hosted
 
 log = logging.getLogger("cnnlab")
 
@@ -102,9 +105,14 @@ def boundary(fn: Callable[..., Any], *args: Any, where: str = "", **kwargs: Any)
                      "picture (large pictures are processed in tiles where the page offers it); "
                      "the memory was freed and the next run can go ahead.", icon=":material/memory:")
             return None
-        log.exception("view %r failed", where or getattr(fn, "__qualname__", fn))
-        st.error(f"This view failed: {one_line(e)}. The rest of the lab keeps working.",
-                 icon=":material/error:")
+        ref = f"{abs(hash((where, time.time()))) % 16**6:06x}"
+        log.exception("view %r failed (ref %s)", where or getattr(fn, "__qualname__", fn), ref)
+        if hosted.settings().error_details:
+            st.error(f"This view failed: {one_line(e)}. The rest of the lab keeps working.",
+                     icon=":material/error:")
+        else:       # a hosted demo names no exception: the server log has it under this reference
+            st.error(f"This view failed (reference {ref} in the server log). The rest of the lab "
+                     "keeps working.", icon=":material/error:")
         if debugging():
             st.exception(e)
     return None

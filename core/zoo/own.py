@@ -56,13 +56,17 @@ MAX_LAYERS = 16             # layer choices offered at most (evenly thinned, las
 # --------------------------------------------------------------------------- switches
 
 def hosted() -> bool:
-    """Whether the lab runs as a hosted demo (``CNNLAB_HOSTED=1``)."""
-    return os.environ.get("CNNLAB_HOSTED", "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether the lab runs as a hosted demo (``CNNLAB_HOSTED=1``, ``core.hosted``)."""
+    from core.hosted import hosted as on
+
+    return on()
 
 
 def uploads_allowed() -> bool:
     """Model files may be uploaded (locally yes; a hosted demo takes no model files: names only)."""
-    return not hosted()
+    from core.hosted import settings
+
+    return settings().model_uploads
 
 
 def max_bytes() -> int:
