@@ -7,7 +7,7 @@ PORT ?= 8501
 # Pinned here for reproducible runs and CI; pyproject.toml keeps ranges for everyone else.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: run dev test test-fast bench assets prefetch install dev-install clean
+.PHONY: run dev test test-fast bench assets prefetch install dev-install clean docker-smoke
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,9 @@ assets: install
 
 prefetch: install
 	$(VENV)/bin/cnnlab prefetch
+
+docker-smoke: dev-install  # build the image (podman), run it with --network none, open every page in it; slow, not in `make test`; SMOKE_ARGS=--cold times a build without cache too
+	TORCH_PINS="$(TORCH_PINS)" $(PY) scripts/docker_smoke.py $(SMOKE_ARGS)
 
 clean:
 	rm -rf artifacts .pytest_cache
