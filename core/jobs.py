@@ -30,7 +30,8 @@ from typing import Any, Callable, Hashable, Iterable, Iterator
 
 
 def default_slots() -> int:
-    """How many heavy jobs run at once: ``CNNLAB_JOB_SLOTS``, else one per GPU, else as many as
+    """How many heavy jobs run at once: ``CNNLAB_JOB_SLOTS``, else 4 when they run on Ray Serve
+    (``CNNLAB_JOBS``), else one per GPU, else as many as
     the CPU holds with each job using PyTorch's thread count (on 2 cores with 2 torch threads:
     one; two at once would only share the same cores and finish later, both)."""
     env = os.environ.get("CNNLAB_JOB_SLOTS", "").strip()
@@ -39,6 +40,8 @@ def default_slots() -> int:
             return max(1, int(env))
         except ValueError:
             pass
+    if os.environ.get("CNNLAB_JOBS", "").strip():    # the work runs on Ray Serve: its replicas'
+        return 4                                      # queue holds the rest (docs/DEPLOY.md)
     import sys
 
     torch = sys.modules.get("torch")

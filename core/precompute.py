@@ -284,6 +284,7 @@ class Record:
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
     done: bool = False
+    shared: str = ""                  # "join" / "replay": another visitor's run (``start(share=True)``)
 
 
 def _row(snap: Any) -> dict:
@@ -356,7 +357,7 @@ def start(kind: str, model: Any, picture: Any, settings: dict, *, share: bool = 
     role, it, lead = jobs.shared().open(k, run, payload=rec)
     if role == "lead":
         return jobs.Stream(it, role), rec
-    return jobs.Stream(_followed(job, settings, it, rec, lead), role), rec
+    return jobs.Stream(_followed(job, settings, it, rec, lead, role), role), rec
 
 
 def _recorded(job: "Job", settings: dict, snapshots: Iterable, rec: Record) -> Iterator:
@@ -374,19 +375,22 @@ def _recorded(job: "Job", settings: dict, snapshots: Iterable, rec: Record) -> I
     rec.done = True
 
 
-def _followed(job: "Job", settings: dict, snapshots: Iterable, rec: Record, lead: Record) -> Iterator:
+def _followed(job: "Job", settings: dict, snapshots: Iterable, rec: Record, lead: Record,
+              role: str) -> Iterator:
     """Another caller's run as it passes (recorded here too, for a stop part-way), and at its end
     that caller's record: the same rows, frames, extras and seconds."""
     yield from _recorded(job, settings, snapshots, rec)
     rec.last, rec.rows, rec.frames = lead.last, list(lead.rows), list(lead.frames)
     rec.seconds, rec.extra, rec.done = lead.seconds, dict(lead.extra), lead.done
+    rec.shared = role
 
 
 def finish(kind: str, model: Any, picture: Any, settings: dict, rec: Record) -> dict:
     """The result of a finished run, as the page keeps it: the job's values plus ``seconds``,
     ``stopped`` and ``key`` (what it was made from, to tell when it no longer matches)."""
     res = JOBS[kind].finish(model, picture, settings, rec)
-    res.update(seconds=rec.seconds, stopped=not rec.done, key=key(kind, model, settings, picture))
+    res.update(seconds=rec.seconds, stopped=not rec.done, key=key(kind, model, settings, picture),
+               shared=rec.shared)
     return res
 
 
@@ -488,10 +492,23 @@ def _dream_variants(model: Any) -> list:
     return out
 
 
+def _served(name: str, model: Any, **kwargs: Any) -> Iterator | None:
+    """The job on the Ray Serve deployments when ``CNNLAB_JOBS`` names them (``cnnlab serve``),
+    else None (run here). Only a zoo model can go there, by its name: a visitor's own model
+    lives in their session on this server."""
+    from .serve import client
+
+    if client.endpoint() is None or getattr(model, "meta", {}).get("kind") == "own" \
+            or str(getattr(model, "name", "")).startswith("own-"):
+        return None
+    return client.stream(name, {**kwargs, "model": model.name})
+
+
 def _dream_run(model, picture, settings, rec, **_):
     from . import dream as dd
 
-    snapshots = dd.dream(picture, model, **settings, snapshot_every=1)
+    snapshots = _served("dream", model, image=picture, **settings, snapshot_every=1) \
+        or dd.dream(picture, model, **settings, snapshot_every=1)
     rec.frames.append(picture)
     return snapshots
 
@@ -643,7 +660,9 @@ def _texture_picture(model: Any) -> np.ndarray:
 def _texture_run(model, picture, s, rec, threads=None, **_):
     from . import style as S
 
-    return S.synthesize_texture(picture, model, s["size"], style_layers=s["style_layers"],
+    return _served("texture", model, style=picture, size=s["size"], style_layers=s["style_layers"],
+                   steps=s["steps"], tv_weight=s["tv_weight"], snapshot_every=5) \
+        or S.synthesize_texture(picture, model, s["size"], style_layers=s["style_layers"],
                                 steps=s["steps"], tv_weight=s["tv_weight"], snapshot_every=5,
                                 threads=threads)
 
@@ -663,7 +682,8 @@ def _transfer_run(model, picture, s, rec, threads=None, **_):
     from . import style as S
 
     content, style = picture
-    return S.stylize(content, style, model, **s, snapshot_every=5, threads=threads)
+    return _served("stylize", model, content=content, style=style, **s, snapshot_every=5) \
+        or S.stylize(content, style, model, **s, snapshot_every=5, threads=threads)
 
 
 def _transfer_finish(model, picture, s, rec) -> dict:

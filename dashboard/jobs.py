@@ -48,6 +48,10 @@ def _wait_text(ticket: Any, gate: Any) -> str:
             + (f" · ready in about {eta:.0f} s" if eta is not None else ""))
 
 
+def _shared_text(what: str) -> str:
+    return f"Shared run (another visitor started the same picture, model and settings) · {what}"
+
+
 def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
            image_width: int | str = "content", every: int = 1,
            describe: Callable[[Any], str] | None = None,
@@ -95,12 +99,11 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
                 bar.progress(0.0, text=_wait_text(ticket, gate))
             t0 = time.perf_counter()
         if role == "join":
-            bar.progress(0.0, text="Another visitor started this same run (same picture, model and "
-                                   "settings): following it…")
+            bar.progress(0.0, text=_shared_text("waiting for its next step"))
         for i, snap in enumerate(snapshots):
             if snap is None:                     # the shared run's leader has no new step yet
                 bar.progress(float(last.fraction) if last is not None else 0.0,
-                             text="Following the same run another visitor started…")
+                             text=_shared_text(describe(last) if last is not None else "waiting for it to start"))
                 continue
             last = snap
             st.session_state[key] = snap
@@ -111,7 +114,8 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
             if role == "replay" and not final:   # computed before: only the numbers, then the end
                 continue
             if i % every == 0 or final:
-                bar.progress(float(snap.fraction), text=describe(snap))
+                text = describe(snap)
+                bar.progress(float(snap.fraction), text=_shared_text(text) if role == "join" else text)
                 image = getattr(snap, "image", None)
                 if image is not None:
                     slot.image(image, caption=image_caption or describe(snap), width=image_width)

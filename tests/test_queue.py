@@ -153,3 +153,34 @@ def test_precompute_start_shares_a_view_and_gives_every_caller_the_leaders_recor
     assert r2.seconds == r1.seconds and r3.done
     s0, _ = precompute.start("t-share", "m", pic, {"steps": 4})                 # not shared
     assert s0.role == "own"
+
+
+def test_with_cnnlab_jobs_the_slow_views_go_to_serve_with_kwargs_its_jobs_accept(monkeypatch):
+    """Routing only (the Serve round trip itself is tests/test_serve.py): each view's default
+    settings become kwargs that core.serve.jobs.check accepts for its job, the model by name."""
+    from core import zoo
+    from core.serve import client
+    from core.serve import jobs as serve_jobs
+
+    sent = []
+
+    def fake_stream(name, kwargs, endpoint=None, **_):
+        serve_jobs.check(name, kwargs)            # raises on a keyword the job does not take
+        sent.append((name, kwargs))
+        return iter([Snapshot(step=1, total=1, loss=1.0, image=np.zeros((4, 4, 3), np.uint8),
+                              info={"octave_step": 1, "octave": 0})])
+
+    monkeypatch.setenv("CNNLAB_JOBS", "http://127.0.0.1:9")
+    monkeypatch.setattr(client, "stream", fake_stream)
+    lm = zoo.load("efficientnet_lite0")
+    for kind in ("deepdream", "texture", "transfer"):
+        job = precompute.JOBS[kind]
+        pic = job.picture(lm)
+        snaps, rec = precompute.start(kind, lm, pic, job.defaults(lm, pic))
+        assert [s.step for s in snaps] == [1]
+    assert [n for n, _ in sent] == ["dream", "texture", "stylize"]
+    assert all(kw["model"] == lm.name for _, kw in sent)
+    own = dataclasses.replace(lm, name="own-0123abcd")      # a visitor's model stays here
+    assert precompute._served("dream", own, image=None) is None
+    monkeypatch.delenv("CNNLAB_JOBS")
+    assert precompute._served("dream", lm, image=None) is None

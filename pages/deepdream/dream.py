@@ -36,7 +36,8 @@ def render(d: Dream) -> None:
                 what = (f"{steps_text(res['total'])}, {res['seconds']:.1f} s on one CPU thread when "
                         "it was prepared (a live run's time depends on this machine and its load)")
             else:
-                what = f"{steps_text(res['total'])} in {res['seconds']:.1f} s here"
+                what = f"{steps_text(res['total'])} in {res['seconds']:.1f} s here" + \
+                    (" (computed once, shared by visitors with the same settings)" if res.get("shared") else "")
             st.image(res["image"], caption=f"{res['layer']} · {what}{cur.tail}", width="stretch")
             if cur.stale_note:
                 st.caption(cur.stale_note)
