@@ -73,6 +73,10 @@ class Ticket:
         """Seconds until this job should be finished (None until a job of its kind has finished)."""
         return self.gate._eta(self)
 
+    def starts_in(self) -> float | None:
+        """Seconds until this waiting job should get its slot (None: not known yet)."""
+        return self.gate.starts_in(self)
+
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a slot; True once this job may run."""
         return self.gate._wait(self, timeout)
@@ -154,19 +158,36 @@ class Gate:
             own = self._seconds.get(t.kind)
             if own is None:
                 return None
-            now = time.monotonic()
             if t.started is not None:
-                return max(0.0, own - (now - t.started))
-            # When each slot frees: what the running jobs have left, then the waiting ones ahead.
-            free = [max(0.0, self._seconds.get(r.kind, own) - (now - (r.started or now)))
-                    for r in self._running]
-            free += [0.0] * (self.slots - len(free))
-            heapq.heapify(free)
-            for ahead in self._waiting:
-                if ahead is t:
-                    break
-                heapq.heappush(free, heapq.heappop(free) + self._seconds.get(ahead.kind, own))
-            return free[0] + own
+                return max(0.0, own - (time.monotonic() - t.started))
+            start = self._start_in(t, own)
+            return None if start is None else start + own
+
+    def _start_in(self, t: Ticket, fallback: float | None = None) -> float | None:
+        """Seconds until a waiting ticket should start: when each slot frees (what the running
+        jobs have left, then the waiting ones ahead), from their kinds' means. None when a job
+        ahead is of a kind that never finished (and no ``fallback``)."""
+        now = time.monotonic()
+        ahead = []
+        for r in self._running:
+            est = self._seconds.get(r.kind, fallback)
+            if est is None:
+                return None
+            ahead.append(max(0.0, est - (now - (r.started or now))))
+        free = ahead + [0.0] * (self.slots - len(ahead))
+        heapq.heapify(free)
+        for w in self._waiting:
+            if w is t:
+                break
+            est = self._seconds.get(w.kind, fallback)
+            if est is None:
+                return None
+            heapq.heappush(free, heapq.heappop(free) + est)
+        return free[0]
+
+    def starts_in(self, t: Ticket) -> float | None:
+        with self._cond:
+            return 0.0 if t.started is not None else self._start_in(t)
 
     def state(self) -> dict:
         with self._cond:

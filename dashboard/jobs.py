@@ -42,10 +42,11 @@ def _describe(snap: Any) -> str:
 
 
 def _wait_text(ticket: Any, gate: Any) -> str:
-    pos, eta = ticket.position(), ticket.eta()
+    pos, eta, start = ticket.position(), ticket.eta(), ticket.starts_in()
     ahead = "you are next" if pos <= 1 else f"{pos - 1} job(s) ahead of you"
-    return (f"Waiting for a free slot: {ahead} ({gate.slots} run at once on this server)"
-            + (f" · ready in about {eta:.0f} s" if eta is not None else ""))
+    when = f" · done in about {eta:.0f} s" if eta is not None else \
+        f" · starts in about {start:.0f} s" if start is not None else ""
+    return f"Waiting for a free slot: {ahead} ({gate.slots} run at once on this server){when}"
 
 
 def _shared_text(what: str) -> str:

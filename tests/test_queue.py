@@ -25,10 +25,14 @@ def test_gate_admits_in_arrival_order_with_positions_and_an_eta():
     assert 0.15 < took < 1.0
     # c waits for b (about `took` left) and then runs for about `took` itself
     assert took * 1.5 < c.eta() <= 2 * took + 0.05
+    assert took * 0.5 < c.starts_in() <= took + 0.05
+    d = g.ticket("texture")                     # a kind never timed: its start is still known
+    assert d.eta() is None and took * 1.5 < d.starts_in() <= 2 * took + 0.05
+    d.release()
     c.release()                                 # leaves the line while waiting
     b.release()
     st = g.state()
-    assert st["completed"] == 2 and st["left"] == 1 and st["running"] == 0 and st["waiting"] == 0
+    assert st["completed"] == 2 and st["left"] == 2 and st["running"] == 0 and st["waiting"] == 0
 
 
 def test_gate_never_runs_more_than_its_slots_and_loses_no_job():
