@@ -34,7 +34,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 FULL_OK = ForwardMsg.FINISHED_SUCCESSFULLY
 FRAGMENT_OK = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 BUSY_BUTTONS = ("Stop", "Cancel")                 # labels shown while a job is running or waiting
-QUEUE_TEXT = re.compile(r"position\s*\d+|in (the )?queue|queued", re.I)
+# dashboard.jobs.follow's texts: a place in line, or following another visitor's identical run
+QUEUE_TEXT = re.compile(r"waiting for a free slot|job\(s\) ahead|shared run|position\s*\d+|in (the )?queue|queued", re.I)
 
 
 @dataclass

@@ -325,7 +325,8 @@ def report(n: int, cheap: str, heavy: str, alone: list[Visit], r: dict, cpu_alon
           f"{cpu_alone:.2f} alone, {r['cpu_heavy']:.2f} in the room (probe's views included)")
     print(f"heavy throughput: room span {r['span']:.1f} s vs the same {n} jobs back to back "
           f"{b2b:.1f} s (interleaved: {math.ceil(n / 2)} before, {n // 2} after) → {ratio:.2f}×")
-    print(f"jobs: pressed {n}, shown a queue position {queued}, completed {completed}, lost {lost}")
+    print(f"jobs: pressed {n}, shown their place (in line or following a shared run) {queued}, "
+          f"completed {completed}, lost {lost}")
     for v in visits:
         if not v.completed or v.problem:
             print(f"   a visitor: {v.status} {v.problem}")

@@ -11,10 +11,8 @@ Run: ``.venv/bin/python bench/bench_segmentation.py`` (after ``make assets``).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]

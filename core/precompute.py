@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import numbers
+import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -350,7 +351,7 @@ def start(kind: str, model: Any, picture: Any, settings: dict, *, share: bool = 
     def run() -> Iterator:
         return _recorded(job, settings, job.run(model, picture, settings, rec, **opts), rec)
 
-    if not share:
+    if not share or os.environ.get("CNNLAB_SHARE", "1").strip() == "0":    # the operator's off switch
         return jobs.Stream(run(), "own"), rec
     k = ("precompute", key(kind, model, settings, picture), str(getattr(model, "device", "")),
          tuple(sorted((n, repr(v)) for n, v in opts.items())))
