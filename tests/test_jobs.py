@@ -45,17 +45,8 @@ def _shared_app() -> AppTest:
         import streamlit as st
 
         from core import precompute
-        from core.snapshots import Snapshot
         from dashboard import jobs
 
-        def run(model, picture, settings, rec, **opts):
-            st.session_state["computed"] = st.session_state.get("computed", 0) + 1
-            for i in range(1, 4):
-                yield Snapshot(step=i, total=3, loss=float(i), image=np.full((8, 8, 3), 40 * i, np.uint8))
-
-        import dataclasses
-        precompute.JOBS.setdefault("t-follow", dataclasses.replace(precompute.JOBS["inversion"],
-                                                                    kind="t-follow", run=run))
         snaps, rec = precompute.start("t-follow", "m", np.zeros((4, 4, 3), np.uint8), {"s": 1}, share=True)
         last = jobs.follow(snaps, "t-run")
         st.write(f"{st.session_state['t-run-role']} {last.step} {int(last.image[0, 0, 0])} {len(rec.rows)}")
@@ -63,10 +54,26 @@ def _shared_app() -> AppTest:
     return AppTest.from_function(script, default_timeout=60)
 
 
+def _counted_run(model, picture, settings, rec, **opts):
+    import numpy as np
+    import streamlit as st
+
+    from core.snapshots import Snapshot
+
+    st.session_state["computed"] = st.session_state.get("computed", 0) + 1
+    for i in range(1, 4):
+        yield Snapshot(step=i, total=3, loss=float(i), image=np.full((8, 8, 3), 40 * i, np.uint8))
+
+
 def test_a_second_visitor_gets_the_shared_run_without_computing_it(monkeypatch):
+    import dataclasses
+
     from core import jobs as core_jobs
+    from core import precompute
 
     monkeypatch.setattr(core_jobs, "_SHARED", core_jobs.Shared())
+    monkeypatch.setitem(precompute.JOBS, "t-follow", dataclasses.replace(
+        precompute.JOBS["inversion"], kind="t-follow", run=_counted_run))
     one, two = _shared_app().run(), _shared_app().run()       # two sessions, one process
     assert not one.exception and not two.exception
     assert "lead 3 120 3" in [m.value for m in one.markdown]
