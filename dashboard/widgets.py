@@ -3,6 +3,7 @@ downloads. (Tabs are run by ``dashboard.tabs``, long jobs drawn by ``dashboard.j
 from __future__ import annotations
 
 import hashlib
+from typing import Any, Callable
 
 import numpy as np
 import streamlit as st
@@ -81,9 +82,17 @@ def _digest(*parts: bytes) -> str:
     return h.hexdigest()[:12]
 
 
+def _on_click(encode: Callable[..., bytes], *args: Any, **kwargs: Any) -> Callable[[], bytes]:
+    """The file's bytes made when its download button is clicked (Streamlit calls it then)."""
+    return lambda: encode(*args, **kwargs)
+
+
 def download_png(image: np.ndarray, filename: str, label: str = "Download PNG",
                  key: str | None = None) -> None:
-    data = images.to_png_bytes(image)
+    # With a key the file is encoded when the button is clicked, not on every rerun of the page
+    # (a rerun that changes nothing paid for the PNG each time); without one the key comes from
+    # the bytes.
+    data = _on_click(images.to_png_bytes, image) if key else images.to_png_bytes(image)
     st.download_button(label, data=data, file_name=filename, mime="image/png",
                        key=key or f"png-{filename}-{_digest(data)}", icon=":material/download:")
 
@@ -92,7 +101,9 @@ def download_gif(frames: list[np.ndarray], filename: str, label: str = "Download
                  key: str | None = None, duration_ms: int = 120) -> None:
     if not frames:
         return
-    data = images.to_gif_bytes(frames, duration_ms=duration_ms)
+    # An animated GIF of a run (~80 frames) took seconds of CPU to encode: only on a click.
+    data = _on_click(images.to_gif_bytes, list(frames), duration_ms=duration_ms) if key \
+        else images.to_gif_bytes(frames, duration_ms=duration_ms)
     st.download_button(label, data=data, file_name=filename, mime="image/gif",
                        key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:")
 
