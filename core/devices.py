@@ -90,9 +90,49 @@ _ACTIVE: list[int] = []   # thread counts asked for by the blocks running now
 _SAVED = 0
 
 
+def job_threads() -> int:
+    """PyTorch CPU threads for one heavy single-picture job (a dream, a style transfer, a class
+    visualization, a small training loop): the deployment's ``CNNLAB_TORCH_THREADS``, else one
+    on a machine of up to 4 cores, else half the cores (at most 8).
+
+    Measured on the 2-core machine: small loops under contention ran 10-20x slower with two
+    threads than with one (thread hand-offs between operations of a few microseconds), and a
+    class-visualization step took 1.3-3.6 s with two threads against 0.24 s with one. On a big
+    machine one thread would leave most of it idle for a single visitor.
+    """
+    env = os.environ.get("CNNLAB_TORCH_THREADS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 4 else min(8, cores // 2)
+
+
+def apply_thread_policy() -> int | None:
+    """At server start: ``CNNLAB_TORCH_THREADS`` set → every PyTorch operation of the process
+    (cheap views included) uses that many threads, and the job queue runs cores ÷ that many jobs
+    at once (``core.jobs.default_slots``). Unset: PyTorch's own default stays. Returns the value
+    set, or None."""
+    global _APPLIED
+    env = os.environ.get("CNNLAB_TORCH_THREADS", "").strip()
+    if not env:
+        return None
+    n = job_threads()
+    if _APPLIED != n:            # once per process (the app calls this on every page run)
+        _torch().set_num_threads(n)
+        _APPLIED = n
+    return n
+
+
+_APPLIED: int | None = None
+
+
 @contextlib.contextmanager
-def torch_threads(n: int | None):
-    """Run the block with ``torch.set_num_threads(n)`` (``None``: leave it alone).
+def torch_threads(n: int | str | None):
+    """Run the block with ``torch.set_num_threads(n)`` (``None``: leave it alone; ``"job"``:
+    :func:`job_threads`, the deployment's policy for one heavy job).
 
     Tiny networks (LeNet-5, the residual experiment's MLPs) and single-image loops gain
     nothing from several threads and, on a busy 2-core machine, lose a lot: thread hand-offs
@@ -104,7 +144,7 @@ def torch_threads(n: int | None):
     if n is None:
         yield
         return
-    token = int(n)
+    token = job_threads() if n == "job" else int(n)
     with _LOCK:
         if not _ACTIVE:
             _SAVED = _torch().get_num_threads()

@@ -11,6 +11,7 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 
 import streamlit as st  # noqa: E402
 
+from core import devices  # noqa: E402
 from dashboard import hosted, nav, urlstate, warmup  # noqa: E402
 from dashboard.sidebar import app_style, presentation_style, status_panel  # noqa: E402
 
@@ -22,6 +23,7 @@ st.set_page_config(page_title="CNN Lab", page_icon=":material/neurology:", layou
                    initial_sidebar_state="collapsed" if present else "expanded")
 app_style()
 hosted.apply()      # CNNLAB_HOSTED=1: upload cap, no error details, session TTL and memory bound
+devices.apply_thread_policy()  # CNNLAB_TORCH_THREADS: PyTorch threads per process and job
 if present:
     presentation_style()
 

@@ -105,7 +105,7 @@ def class_visualization(model: Any, target: int, *, layer: str | None = None, st
                         size: int = 128, step_size: float = 0.02, l2: float = 0.0, tv: float = 0.0,
                         blur: float | tuple[float, float] = 0.0, roll: int = 0, init: str = "noise",
                         decay: float = 1.5, param: str = "fourier", robust: bool = True,
-                        seed: int = 0, jitter: int | None = None, threads: int | None = 1) -> Iterator[Snapshot]:
+                        seed: int = 0, jitter: int | None = None, threads: int | str | None = "job") -> Iterator[Snapshot]:
     """The notes' I* = argmax_I S_c(I) − R(I) with Lucid's recipe: climb a class logit
     (``layer=None``) or the mean of channel ``target`` of ``layer``.
 
@@ -125,8 +125,9 @@ def class_visualization(model: Any, target: int, *, layer: str | None = None, st
     whenever a picture is made (about :data:`PICTURES_PER_RUN` times; in between the last one is
     repeated); ``info``: ``start`` (the first picture's objective), ``view`` (this step's value on
     the transformed picture), ``penalty`` and, for classes, ``probability``. ``threads``: torch
-    CPU threads while it runs (one: on a busy 2-core machine a step took 1.3 s with two threads
-    and 0.24 s with one; None leaves the setting alone).
+    CPU threads while it runs (default ``"job"``: :func:`core.devices.job_threads`, one on a
+    small machine, where a step took 1.3 s with two threads and 0.24 s with one; None leaves the
+    setting alone).
     """
     if jitter is not None:
         warnings.warn("class_visualization(jitter=...) is deprecated: it is a roll, pass roll=...",
@@ -210,7 +211,7 @@ def inversion_layers(model: Any) -> list[str]:
 
 def feature_inversion(model: Any, image: np.ndarray, layer: str, *, steps: int = 40, lr: float = 0.08,
                       tv: float = 0.0, init: str = "noise", param: str = "fourier", decay: float = 1.0,
-                      seed: int = 0, threads: int | None = 1) -> Iterator[Snapshot]:
+                      seed: int = 0, threads: int | str | None = "job") -> Iterator[Snapshot]:
     """Reconstruct ``image`` (RGB uint8) from its features at ``layer``: maximise
     −‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² − tv·TV(x) with :func:`core.vis.ascent.render` (Adam, ``lr``)
     over a Fourier picture (:class:`~core.vis.ascent.FourierImage`, decay ``decay``: smooth

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import style as S
+from core.devices import job_threads
 from dashboard import tabs
 from dashboard.tabs import Tab
 from dashboard.widgets import model_picker
@@ -43,7 +44,7 @@ def render() -> None:
     lm = model_picker("st-model", own=True, label="Loss network (style and content layers)")
     # One CPU thread while optimising: on a busy 2-core machine torch's thread hand-offs cost more
     # than they gain (measured several times slower with 2); a GPU is left alone.
-    threads = 1 if str(getattr(lm, "device", "cpu")) == "cpu" else None
+    threads = job_threads() if str(getattr(lm, "device", "cpu")) == "cpu" else None
     s = Style(lm=lm, table=S.loss_layers(lm), threads=threads)
     # "-up": the style pictures' uploaders (st-tex-up, …), which a script may not assign
     tabs.run(TABS, "st-", s)
