@@ -468,12 +468,14 @@ def landmarks_closeup(image: np.ndarray, face: Face) -> np.ndarray:
 
 def recognize_frame(frame: np.ndarray, gallery: Gallery | None = None,
                     threshold: float = DEFAULT_THRESHOLD, detector: str = "hog",
-                    upsample: int = 0, show_landmarks: bool = False
-                    ) -> tuple[np.ndarray, list[dict]]:
+                    upsample: int = 0, show_landmarks: bool = False,
+                    found: Sequence[Face] | None = None) -> tuple[np.ndarray, list[dict]]:
     """Frame function: every face boxed and named — green for the nearest enrolled person
-    within τ, red for "unknown" — with its distance. Returns (frame, [{name, distance, box}])."""
+    within τ, red for "unknown" — with its distance. Returns (frame, [{name, distance, box}]).
+    ``found``: the faces :func:`embed_faces` already found in ``frame`` with these settings (a
+    caller that caches them; only the matching and drawing are done again)."""
     img = _rgb(frame)
-    faces = embed_faces(img, detector=detector, upsample=upsample)
+    faces = list(found) if found is not None else embed_faces(img, detector=detector, upsample=upsample)
     out, data = img.copy(), []
     for f in faces:
         name, dist = (gallery.match(f.descriptor, threshold) if gallery is not None and len(gallery)

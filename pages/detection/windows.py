@@ -19,6 +19,22 @@ def _canvas(n: int, side: int, seed: int) -> SL.DigitCanvas:
     return SL.digit_canvas(n, (side, side), seed=seed)
 
 
+@st.cache_data(show_spinner=False, max_entries=1)
+def _notes_example() -> list[dict]:
+    """The notes' 14×14 example checked both ways (seeded: the same every run)."""
+    return SL.verify_notes_example()
+
+
+@st.cache_data(show_spinner="Sliding the window over the canvas…", max_entries=16)
+def _compare(_lm, name: str, n: int, side: int, seed: int, one: bool) -> SL.SlidingComparison:
+    """Both ways over the canvas, timed once per canvas and crop mode: a rerun that only moves
+    a threshold reads them again instead of sliding every window twice more."""
+    canvas = _canvas(n, side, seed)
+    with _lm.lock:
+        return SL.compare(_lm.model, canvas.image, batch_size=1 if one else 256, repeat=2,
+                          conv_model=SL.fc_to_conv(_lm.model))
+
+
 def render() -> None:
     st.subheader("Sliding windows, and the same thing done by convolution")
     st.write("The oldest detector: crop a window, classify it, move it a few pixels, repeat over the "
@@ -30,7 +46,7 @@ def render() -> None:
     layer_names = [name for name, _ in shapes[14]]
     figures.table(st, pd.DataFrame({f"{n}×{n}×3 input": [f"{a}×{b}×{c}" for _, (a, b, c) in shapes[n]]
                                for n in shapes}, index=layer_names), width="stretch")
-    ver = SL.verify_notes_example()
+    ver = _notes_example()
     st.caption("The lecture's example network (14×14×3 window, stride 2 between windows): "
                + "; ".join(f"{v['size'][0]}×{v['size'][1]} → {v['shape'][0]}×{v['shape'][1]}×{v['shape'][2]} "
                            f"({v['windows']} windows, crops vs one pass differ by {v['max_abs_diff']:.1e})"
@@ -53,10 +69,7 @@ def render() -> None:
     except ValueError as e:
         st.error(str(e))
         return
-    conv_model = SL.fc_to_conv(lm5.model)
-    with lm5.lock:
-        r = SL.compare(lm5.model, canvas.image, batch_size=1 if one else 256, repeat=2,
-                       conv_model=conv_model)
+    r = _compare(lm5, lm5.name, int(n), int(side), int(seed), bool(one))
     m = st.columns(4)
     m[0].metric("Windows", f"{r.shape[0]}×{r.shape[1]} = {r.n_windows}")
     m[1].metric("Crops: time", f"{r.naive_seconds * 1000:.1f} ms")

@@ -29,7 +29,7 @@ def render() -> None:
         if not len(g):
             st.info("The gallery is empty: faces are boxed but cannot be named. Enrol the sample "
                     "faces (or anyone) above.")
-        out, data = faces.recognize_frame(query, g, tau, upsample=1)
+        out, data = _recognize(query, g, tuple(g.names), tuple(g.descriptors), tau)
         st.image(out, width="stretch", caption="green: enrolled person within τ; red: unknown")
         if data:
             figures.table(st, pd.DataFrame([{"face": i + 1, "name": d["name"] or "unknown",
@@ -52,6 +52,22 @@ def render() -> None:
 QUERY_SOURCES = ("A changed copy of a sample photo", "Any picture")
 
 
+@st.cache_data(show_spinner="Finding and naming faces…", max_entries=8)
+def _recognize(query: np.ndarray, _g: faces.Gallery, names: tuple, descriptors: tuple, tau: float):
+    """``faces.recognize_frame`` on the query, once per query, gallery (its names and
+    descriptors are the key) and τ: a rerun that changes nothing else reads it again; a new τ
+    or gallery only matches and draws again (the faces found are cached per picture)."""
+    return faces.recognize_frame(query, _g, tau, upsample=1, found=find_faces(query, "hog", 1))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _changed_sample(name: str) -> tuple[np.ndarray, float]:
+    """The sample photo changed (``faces.changed_copy``) and its pixel distance to the original."""
+    original = images.load_sample(name, max_side=1280)
+    query = faces.changed_copy(original)
+    return query, faces.pixel_distance(query, original)
+
+
 def _query():
     """The query picture. By default not an enrolled picture itself: the app ships one photo of
     each sample person, so the query is that photo changed (mirrored, rotated, darker)."""
@@ -64,11 +80,10 @@ def _query():
     names = list(dict.fromkeys(s for s, _, _ in faces.SAMPLE_PEOPLE))
     name = st.selectbox("Sample photo", names, index=names.index("zidane"), key="emb-id-qsample",
                         format_func=lambda n: table[n].title)
-    original = images.load_sample(name, max_side=1280)
-    query = faces.changed_copy(original)
+    query, distance = _changed_sample(name)
     st.caption(f"Enrolled from the original `{table[name].source}`; the query is that photo "
                "mirrored, rotated 8° and darker, so every pixel differs "
-               f"(pixel distance {faces.pixel_distance(query, original):.0f} on [0, 1] values) — "
+               f"(pixel distance {distance:.0f} on [0, 1] values) — "
                "but the people are the same. A real test uses another photo: choose *Any picture*.")
     return query
 
