@@ -53,7 +53,11 @@ def main() -> None:
         dt = time.perf_counter() - t
         total += dt
         print(f"  {layer:10s} {dt:6.1f} s = {dt / ref:5.0f} × fwd+bwd   feature error {last.loss:.3f}")
-    print(f"  default run {total:6.1f} s = {total / ref:5.0f} × forward+backward")
+    steps = args.steps * len(O.inversion_layers(lm))
+    print(f"  default run {total:6.1f} s = {total / ref:5.0f} × forward+backward "
+          f"(target ≤ 15 s: {'OK' if total <= 15 else 'above target'}; {steps} steps, "
+          f"{total / steps / ref:.2f} of a whole-network forward+backward per step, "
+          "each stopping at its layer)")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,21 @@ class _Gram(torch.autograd.Function):
         return (grad + grad.transpose(1, 2)) @ flat
 
 
+class _GramT(torch.autograd.Function):
+    """G = XᵀX for X of shape (B, N, C) (positions × channels, NHWC memory): as :class:`_Gram`,
+    ∂L/∂X = X (∂G + ∂Gᵀ) in one product."""
+
+    @staticmethod
+    def forward(ctx, rows: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(rows)
+        return rows.transpose(1, 2) @ rows
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        (rows,) = ctx.saved_tensors
+        return rows @ (grad + grad.transpose(1, 2))
+
+
 def gram_matrix(features: torch.Tensor, normalize: str = "none") -> torch.Tensor:
     """Gram matrix of a (C,H,W) or (B,C,H,W) activation: (C,C) or (B,C,C).
 
@@ -154,8 +169,14 @@ def gram_matrix(features: torch.Tensor, normalize: str = "none") -> torch.Tensor
     single = features.dim() == 3
     f = features.unsqueeze(0) if single else features
     b, c, h, w = f.shape
-    flat = f.reshape(b, c, h * w)
-    g = _Gram.apply(flat) if flat.requires_grad else flat @ flat.transpose(1, 2)
+    if not single and c > 1 and f.is_contiguous(memory_format=torch.channels_last):
+        # NHWC activations (the loss network runs channels-last on the CPU): (B, HW, C) is a
+        # view of the same memory, and G = XᵀX needs no copy; reshaping to (B, C, HW) would.
+        rows = f.permute(0, 2, 3, 1).reshape(b, h * w, c)
+        g = _GramT.apply(rows) if rows.requires_grad else rows.transpose(1, 2) @ rows
+    else:
+        flat = f.reshape(b, c, h * w)
+        g = _Gram.apply(flat) if flat.requires_grad else flat @ flat.transpose(1, 2)
     if normalize == "hw":
         g = g / (h * w)
     elif normalize == "chw":

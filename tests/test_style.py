@@ -304,3 +304,20 @@ def test_style_page_opens_every_tab_and_synthesizes_a_texture():
     assert not at.exception and not at.error, [e.value for e in at.exception]
     res = at.session_state["st-tex-result"]
     assert res["image"].shape == (96, 96, 3) and res["rows"][-1]["J_style"] < res["rows"][0]["J_style"]
+
+
+def test_gram_of_channels_last_activations_is_the_same_without_a_copy():
+    """NHWC activations (the folded loss network on the CPU) take the (B, HW, C) path: the same
+    Gram and gradient as the NCHW one, checked by gradcheck."""
+    gen = torch.Generator().manual_seed(4)
+    f = torch.rand(2, 4, 3, 5, generator=gen, dtype=torch.float64)
+    nhwc = f.contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    assert nhwc.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(S.gram_matrix(nhwc, "hw"), S.gram_matrix(f, "hw"))
+    assert torch.autograd.gradcheck(lambda t: S.gram_matrix(t.contiguous(memory_format=torch.channels_last), "hw"),
+                                    (nhwc,))
+    w = torch.rand(2, 4, 4, generator=gen, dtype=torch.float64)
+    (S.gram_matrix(nhwc) * w).sum().backward()
+    plain = f.clone().requires_grad_(True)
+    (S.gram_matrix(plain) * w).sum().backward()
+    assert torch.allclose(nhwc.grad, plain.grad)

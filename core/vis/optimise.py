@@ -157,7 +157,7 @@ def class_visualization(model: Any, target: int, *, layer: str | None = None, st
         img = A.to_image(x)
         xs = A.to_tensor(img, net.device)
         with torch.no_grad():
-            out = A.activations(net, xs, list(objective.layers) + ([] if layer else [A.OUTPUT]))
+            out = A.activations(net, xs, list(objective.layers) + ([] if layer else [A.OUTPUT]), fold=True)
             value = float(objective(out))
             prob = None if layer else float(torch.softmax(out[A.OUTPUT], 1)[0, int(target)])
         return img, value, prob
