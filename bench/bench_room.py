@@ -251,8 +251,15 @@ def browser_check(url: str, cheap: str, heavy: str, timeout: float) -> dict:
             wait_rendered(page)
             heavy_imgs = _browser_images(page, hashlib)
             title = page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
-            missing = [b for b in ws["heavy"].buttons
-                       if page.get_by_role("button", name=b, exact=True, include_hidden=True).count() == 0]
+            # Every expander opened (client-side only: nothing reruns), then each button's label
+            # as the page shows it (an icon's ligature name comes first, on its own line).
+            for summary in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all():
+                summary.click()
+            page.wait_for_timeout(500)
+            shown = set(page.eval_on_selector_all(
+                '[data-testid="stMain"] button',
+                "els => els.map(e => e.innerText.trim().split('\\n').pop().trim())"))
+            missing = [b for b in ws["heavy"].buttons if b not in shown]
             exc = exceptions_on(page)
             shot = Path(tempfile.gettempdir()) / "bench_room_browser.png"
             page.screenshot(path=str(shot), full_page=True)
