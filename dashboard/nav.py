@@ -56,11 +56,15 @@ def render_function(package: str):
     """The page's ``render()`` wrapped in the error boundary (what ``st.Page`` runs)."""
     import importlib
 
+    from dashboard import heap
     from dashboard.tabs import boundary
 
     def page() -> None:
-        module = importlib.import_module(f"pages.{package}")
-        boundary(module.render, where=f"page {package}")
+        try:
+            module = importlib.import_module(f"pages.{package}")
+            boundary(module.render, where=f"page {package}")
+        finally:        # Streamlit's full gc.collect after the run then skips what lives on
+            heap.settle()
 
     page.__name__ = f"page_{package}"  # st.Page derives a default title/url from it
     return page
