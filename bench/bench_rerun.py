@@ -10,9 +10,13 @@ page, tests/pageapp.py), the tab is opened, run twice more to warm its caches, t
   picker nor a setting of the tab's job) is flipped to another value and back, ``--reruns`` times; the first flip is shown apart (it may
   compute something new), the median of the later ones is the warm cost.
 
+Every timed run includes the ``gc.collect(2)`` Streamlit's server runs after each script run
+(``runner.postScriptGC``; AppTest leaves it out, ``--no-gc`` too): with torch and the pages
+imported it is the largest part of a rerun unless the heap is frozen (dashboard/heap.py).
+
 A tab passes when both its *same* and its warm *light* CPU per rerun are ≤ 0.15 s. The reference
-is an empty Streamlit page (one ``st.title``) rerun the same way in the same run; ratios are
-against it. Before timing, the bench waits until no background work of an earlier tab uses the
+is an empty Streamlit page (one ``st.title``, then what the app shell does after a page) rerun the
+same way in the same run; ratios are against it. Before timing, the bench waits until no background work of an earlier tab uses the
 CPU (process CPU counts every thread). Not a test: no timed assertions.
 
     .venv/bin/python bench/bench_rerun.py                          # every page and tab
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import importlib
 import io
 import os
@@ -42,12 +47,14 @@ sys.path.insert(0, str(ROOT))
 
 import logging  # noqa: E402
 
+from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dashboard import nav  # noqa: E402
 from tests.test_fuzz_widgets import HEAVY, PREFIX  # noqa: E402
 
 TARGET_S = 0.15
+POST_SCRIPT_GC = True   # --no-gc: leave out the server's gc.collect(2) after each run
 for _name in list(logging.root.manager.loggerDict):   # "missing ScriptRunContext" per session_state write
     if _name.startswith("streamlit"):
         logging.getLogger(_name).setLevel(logging.ERROR)
@@ -84,11 +91,18 @@ def _empty_script() -> None:
     import streamlit as st
 
     st.title("An empty page")
+    try:                # what the app shell does after every page run (dashboard/nav.py)
+        from dashboard import heap
+    except ImportError:     # a checkout from before it
+        return
+    heap.settle()
 
 
 def _timed_run(at: AppTest) -> tuple[float, float]:
     c, w = time.process_time(), time.perf_counter()
     at.run()
+    if POST_SCRIPT_GC:      # what Streamlit's server does after every script run; AppTest does not
+        gc.collect(2)
     cpu, wall = time.process_time() - c, time.perf_counter() - w
     if at.exception:
         raise RuntimeError([e.value for e in at.exception])
@@ -233,7 +247,11 @@ def main() -> None:
     ap.add_argument("--pages", nargs="*", help="page packages (default: every page)")
     ap.add_argument("--reruns", type=int, default=5)
     ap.add_argument("--profile", metavar="[PAGE:]TAB", help="cProfile top 25 of that tab's rerun")
+    ap.add_argument("--no-gc", action="store_true",
+                    help="leave out the gc.collect(2) Streamlit's server runs after every script run")
     args = ap.parse_args()
+    global POST_SCRIPT_GC
+    POST_SCRIPT_GC = not args.no_gc and bool(config.get_option("runner.postScriptGC"))
     if args.profile:
         profile(args.profile, args.reruns)
         return
