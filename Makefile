@@ -37,8 +37,11 @@ test: dev-install
 test-fast: dev-install  # no browser
 	CNNLAB_OFFLINE=1 $(PY) -m pytest -q -m "not e2e"
 
-bench: install
-	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f; done
+bench: dev-install  # every benchmark, then each row's ratio against its target (issue 20) gathered at the end
+	@mkdir -p artifacts; set -o pipefail; \
+	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done 2>&1 | tee artifacts/bench.log
+	@echo; echo "== targets (from artifacts/bench.log)"; \
+	grep -E "^== |target|PASS|FAIL|[^a-z]pass |above" artifacts/bench.log || true
 
 assets: install
 	@set -e; for f in scripts/make_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) $$f; done

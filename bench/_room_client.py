@@ -236,7 +236,17 @@ class Visitor:
         if url.startswith("data:"):
             data = base64.b64decode(url.split(",", 1)[1])
         else:
-            r = await self.http.get(url if url.startswith("http") else "/" + url.lstrip("/"))
+            path = url if url.startswith("http") else "/" + url.lstrip("/")
+            for attempt in range(3):
+                try:
+                    r = await self.http.get(path)
+                    break
+                except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+                    # the server closed a kept-alive connection as the request went out (seen
+                    # once with 10 visitors): a browser retries on a new connection, so do we
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.2)
             if r.status_code != 200:
                 return f"HTTP {r.status_code}", 0
             data = r.content
