@@ -41,6 +41,7 @@ def test_thread_policy_from_the_deployment_and_the_machine(monkeypatch):
 
     saved = torch.get_num_threads()
     monkeypatch.delenv("CNNLAB_TORCH_THREADS", raising=False)
+    monkeypatch.delenv("CNNLAB_HOSTED", raising=False)
     monkeypatch.delenv("CNNLAB_JOB_SLOTS", raising=False)
     monkeypatch.delenv("CNNLAB_JOBS", raising=False)
     monkeypatch.setattr(D.os, "cpu_count", lambda: 2)
@@ -50,6 +51,15 @@ def test_thread_policy_from_the_deployment_and_the_machine(monkeypatch):
     assert D.apply_thread_policy() is None and torch.get_num_threads() == saved
     monkeypatch.setenv("CNNLAB_TORCH_THREADS", "nonsense")
     assert D.job_threads() == 8
+    monkeypatch.delenv("CNNLAB_TORCH_THREADS")
+    monkeypatch.setenv("CNNLAB_HOSTED", "1")        # a hosted demo applies the policy unasked
+    monkeypatch.setattr(D, "_APPLIED", None)
+    try:
+        assert D.apply_thread_policy() == 8 and torch.get_num_threads() == 8
+    finally:
+        torch.set_num_threads(saved)
+        D._APPLIED = None
+    monkeypatch.delenv("CNNLAB_HOSTED")
     monkeypatch.setenv("CNNLAB_TORCH_THREADS", "1")
     monkeypatch.setattr(D, "_APPLIED", None)
     try:
