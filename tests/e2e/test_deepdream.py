@@ -1,7 +1,10 @@
 """DeepDream in a real browser: a one-step dream through the UI shows a picture, no exception."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from tests.e2e.browser import ROOT, browser_page, exceptions_on, streamlit_server, wait_rendered
 
@@ -39,3 +42,12 @@ def test_tiny_dream_through_the_ui():
         assert not exceptions_on(page), exceptions_on(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "deepdream-dream.png"))
+        # Downloads are encoded when clicked (Streamlit's deferred data), not on every rerun:
+        # the click still gives the result's own bytes.
+        for label, magic, fmt in (("Download PNG", b"\x89PNG", "PNG"), ("Download GIF", b"GIF8", "GIF")):
+            with page.expect_download(timeout=60_000) as got:
+                page.locator('[data-testid="stMain"] button', has_text=label).first.click()
+            data = open(got.value.path(), "rb").read()
+            assert data.startswith(magic), (label, data[:8])
+            pic = Image.open(io.BytesIO(data))
+            assert pic.format == fmt and pic.size[0] == 384, (label, pic.format, pic.size)
