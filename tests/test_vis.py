@@ -342,3 +342,11 @@ def test_a_module_that_does_not_fold_cleanly_is_used_as_it_is():
     assert A._folded(A.as_net(m)) is None
     m2 = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4)).train()
     assert A._folded(A.as_net(m2)) is None, "a training module is never folded"
+    # A model that only takes 32 px pictures (a Linear after flattening) cannot run the check
+    # picture: not folded, and its gradients still come, from the model itself.
+    fixed = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 30 * 30, 2)).eval()
+    assert A._folded(A.as_net(fixed)) is None
+    x = torch.rand(1, 3, 32, 32, requires_grad=True)
+    A.activations(fixed, x, [A.OUTPUT])[A.OUTPUT].sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0

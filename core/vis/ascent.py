@@ -238,8 +238,9 @@ def _fold_pairs(module: torch.nn.Module) -> frozenset[str]:
 def _folded(net: Net) -> _Folded | None:
     """The network with its batch norms folded into the convolutions before them, for optimising
     an input: same activations at every other layer (checked once on a random picture), without
-    the batch-norm passes, which cost ~15 % of a forward+backward of EfficientNet-Lite0 on the
-    CPU. None when there is nothing to fold, the module trains, or the check fails."""
+    the batch-norm passes (with NHWC weights, a forward+backward of EfficientNet-Lite0 on the CPU
+    takes 0.65x the time). None when there is nothing to fold, the module trains, or the check
+    fails (also when the model cannot take the 96 px check picture)."""
     import copy
 
     module = net.module
@@ -260,8 +261,11 @@ def _folded(net: Net) -> _Folded | None:
                 if convs:
                     gen = torch.Generator().manual_seed(0)
                     probe = torch.rand((1, 3, 96, 96), generator=gen).to(net.device)
-                    with torch.no_grad():
-                        want, got = module(probe), twin(probe)
+                    try:
+                        with torch.no_grad():
+                            want, got = module(probe), twin(probe)
+                    except Exception:  # noqa: BLE001 - a model that takes another input size
+                        want = got = None   # or shape: not checked, so not folded
                     if isinstance(want, torch.Tensor) and isinstance(got, torch.Tensor) \
                             and want.shape == got.shape \
                             and float((want - got).abs().max()) <= 1e-3 * max(1.0, float(want.abs().max())):
