@@ -90,6 +90,18 @@ _ACTIVE: list[int] = []   # thread counts asked for by the blocks running now
 _SAVED = 0
 
 
+def env_int(name: str, minimum: int = 1) -> int | None:
+    """A whole-number setting from the environment (at least ``minimum``); None when it is unset
+    or not a number."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return max(minimum, int(value))
+    except ValueError:
+        return None
+
+
 def job_threads() -> int:
     """PyTorch CPU threads for one heavy single-picture job (a dream, a style transfer, a class
     visualization, a small training loop): the deployment's ``CNNLAB_TORCH_THREADS``, else one
@@ -100,12 +112,9 @@ def job_threads() -> int:
     class-visualization step took 1.3-3.6 s with two threads against 0.24 s with one. On a big
     machine one thread would leave most of it idle for a single visitor.
     """
-    env = os.environ.get("CNNLAB_TORCH_THREADS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
+    env = env_int("CNNLAB_TORCH_THREADS")
+    if env is not None:
+        return env
     cores = os.cpu_count() or 1
     return 1 if cores <= 4 else min(8, cores // 2)
 
@@ -121,9 +130,9 @@ def apply_thread_policy() -> int | None:
     and one job at a time, 20.5 s for the room and 3.8 CPU-s per job; 1 thread and two at a time,
     18.1 s and 2.9 CPU-s; and with other work on the machine the 2-thread runs thrashed (9x)."""
     global _APPLIED
-    env = os.environ.get("CNNLAB_TORCH_THREADS", "").strip()
-    hosted = os.environ.get("CNNLAB_HOSTED", "").strip() not in ("", "0")
-    if not env and not hosted:
+    from .hosted import hosted
+
+    if env_int("CNNLAB_TORCH_THREADS") is None and not hosted():
         return None
     n = job_threads()
     if _APPLIED != n:            # once per process (the app calls this on every page run)

@@ -34,12 +34,11 @@ def default_slots() -> int:
     (``CNNLAB_JOBS``), else one per GPU, else as many as
     the CPU holds with each job using PyTorch's thread count (on 2 cores with 2 torch threads:
     one; two at once would only share the same cores and finish later, both)."""
-    env = os.environ.get("CNNLAB_JOB_SLOTS", "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
+    from .devices import env_int
+
+    env = env_int("CNNLAB_JOB_SLOTS")
+    if env is not None:
+        return env
     if os.environ.get("CNNLAB_JOBS", "").strip():    # the work runs on Ray Serve: its replicas'
         return 4                                      # queue holds the rest (docs/DEPLOY.md)
     import sys
