@@ -7,7 +7,7 @@ PORT ?= 8501
 # Pinned here for reproducible runs and CI; pyproject.toml keeps ranges for everyone else.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: run dev test test-fast bench assets prefetch install dev-install clean docker-smoke
+.PHONY: run dev test test-fast bench assets prefetch install dev-install clean docker-smoke i18n
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -51,6 +51,12 @@ prefetch: install
 
 docker-smoke: dev-install  # build the image (podman), run it with --network none, open every page in it; slow, not in `make test`; SMOKE_ARGS=--cold times a build without cache too
 	TORCH_PINS="$(TORCH_PINS)" $(PY) scripts/docker_smoke.py $(SMOKE_ARGS)
+
+i18n: install  # extract marked strings (babel.cfg) into locales/cnnlab.pot, merge into each catalog, compile
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+	  --project "CNN Lab" -o locales/cnnlab.pot core dashboard pages
+	$(VENV)/bin/pybabel update -D cnnlab -i locales/cnnlab.pot -d locales --no-location --width 100 --ignore-obsolete
+	$(VENV)/bin/pybabel compile -D cnnlab -d locales --statistics
 
 clean:
 	rm -rf artifacts .pytest_cache

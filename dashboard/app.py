@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:  # lets `streamlit run` work from a plain checkout
 import streamlit as st  # noqa: E402
 
 from core import devices  # noqa: E402
-from dashboard import hosted, nav, urlstate, warmup  # noqa: E402
+from dashboard import hosted, i18n, nav, urlstate, warmup  # noqa: E402
 from dashboard.sidebar import app_style, presentation_style, status_panel  # noqa: E402
 
 if os.environ.get("CNNLAB_DEBUG", "") not in ("", "0"):  # developers see full tracebacks again
@@ -28,6 +28,7 @@ if present:
     presentation_style()
 
 urlstate.begin()
+i18n.selector()    # before the page: the page's text is drawn in the visitor's language
 page = st.navigation(nav.build_pages(), expanded=True)
 # No warm-up step runs while a page does (two threads importing torch at once break each other);
 # the warm-up starts with the process's first run and its first step waits for this run to end.

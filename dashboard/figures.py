@@ -88,7 +88,9 @@ def styled(fig: go.Figure) -> go.Figure:
     every text the figure draws (title, axes, legend, annotations, colour bars, sliders, buttons,
     text on traces; numbers in heatmap cells get the matrix floor)."""
     s = sizes()
-    fig.update_layout(font={"size": s.plot_font})
+    from dashboard.i18n import HANGUL_FONT  # Korean titles and axes need a font with Hangul
+
+    fig.update_layout(font={"size": s.plot_font, "family": HANGUL_FONT})
     if not s.presenting:
         return fig
     lay = fig.layout

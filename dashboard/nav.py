@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.i18n import N_
+
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 
@@ -21,32 +23,32 @@ class Topic:
     summary: str
 
 
-TOPICS: list[Topic] = [
-    Topic("Convolution", "Convolution lab", "convolution", "convolution", ":material/grid_on:",
-          "Edge filters on any image, the notes' 6×6 worked example, output-size arithmetic, "
-          "padding and stride, volumes, 1×1 and transposed convolution, pooling."),
-    Topic("Architectures", "Classic architectures", "architectures", "architectures",
+TOPICS: list[Topic] = [  # section, title, summary: marked (N_), translated where shown
+    Topic(N_("Convolution"), N_("Convolution lab"), "convolution", "convolution", ":material/grid_on:",
+          N_("Edge filters on any image, the notes' 6×6 worked example, output-size arithmetic, "
+          "padding and stride, volumes, 1×1 and transposed convolution, pooling.")),
+    Topic(N_("Architectures"), N_("Classic architectures"), "architectures", "architectures",
           ":material/account_tree:",
-          "LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
-          "tables and cost explorers; LeNet-5 trained in the browser."),
-    Topic("Transfer learning", "Transfer learning", "transfer", "transfer", ":material/school:",
-          "Teach an ImageNet network your own classes from webcam snapshots in seconds; the "
-          "notes' three regimes (freeze, fine-tune, from scratch) measured against data size."),
-    Topic("Detection", "Object detection", "detection", "detection", ":material/center_focus_strong:",
-          "YOLO on images, video and webcam (or your own detector); localisation and landmarks "
+          N_("LeNet-5, AlexNet, VGG-16, ResNet, Inception, MobileNet and EfficientNet as live layer "
+          "tables and cost explorers; LeNet-5 trained in the browser.")),
+    Topic(N_("Transfer learning"), N_("Transfer learning"), "transfer", "transfer", ":material/school:",
+          N_("Teach an ImageNet network your own classes from webcam snapshots in seconds; the "
+          "notes' three regimes (freeze, fine-tune, from scratch) measured against data size.")),
+    Topic(N_("Detection"), N_("Object detection"), "detection", "detection", ":material/center_focus_strong:",
+          N_("YOLO on images, video and webcam (or your own detector); localisation and landmarks "
           "with the notes' y; sliding windows done by convolution, grid targets and anchors, IoU, "
-          "non-max suppression on real candidates; R-CNN's region proposals timed against YOLO."),
-    Topic("Segmentation", "Semantic segmentation", "segmentation", "segmentation", ":material/texture:",
-          "U-Net built, trained and explained; transposed convolution as up-sampling."),
-    Topic("Inside the network", "Inside the network", "inside", "inside", ":material/visibility:",
-          "Filters, feature maps, maximally activating patches, saliency and Grad-CAM, gradient "
-          "ascent, feature inversion, adversarial and fooling images."),
-    Topic("DeepDream", "DeepDream", "deepdream", "deepdream", ":material/cloud:",
-          "Amplify what a layer sees, octave by octave, from edges to eyes and dog faces."),
-    Topic("Style", "Style transfer", "style", "style", ":material/palette:",
-          "Gram matrices, texture synthesis, Gatys style transfer with live progress, fast style."),
-    Topic("Embeddings", "Embeddings and faces", "embeddings", "embeddings", ":material/face:",
-          "Contrastive and triplet losses, face verification and recognition, UMAP and t-SNE."),
+          "non-max suppression on real candidates; R-CNN's region proposals timed against YOLO.")),
+    Topic(N_("Segmentation"), N_("Semantic segmentation"), "segmentation", "segmentation", ":material/texture:",
+          N_("U-Net built, trained and explained; transposed convolution as up-sampling.")),
+    Topic(N_("Inside the network"), N_("Inside the network"), "inside", "inside", ":material/visibility:",
+          N_("Filters, feature maps, maximally activating patches, saliency and Grad-CAM, gradient "
+          "ascent, feature inversion, adversarial and fooling images.")),
+    Topic(N_("DeepDream"), N_("DeepDream"), "deepdream", "deepdream", ":material/cloud:",
+          N_("Amplify what a layer sees, octave by octave, from edges to eyes and dog faces.")),
+    Topic(N_("Style"), N_("Style transfer"), "style", "style", ":material/palette:",
+          N_("Gram matrices, texture synthesis, Gatys style transfer with live progress, fast style.")),
+    Topic(N_("Embeddings"), N_("Embeddings and faces"), "embeddings", "embeddings", ":material/face:",
+          N_("Contrastive and triplet losses, face verification and recognition, UMAP and t-SNE.")),
 ]
 
 _PAGES: dict[str, object] = {}
@@ -74,14 +76,16 @@ def build_pages() -> dict[str, list]:
     """``st.navigation`` input: {section: [st.Page, ...]}, home first."""
     import streamlit as st
 
-    home = st.Page(render_function("home"), title="Home", icon=":material/home:",
+    from dashboard.i18n import _
+
+    home = st.Page(render_function("home"), title=_("Home"), icon=":material/home:",
                    url_path="home", default=True)
     nav: dict[str, list] = {"CNN Lab": [home]}
     _PAGES["home"] = home
     for t in TOPICS:
-        page = st.Page(render_function(t.package), title=t.title, icon=t.icon, url_path=t.url)
+        page = st.Page(render_function(t.package), title=_(t.title), icon=t.icon, url_path=t.url)
         _PAGES[t.url] = page
-        nav.setdefault(t.section, []).append(page)
+        nav.setdefault(_(t.section), []).append(page)
     return nav
 
 

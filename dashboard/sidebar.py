@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import zoo
 from dashboard import cache, urlstate, warmup
+from dashboard.i18n import _, ngettext
 
 _PRESENT_CSS = """
 <style>
@@ -64,23 +65,23 @@ def _device_and_warmup(w: warmup.Status | None) -> None:
     step = w.step("device") if w is not None else None
     if w is None or w.done or step is None or step.state == "done":
         try:
-            st.caption(f":material/memory: **Device**: {device_text()}")
+            st.caption(":material/memory: " + _("**Device**: {device}").format(device=device_text()))
         except Exception as e:  # noqa: BLE001 - a broken driver must not take the app down
-            st.caption(f":material/memory: Device unknown: {e}")
+            st.caption(":material/memory: " + _("Device unknown: {error}").format(error=e))
     elif step.state == "failed":
-        st.caption(f":material/memory: Device unknown: {step.note}")
+        st.caption(":material/memory: " + _("Device unknown: {error}").format(error=step.note))
     else:  # importing torch here to ask would race the warm-up's own import of it
-        st.caption(":material/memory: **Device**: found once torch has loaded …")
+        st.caption(":material/memory: " + _("**Device**: found once torch has loaded …"))
     if w is None:
         return
     if not w.done:
-        st.caption(f":material/hourglass_top: **Warming up**: {w.line()}",
-                   help="The heavy libraries and default models the pages need load in the "
-                        "background once the server serves, so pages open fast. A page opened "
-                        "now still works; it may wait for the step shown with ….")
+        st.caption(":material/hourglass_top: " + _("**Warming up**: {steps}").format(steps=w.line()),
+                   help=_("The heavy libraries and default models the pages need load in the "
+                          "background once the server serves, so pages open fast. A page opened "
+                          "now still works; it may wait for the step shown with …."))
     else:
         problems = w.problems()
-        st.caption(f":material/check_circle: **Warm-up done** in {w.seconds:.0f} s"
+        st.caption(":material/check_circle: " + _("**Warm-up done** in {s} s").format(s=f"{w.seconds:.0f}")
                    + (": " + "; ".join(problems) if problems else ""),
                    help=w.line())
 
@@ -114,16 +115,17 @@ def _warming_up() -> None:
 def status_panel() -> None:
     with st.sidebar:
         st.divider()
-        st.toggle("Presentation mode", value=urlstate.presenting(), key="present-toggle",
+        st.toggle(_("Presentation mode"), value=urlstate.presenting(), key="present-toggle",
                   on_change=_toggle_present,
-                  help="Large type, full width, sidebar collapsed; the page's settings stay in "
-                       "the URL (`?present=1&...`) so a prepared link opens the exact demo.")
+                  help=_("Large type, full width, sidebar collapsed; the page's settings stay in "
+                         "the URL (`?present=1&...`) so a prepared link opens the exact demo."))
         if zoo.offline():
-            st.caption(":material/cloud_off: **Offline mode** (`CNNLAB_OFFLINE=1`): bundled models "
-                       "and weights already in the cache only.")
+            st.caption(":material/cloud_off: " + _("**Offline mode** (`CNNLAB_OFFLINE=1`): bundled "
+                                                   "models and weights already in the cache only."))
         else:
-            st.caption(":material/cloud_download: **Online**: pretrained weights download on first "
-                       "use; `cnnlab prefetch` fetches them ahead of a talk.")
+            st.caption(":material/cloud_download: " + _("**Online**: pretrained weights download on "
+                                                         "first use; `cnnlab prefetch` fetches them "
+                                                         "ahead of a talk."))
         w = warmup.status()
         if w is not None and not w.done:
             _warming_up()        # refreshes itself until the warm-up is done
@@ -132,21 +134,21 @@ def status_panel() -> None:
         models = cache.loaded_models()
         if models:
             total = sum(m.nbytes for m in models)
-            with st.expander(f"Models loaded: {len(models)} · {_mb(total)}", icon=":material/inventory_2:"):
+            with st.expander(_("Models loaded: {n} · {size}").format(n=len(models), size=_mb(total)), icon=":material/inventory_2:"):
                 for m in models:
-                    tag = "fallback" if m.fallback else "pretrained"
+                    tag = _("fallback") if m.fallback else _("pretrained")
                     st.markdown(f"**{m.title}** ({tag}, {_mb(m.nbytes)}, {m.device})")
                     if m.fallback and m.reason:  # why the model asked for is not the one in use
-                        st.caption(f":material/warning: Standing in for `{m.requested}`: {m.reason}")
+                        st.caption(":material/warning: " + _("Standing in for `{model}`: {reason}").format(model=m.requested, reason=m.reason))
                     else:
                         st.caption(m.provenance)
-                if st.button("Free models", icon=":material/delete_sweep:", key="free-models",
-                             help="Release every cached model; pages reload them on next use."):
+                if st.button(_("Free models"), icon=":material/delete_sweep:", key="free-models",
+                             help=_("Release every cached model; pages reload them on next use.")):
                     n = cache.free_models()
-                    st.toast(f"Released {n} model(s).")
+                    st.toast(ngettext("Released {n} model.", "Released {n} models.", n).format(n=n))
                     st.rerun()
         else:
-            st.caption(":material/inventory_2: No models loaded yet.")
+            st.caption(":material/inventory_2: " + _("No models loaded yet."))
         _own_models()
 
 

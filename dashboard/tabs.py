@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core import hosted
+from dashboard.i18n import _, tr
 
 log = logging.getLogger("cnnlab")
 
@@ -95,24 +96,24 @@ def boundary(fn: Callable[..., Any], *args: Any, where: str = "", **kwargs: Any)
     """
     try:
         return fn(*args, **kwargs)
-    except ValueError as e:
-        st.error(str(e), icon=":material/error:")
+    except ValueError as e:  # core's message (a core.i18n.Msg) in the visitor's language
+        st.error(tr(e.args[0]) if len(e.args) == 1 else str(e), icon=":material/error:")
     except Exception as e:  # noqa: BLE001 - this is the boundary
         if _out_of_memory(e):
             log.warning("view %r ran out of memory: %s", where, one_line(e))
             free_memory()
-            st.error("This ran out of memory. Try a smaller working size, fewer steps or a smaller "
-                     "picture (large pictures are processed in tiles where the page offers it); "
-                     "the memory was freed and the next run can go ahead.", icon=":material/memory:")
+            st.error(_("This ran out of memory. Try a smaller working size, fewer steps or a smaller "
+                       "picture (large pictures are processed in tiles where the page offers it); "
+                       "the memory was freed and the next run can go ahead."), icon=":material/memory:")
             return None
         ref = f"{abs(hash((where, time.time()))) % 16**6:06x}"
         log.exception("view %r failed (ref %s)", where or getattr(fn, "__qualname__", fn), ref)
         if hosted.settings().error_details:
-            st.error(f"This view failed: {one_line(e)}. The rest of the lab keeps working.",
-                     icon=":material/error:")
+            st.error(_("This view failed: {error}. The rest of the lab keeps working.").format(
+                error=one_line(e)), icon=":material/error:")
         else:       # a hosted demo names no exception: the server log has it under this reference
-            st.error(f"This view failed (reference {ref} in the server log). The rest of the lab "
-                     "keeps working.", icon=":material/error:")
+            st.error(_("This view failed (reference {ref} in the server log). The rest of the lab "
+                       "keeps working.").format(ref=ref), icon=":material/error:")
         if debugging():
             st.exception(e)
     return None
@@ -146,14 +147,16 @@ def run(tabs: Sequence[Tab], prefix: str, *args: Any, extra_skip: Sequence[str] 
     """
     keep_tab_state(prefix, extra_skip)
     key, kept = f"{prefix}tab", f"_{prefix}tab-kept"
-    titles = [t.title for t in tabs]
+    english = [t.title for t in tabs]   # marked N_ by the page; shown in the visitor's language
+    titles = [_(t) for t in english]
     # Streamlit forgets a widget's value after a run that did not draw it (a page that stopped
     # above its tabs while no picture was chosen): bring the user back to the tab they were in.
-    if key not in st.session_state and st.session_state.get(kept) in titles:
-        st.session_state[key] = st.session_state[kept]
+    # The kept tab is its English title, so it survives a change of language too.
+    if key not in st.session_state and st.session_state.get(kept) in english:
+        st.session_state[key] = titles[english.index(st.session_state[kept])]
     handles = st.tabs(titles, key=key, on_change="rerun")
     if st.session_state.get(key) in titles:
-        st.session_state[kept] = st.session_state[key]
+        st.session_state[kept] = english[titles.index(st.session_state[key])]
     opened = None
     for i, (handle, tab) in enumerate(zip(handles, tabs)):
         if handle.open is False:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import streamlit as st
 
 _KEYS = "_cnnlab_url_keys"
-ALWAYS = ("present",)
+ALWAYS = ("present",)  # the language ("lang") is restored by dashboard.i18n.selector each run
 
 
 def begin() -> None:

@@ -9,11 +9,12 @@ import numpy as np
 import streamlit as st
 
 from core import images, zoo
+from dashboard.i18n import N_, _, opt, tr
 from dashboard import urlstate
 from dashboard.cache import get_model
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp"]
-_SOURCES = ["Sample", "Upload", "Camera"]
+_SOURCES = [N_("Sample"), N_("Upload"), N_("Camera")]  # values (URL, state); shown translated (opt)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -28,7 +29,7 @@ def decode(data: bytes, max_side: int) -> np.ndarray:
     return images.load_image(data, max_side=max_side)
 
 
-def image_input(key: str, default: str | None = None, *, label: str = "Image",
+def image_input(key: str, default: str | None = None, *, label: str = N_("Image"),
                 max_side: int = images.DEFAULT_MAX_SIDE, samples: list[str] | None = None,
                 show_preview: bool = False) -> np.ndarray | None:
     """One control for a picture: a bundled sample, an upload, or a camera snapshot.
@@ -40,28 +41,28 @@ def image_input(key: str, default: str | None = None, *, label: str = "Image",
     names = [n for n in (samples or list(table)) if n in table]
     urlstate.restore(f"{key}-source", f"{key}-sample",
                      valid=lambda k, v: v in (_SOURCES if k.endswith("-source") else names))
-    source = st.radio(label, _SOURCES, horizontal=True, key=f"{key}-source",
-                      help="Bundled samples work offline; uploads and snapshots stay in memory.")
+    source = st.radio(_(label), _SOURCES, horizontal=True, key=f"{key}-source", format_func=opt,
+                      help=_("Bundled samples work offline; uploads and snapshots stay in memory."))
     image: np.ndarray | None = None
     if source == "Sample":
         index = names.index(default) if default in names else 0
-        name = st.selectbox("Sample image", names, index=index, key=f"{key}-sample",
+        name = st.selectbox(_("Sample image"), names, index=index, key=f"{key}-sample",
                             format_func=lambda n: table[n].title)
-        st.caption(f"{table[name].description} — `{table[name].source}`")
+        st.caption(f"{tr(table[name].description)} — `{table[name].source}`")
         try:
             image = _sample(name, max_side)
         except ValueError as e:
-            st.error(f"This sample image cannot be loaded: {e}")
+            st.error(_("This sample image cannot be loaded: {error}").format(error=tr(e.args[0] if e.args else e)))
     elif source == "Upload":
-        up = st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"{key}-upload",
-                              help=f"Up to {images.MAX_FILE_BYTES // 2**20} MB; large pictures are "
-                                   f"scaled to {max_side} px on the longer side.")
+        up = st.file_uploader(_("Upload an image"), type=UPLOAD_TYPES, key=f"{key}-upload",
+                              help=_("Up to {mb} MB; large pictures are scaled to {px} px on the "
+                                     "longer side.").format(mb=images.MAX_FILE_BYTES // 2**20, px=max_side))
         if up is not None:
             image = _checked(up.getvalue(), max_side, up.name)
     else:
-        shot = st.camera_input("Take a snapshot", key=f"{key}-camera")
+        shot = st.camera_input(_("Take a snapshot"), key=f"{key}-camera")
         if shot is not None:
-            image = _checked(shot.getvalue(), max_side, "camera snapshot")
+            image = _checked(shot.getvalue(), max_side, _("camera snapshot"))
     if image is not None and show_preview:
         st.image(image, caption=f"{image.shape[1]}×{image.shape[0]} px", width=260)
     return image
@@ -71,7 +72,7 @@ def _checked(data: bytes, max_side: int, name: str) -> np.ndarray | None:
     try:
         return decode(data, max_side)
     except ValueError as e:
-        st.error(f"**{name}**: {e}")
+        st.error(f"**{name}**: {tr(e.args[0]) if len(e.args) == 1 else e}")
         return None
 
 
@@ -87,24 +88,24 @@ def _on_click(encode: Callable[..., bytes], *args: Any, **kwargs: Any) -> Callab
     return lambda: encode(*args, **kwargs)
 
 
-def download_png(image: np.ndarray, filename: str, label: str = "Download PNG",
+def download_png(image: np.ndarray, filename: str, label: str = N_("Download PNG"),
                  key: str | None = None) -> None:
     # With a key the file is encoded when the button is clicked, not on every rerun of the page
     # (a rerun that changes nothing paid for the PNG each time); without one the key comes from
     # the bytes.
     data = _on_click(images.to_png_bytes, image) if key else images.to_png_bytes(image)
-    st.download_button(label, data=data, file_name=filename, mime="image/png",
+    st.download_button(_(label), data=data, file_name=filename, mime="image/png",
                        key=key or f"png-{filename}-{_digest(data)}", icon=":material/download:")
 
 
-def download_gif(frames: list[np.ndarray], filename: str, label: str = "Download GIF",
+def download_gif(frames: list[np.ndarray], filename: str, label: str = N_("Download GIF"),
                  key: str | None = None, duration_ms: int = 120) -> None:
     if not frames:
         return
     # An animated GIF of a run (~80 frames) took seconds of CPU to encode: only on a click.
     data = _on_click(images.to_gif_bytes, list(frames), duration_ms=duration_ms) if key \
         else images.to_gif_bytes(frames, duration_ms=duration_ms)
-    st.download_button(label, data=data, file_name=filename, mime="image/gif",
+    st.download_button(_(label), data=data, file_name=filename, mime="image/gif",
                        key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:")
 
 
@@ -183,5 +184,5 @@ def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool =
 def how_it_works(text: str) -> None:
     """The "How it works" note a tab ends with: the steps in words and the ``core`` functions
     that did them (markdown)."""
-    with st.expander("How it works"):
+    with st.expander(_("How it works")):
         st.markdown(text)

@@ -12,21 +12,22 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import tabs
+from dashboard.i18n import N_, _
 from dashboard.tabs import Tab
 
 from . import edges, learn, one_by_one, output_size, pooling, transposed, volumes, worked
 
 TABS = [
-    Tab("Edge filters", edges.render),
-    Tab("Worked examples", worked.render),
-    Tab("Output size", output_size.render),
-    Tab("Volumes", volumes.render),
-    Tab("1×1 conv", one_by_one.render),
-    Tab("Pooling", pooling.render),
-    Tab("Transposed conv", transposed.render),
-    Tab("Learn a filter", learn.render),
+    Tab(N_("Edge filters"), edges.render),
+    Tab(N_("Worked examples"), worked.render),
+    Tab(N_("Output size"), output_size.render),
+    Tab(N_("Volumes"), volumes.render),
+    Tab(N_("1×1 conv"), one_by_one.render),
+    Tab(N_("Pooling"), pooling.render),
+    Tab(N_("Transposed conv"), transposed.render),
+    Tab(N_("Learn a filter"), learn.render),
 ]
-INTRO = ("A filter (kernel) slides over the image; at every position the overlapping numbers are "
+INTRO = N_("A filter (kernel) slides over the image; at every position the overlapping numbers are "
          "multiplied and summed. Deep learning calls this *convolution* although it is "
          "cross-correlation — the filter is not flipped. A vertical-edge filter answers strongly "
          "where brightness changes from left to right, with a sign that says which way.")
@@ -35,7 +36,7 @@ FORMULA = (r"(x * k)[i,j] = \sum_{a=0}^{f-1}\sum_{b=0}^{f-1} x[i\,s+a,\ j\,s+b]\
 
 
 def render() -> None:
-    st.title("Convolution lab")
-    st.write(INTRO)
+    st.title(_("Convolution lab"))
+    st.write(_(INTRO))
     st.latex(FORMULA)
     tabs.run(TABS, "conv-")  # only the open tab runs; the others keep their settings
