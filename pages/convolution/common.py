@@ -7,14 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from core import convolution as cv
+from dashboard.i18n import N_, _, opt
 from dashboard.widgets import image_input
 
 
 def kernel_editor(key: str, default: str = "sobel_x", allow_pairs: bool = False):
     """Pick a kernel by name and edit its values in a grid; returns (name, kernel)."""
-    names = list(cv.KERNELS) + ["custom 3×3", "custom 5×5"]
-    name = st.selectbox("Filter", names, index=names.index(default), key=f"{key}-name",
-                        help="Start from a named filter and edit any value in the grid.")
+    names = list(cv.KERNELS) + [N_("custom 3×3"), N_("custom 5×5")]
+    name = st.selectbox(_("Filter"), names, index=names.index(default), key=f"{key}-name",
+                        format_func=opt, help=_("Start from a named filter and edit any value in "
+                                                "the grid."))
     if name.startswith("custom"):
         f = 5 if "5" in name else 3
         start = np.zeros((f, f))
