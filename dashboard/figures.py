@@ -88,9 +88,11 @@ def styled(fig: go.Figure) -> go.Figure:
     every text the figure draws (title, axes, legend, annotations, colour bars, sliders, buttons,
     text on traces; numbers in heatmap cells get the matrix floor)."""
     s = sizes()
-    from dashboard.i18n import HANGUL_FONT  # Korean titles and axes need a font with Hangul
+    from dashboard import i18n
 
-    fig.update_layout(font={"size": s.plot_font, "family": HANGUL_FONT})
+    fig.update_layout(font={"size": s.plot_font})
+    if i18n.current() != i18n.DEFAULT:  # Korean titles and axes need a font with Hangul; English
+        fig.update_layout(font_family=i18n.HANGUL_FONT)  # keeps Streamlit's (narrower) one
     if not s.presenting:
         return fig
     lay = fig.layout

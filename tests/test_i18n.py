@@ -124,7 +124,8 @@ def _english_left(texts: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("package,prefix,tab", [("home", None, None),
                                                 ("convolution", "conv-", "풀링"),
-                                                ("convolution", "conv-", "에지 필터")])
+                                                ("convolution", "conv-", "에지 필터"),
+                                                ("convolution", "conv-", "출력 크기")])
 def test_translated_pages_render_in_korean(package, prefix, tab):
     at = page_app(package)
     at.query_params["lang"] = "ko"

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 app_url = test_browser.app_url
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 TRANSLATED = [("", "CNN Lab", None), ("convolution", "합성곱 실험실", "에지 필터"),
-              ("convolution", "합성곱 실험실", "풀링")]
+              ("convolution", "합성곱 실험실", "풀링"), ("convolution", "합성곱 실험실", "출력 크기")]
 
 
 @pytest.fixture(scope="module")
