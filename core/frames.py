@@ -11,6 +11,8 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
+from core import textdraw
+
 
 def draw_panel(frame: np.ndarray, lines: Sequence[str], *, corner: str = "tl",
                scale: float | None = None) -> np.ndarray:
@@ -21,7 +23,7 @@ def draw_panel(frame: np.ndarray, lines: Sequence[str], *, corner: str = "tl",
     h, w = out.shape[:2]
     scale = scale or max(0.4, min(1.2, w / 900))
     thick = 1 if scale < 0.8 else 2
-    sizes = [cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0] for t in lines]
+    sizes = [textdraw.text_size(t, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0] for t in lines]
     line_h = max(s[1] for s in sizes) + int(8 * scale) + 2
     box_w = max(s[0] for s in sizes) + int(16 * scale)
     box_h = line_h * len(lines) + int(8 * scale)
@@ -32,7 +34,7 @@ def draw_panel(frame: np.ndarray, lines: Sequence[str], *, corner: str = "tl",
     out[y0:y1, x0:x1] = (region * 0.35).astype(np.uint8)
     for i, t in enumerate(lines):
         y = y0 + (i + 1) * line_h
-        cv2.putText(out, t, (x0 + int(8 * scale), y - int(4 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
+        textdraw.put_text(out, t, (x0 + int(8 * scale), y - int(4 * scale)), cv2.FONT_HERSHEY_SIMPLEX,
                     scale, (255, 255, 255), thick, cv2.LINE_AA)
     return out
 

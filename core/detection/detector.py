@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import cv2
+from core.i18n import _
 import numpy as np
 
+from core import textdraw
 from ..snapshots import Snapshot
 
 BUNDLED_PATH = Path(__file__).resolve().parents[2] / "assets" / "detector_shapes.pt"
@@ -182,7 +184,7 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None 
             text = f"{text} {float(scores[i]):.2f}"
         if texts is not None:
             text = texts[i]
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, text_t)
+        (tw, th), base = textdraw.text_size(text, cv2.FONT_HERSHEY_SIMPLEX, scale, text_t)
         if label_at == "bottom":       # under the bottom-right corner (inside it at the picture's edge)
             # beside a label it would cover, else a row further out (down; up from inside the
             # box when the picture ends)
@@ -206,7 +208,7 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, classes: np.ndarray | None 
             cv2.rectangle(out, (lx - 1, ty - th - base - 1), (lx + tw + 5, ty + 2), HALO[0], 1)
         cv2.rectangle(out, (lx, ty - th - base), (lx + tw + 4, ty + 1), col, -1)
         lum = 0.299 * col[0] + 0.587 * col[1] + 0.114 * col[2]
-        cv2.putText(out, text, (lx + 2, ty - base + 1), cv2.FONT_HERSHEY_SIMPLEX, scale,
+        textdraw.put_text(out, text, (lx + 2, ty - base + 1), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     (0, 0, 0) if lum > 140 else (255, 255, 255), text_t, cv2.LINE_AA)
     return out
 
@@ -313,7 +315,7 @@ def _check_frame(image: Any) -> np.ndarray:
     if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
         raise ValueError(f"A frame is an RGB uint8 array (H, W, 3); got {a.dtype} {a.shape}.")
     if a.shape[0] < 8 or a.shape[1] < 8:
-        raise ValueError(f"The frame is empty or too small to detect anything ({a.shape[1]}×{a.shape[0]}).")
+        raise ValueError(_("The frame is empty or too small to detect anything ({w}×{h}).", w=a.shape[1], h=a.shape[0]))
     return a
 
 
@@ -482,7 +484,7 @@ def encode_mp4(frames: list[np.ndarray], fps: float = 10.0) -> bytes:
     import av
 
     if not frames:
-        raise ValueError("A video needs at least one frame.")
+        raise ValueError(_("A video needs at least one frame."))
     h, w = frames[0].shape[:2]
     h2, w2 = h - h % 2, w - w % 2
     from fractions import Fraction
@@ -511,7 +513,8 @@ class VideoProgress(Snapshot):
     frames: list[np.ndarray] = field(default_factory=list, repr=False)   # every annotated frame so far
 
     def describe(self) -> str:
-        return f"frame {self.step}/{self.total} · {self.ms_per_frame:.0f} ms per frame"
+        return _("frame {step}/{total} · {ms:.0f} ms per frame", step=self.step, total=self.total,
+                 ms=self.ms_per_frame)
 
 
 def detect_video(data: bytes, detector: Detector, conf: float = 0.25, iou: float = 0.7, *,
@@ -563,10 +566,14 @@ def load_bundled_detector(device: str = "cpu", path: Path | str | None = None):
     names = model.names
     labels = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
     m50 = meta.get("heldout_map50")
-    provenance = ("bundled: YOLO11 trained from scratch by this project on generated shapes "
-                  f"(scripts/make_detector_assets.py, {meta.get('epochs', '?')} epochs"
-                  + (f"; mAP50 {m50:.3f} on held-out generated scenes" if m50 is not None else "")
-                  + ") — it knows circles, squares and triangles, not COCO objects")
+    epochs = meta.get('epochs', '?')
+    provenance = (_("bundled: YOLO11 trained from scratch by this project on generated shapes "
+                    "(scripts/make_detector_assets.py, {epochs} epochs; mAP50 {m50:.3f} on "
+                    "held-out generated scenes) — it knows circles, squares and triangles, not "
+                    "COCO objects", epochs=epochs, m50=m50) if m50 is not None else
+                  _("bundled: YOLO11 trained from scratch by this project on generated shapes "
+                    "(scripts/make_detector_assets.py, {epochs} epochs) — it knows circles, "
+                    "squares and triangles, not COCO objects", epochs=epochs))
     return zoo.LoadedModel(
         name="detector-shapes", requested="detector-shapes", title="Shapes detector (bundled)",
         task="detection", model=model, provenance=provenance, preprocess=None, labels=labels,

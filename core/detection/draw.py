@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import cv2
 import numpy as np
 
+from core import textdraw
 from .detector import class_colour, draw_boxes
 from .yolo_grid import Example, YoloTarget
 
@@ -111,7 +112,7 @@ def _label(out: np.ndarray, text: str, box, col, font: float, text_t: int, gap: 
     lightness) just under the box's bottom-left corner, else just over its top-left corner,
     moved further out while it would cover a tag already ``placed`` (appended to it)."""
     h, w = out.shape[:2]
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font, text_t)
+    (tw, th), base = textdraw.text_size(text, cv2.FONT_HERSHEY_SIMPLEX, font, text_t)
     lw, lh = tw + 6, th + base + 6
     x0 = int(min(max(0, box[0]), w - lw))
 
@@ -133,7 +134,7 @@ def _label(out: np.ndarray, text: str, box, col, font: float, text_t: int, gap: 
     cv2.rectangle(out, (x0, y), (x0 + lw - 1, y + lh - 1), col, -1)
     cv2.rectangle(out, (x0, y), (x0 + lw - 1, y + lh - 1), frame, max(1, text_t - 1))
     lum = 0.299 * col[0] + 0.587 * col[1] + 0.114 * col[2]
-    cv2.putText(out, text, (x0 + 3, y + 3 + th), cv2.FONT_HERSHEY_SIMPLEX, font,
+    textdraw.put_text(out, text, (x0 + 3, y + 3 + th), cv2.FONT_HERSHEY_SIMPLEX, font,
                 (0, 0, 0) if lum > 140 else (255, 255, 255), text_t, cv2.LINE_AA)
 
 

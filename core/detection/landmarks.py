@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import cv2
+from core.i18n import _
 import numpy as np
 import torch
 from torch import nn
 
+from core import textdraw
 from core.segmentation import data as _seg
 
 from .localization import (TrainSnapshot, bundled_shapes_model, conv_trunk, half_state_dict, optimise,
@@ -325,10 +327,14 @@ def load_bundled_landmarks(device: str = "cpu", path: Path | str | None = None):
     except (FileNotFoundError, ValueError, KeyError) as e:
         raise zoo.ModelUnavailable(str(e)) from e
     err = meta.get("heldout_error_px")
-    provenance = ("bundled: landmark network trained by this project on generated set squares "
-                  f"(scripts/make_landmark_assets.py, {meta.get('steps', '?')} steps, seed {meta.get('seed', '?')}"
-                  + (f"; mean corner error {err:.2f} px on held-out {SIZE}×{SIZE} pictures" if err is not None else "")
-                  + ") — it knows set squares, not photos")
+    facts = dict(steps=meta.get('steps', '?'), seed=meta.get('seed', '?'))
+    provenance = (_("bundled: landmark network trained by this project on generated set squares "
+                    "(scripts/make_landmark_assets.py, {steps} steps, seed {seed}; mean corner "
+                    "error {err:.2f} px on held-out {size}×{size} pictures) — it knows set "
+                    "squares, not photos", err=err, size=SIZE, **facts) if err is not None else
+                  _("bundled: landmark network trained by this project on generated set squares "
+                    "(scripts/make_landmark_assets.py, {steps} steps, seed {seed}) — it knows set "
+                    "squares, not photos", **facts))
 
     return bundled_shapes_model(ZOO_NAME, "Landmarks (set squares)", "landmarks", pair, provenance, list(CORNERS),
                                 device, meta, t0)
@@ -388,7 +394,7 @@ def _tag(pic: np.ndarray, text: str, p, centre, font: float, thick: int, placed:
     """``text`` on a white box beside point ``p``: the first of several places (away from ``centre``,
     i.e. outside the shape, then above, below, right, left) that lies inside the picture and covers
     neither a tag already ``placed`` nor any point of ``avoid`` (with radius ``r``)."""
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font, thick)
+    (tw, th), base = textdraw.text_size(text, cv2.FONT_HERSHEY_SIMPLEX, font, thick)
     h, w = pic.shape[:2]
     d = np.asarray(p, float) - centre
     d = d / max(1e-6, float(np.linalg.norm(d)))
@@ -411,4 +417,4 @@ def _tag(pic: np.ndarray, text: str, p, centre, font: float, thick: int, placed:
     x0, y0 = min(inside, key=bad)                       # the first best: outward when it is free
     placed.append((x0, y0, x0 + bw, y0 + bh))
     cv2.rectangle(pic, (x0, y0), (x0 + bw, y0 + bh), (255, 255, 255), -1)
-    cv2.putText(pic, text, (x0 + 3, y0 + 2 + th), cv2.FONT_HERSHEY_SIMPLEX, font, (30, 30, 30), thick, cv2.LINE_AA)
+    textdraw.put_text(pic, text, (x0 + 3, y0 + 2 + th), cv2.FONT_HERSHEY_SIMPLEX, font, (30, 30, 30), thick, cv2.LINE_AA)

@@ -33,6 +33,9 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 
+from core import textdraw
+from core.i18n import _
+
 DETECTORS = ("hog", "haar")
 DEFAULT_THRESHOLD = 0.6  # dlib's same-person distance threshold
 CHIP_SIZE = 150
@@ -336,7 +339,7 @@ class Gallery:
     def enroll(self, name: str, face: Face) -> None:
         name = (name or "").strip()
         if not name:
-            raise ValueError("Give the person a name before enrolling them.")
+            raise ValueError(_("Give the person a name before enrolling them."))
         self.names.append(name)
         self.descriptors.append(np.asarray(face.descriptor, dtype=np.float64))
         self.chips.append(face.chip)
@@ -413,10 +416,10 @@ def draw_box(image: np.ndarray, box, label: str = "", colour=GREEN, *, dashed: b
         # as big as the face allows, and legible on a big picture (a projector) however small it is
         scale = max(0.45, min(1.2, max((x1 - x0) / 160, max(out.shape[:2]) / 1400)))
         th = max(1, t // 2)
-        (tw, tht), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, th)
+        (tw, tht), base = textdraw.text_size(label, cv2.FONT_HERSHEY_SIMPLEX, scale, th)
         tx, ty = label_origin(box, (tw, tht), base, out.shape)
         cv2.rectangle(out, (tx, ty - tht - base - 2), (tx + tw + 6, ty + base - 2), colour, -1)
-        cv2.putText(out, label, (tx + 3, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
+        textdraw.put_text(out, label, (tx + 3, ty - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     (255, 255, 255), th, cv2.LINE_AA)
     return out
 
@@ -542,7 +545,7 @@ def pixel_vs_embedding(reference: np.ndarray, others: dict[str, np.ndarray], *,
     and between the 128-D descriptors. Pictures with no face are skipped."""
     ref_faces = embed_faces(reference, upsample=upsample)
     if not ref_faces:
-        raise ValueError("No face was found in the reference picture.")
+        raise ValueError(_("No face was found in the reference picture."))
     ref = max(ref_faces, key=lambda f: f.score)
     ref_crop = crop(reference, ref.box)
     rows = [{"picture": "reference", "crop": ref_crop, "chip": ref.chip, "pixel distance": 0.0,
@@ -577,7 +580,7 @@ def labelled_arrays(faces: Sequence[Face], names: Sequence[str]
                     ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Faces and their people as a labelled set: (descriptors (N, 128), names, chips)."""
     if len(faces) != len(names):
-        raise ValueError("Give one name per face.")
+        raise ValueError(_("Give one name per face."))
     desc = np.array([f.descriptor for f in faces], dtype=np.float64).reshape(-1, 128)
     return desc, np.array(list(names)), [f.chip for f in faces]
 

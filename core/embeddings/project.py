@@ -25,6 +25,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core import textdraw
+from core.i18n import _
+
 METHODS = ("pca", "tsne", "umap")
 TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
@@ -152,7 +155,7 @@ def project(x, method: str = "pca", dim: int = 2, *, seed: int = 0, init: np.nda
         raise ValueError("Project to 2 or 3 dimensions.")
     x = np.asarray(x, dtype=np.float32)
     if len(x) < 4:
-        raise ValueError("At least 4 points are needed for a projection.")
+        raise ValueError(_("At least 4 points are needed for a projection."))
     if method == "pca":
         return pca(x, dim), "pca", ""
     if method == "tsne":
@@ -240,8 +243,8 @@ def scatter_image(xy: np.ndarray, labels, size: int = 420, title: str = "") -> n
     classes = list(dict.fromkeys(sorted(labels.tolist())))
     for x, y, lab in zip(px, py, labels.tolist()):
         c = PALETTE[classes.index(lab) % len(PALETTE)]
-        cv2.putText(img, str(lab)[:2], (int(x) - 4, int(y) + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
+        textdraw.put_text(img, str(lab)[:2], (int(x) - 4, int(y) + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
                     c, 1, cv2.LINE_AA)
     if title:
-        cv2.putText(img, title, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (40, 40, 40), 1, cv2.LINE_AA)
+        textdraw.put_text(img, title, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (40, 40, 40), 1, cv2.LINE_AA)
     return img

@@ -21,10 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+from core.i18n import N_, _
+
 import cv2
 import numpy as np
 import torch
 
+from core import textdraw
 from core.embeddings.losses import cross_entropy
 from core.frames import draw_panel
 
@@ -47,7 +50,7 @@ def model_features(lm: Any, images: Sequence[np.ndarray], batch: int = 16) -> np
     from core.vis.neighbours import embed
 
     if len(images) == 0:
-        raise ValueError("No pictures to compute features of.")
+        raise ValueError(_("No pictures to compute features of."))
     return embed(lm, [lm.prepare(im) for im in images], batch=batch)
 
 
@@ -129,18 +132,19 @@ class HeadSnapshot:
         return min(1.0, self.step / max(1, self.total))
 
     def describe(self) -> str:
-        return f"step {self.step}/{self.total} · loss {self.loss:.4f} · training accuracy {self.accuracy:.0%}"
+        return _("step {step}/{total} · loss {loss:.4f} · training accuracy {accuracy:.0%}",
+                 step=self.step, total=self.total, loss=self.loss, accuracy=self.accuracy)
 
 
 def check_classes(labels: Sequence[int], classes: Sequence[str]) -> None:
     """Clear messages for what a head cannot learn from."""
     k = len(classes)
     if not MIN_CLASSES <= k <= MAX_CLASSES:
-        raise ValueError(f"Teach between {MIN_CLASSES} and {MAX_CLASSES} classes (got {k}).")
+        raise ValueError(_("Teach between {MIN_CLASSES} and {MAX_CLASSES} classes (got {k}).", MIN_CLASSES=MIN_CLASSES, MAX_CLASSES=MAX_CLASSES, k=k))
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=k)
     empty = [classes[i] for i in range(k) if counts[i] == 0]
     if empty:
-        raise ValueError(f"Every class needs at least one picture; empty: {', '.join(empty)}.")
+        raise ValueError(_("Every class needs at least one picture; empty: {names}.", names=', '.join(empty)))
 
 
 def train_head(feats: np.ndarray, labels: Sequence[int], classes: Sequence[str], *, steps: int = 150,
@@ -214,16 +218,16 @@ def draw_probabilities(frame: np.ndarray, classes: Sequence[str], probs: Sequenc
     region = out[max(0, top - 4):, :]
     region[:] = (region.astype(np.float32) * 0.35).astype(np.uint8)
     width = w - 16
-    name_w = max(cv2.getTextSize(c[:14], cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] for c in classes) + 12
+    name_w = max(textdraw.text_size(c[:14], cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] for c in classes) + 12
     for i, (name, p) in enumerate(zip(classes, probs)):
         y0 = top + i * row
         colour = COLOURS[i % len(COLOURS)]
-        cv2.putText(out, name[:14], (8, y0 + row - 10), cv2.FONT_HERSHEY_SIMPLEX, scale,
+        textdraw.put_text(out, name[:14], (8, y0 + row - 10), cv2.FONT_HERSHEY_SIMPLEX, scale,
                     (255, 255, 255), thick, cv2.LINE_AA)
         x0, x1 = 8 + name_w, width - int(70 * scale)
         cv2.rectangle(out, (x0, y0 + 4), (x1, y0 + row - 6), (90, 90, 90), 1)
         cv2.rectangle(out, (x0, y0 + 4), (x0 + int((x1 - x0) * float(p)), y0 + row - 6), colour, -1)
-        cv2.putText(out, f"{p * 100:3.0f}%", (x1 + 6, y0 + row - 10), cv2.FONT_HERSHEY_SIMPLEX,
+        textdraw.put_text(out, f"{p * 100:3.0f}%", (x1 + 6, y0 + row - 10), cv2.FONT_HERSHEY_SIMPLEX,
                     scale, (255, 255, 255), thick, cv2.LINE_AA)
     best = int(np.argmax(probs))
     return draw_panel(out, [f"{classes[best]}  {probs[best] * 100:.0f}%"], corner="tl", scale=scale * 1.2)
@@ -252,7 +256,7 @@ def _crops(image: np.ndarray, n: int, seed: int, side: int = 160) -> list[np.nda
     rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
     out = []
-    for _ in range(n):
+    for _i in range(n):
         s = int(rng.uniform(0.35, 0.7) * min(h, w))
         y, x = int(rng.integers(0, h - s + 1)), int(rng.integers(0, w - s + 1))
         c = image[y:y + s, x:x + s]
@@ -281,13 +285,13 @@ def _skimage(name: str):
 
 # name → (what it is, loader of the whole picture, or None for the LFW sets)
 BUNDLED: dict[str, tuple[str, Any]] = {
-    "brick": ("crops of scikit-image's brick wall texture", _skimage("brick")),
-    "grass": ("crops of scikit-image's grass texture", _skimage("grass")),
-    "gravel": ("crops of scikit-image's gravel texture", _skimage("gravel")),
-    "cat": ("crops of scikit-image's Chelsea the cat", _skimage("chelsea")),
-    "coffee": ("crops of scikit-image's cup of coffee", _skimage("coffee")),
-    "faces": ("faces from Labeled Faces in the Wild (scikit-image's lfw_subset)", None),
-    "not faces": ("non-face patches from scikit-image's lfw_subset", None),
+    "brick": (N_("crops of scikit-image's brick wall texture"), _skimage("brick")),
+    "grass": (N_("crops of scikit-image's grass texture"), _skimage("grass")),
+    "gravel": (N_("crops of scikit-image's gravel texture"), _skimage("gravel")),
+    "cat": (N_("crops of scikit-image's Chelsea the cat"), _skimage("chelsea")),
+    "coffee": (N_("crops of scikit-image's cup of coffee"), _skimage("coffee")),
+    "faces": (N_("faces from Labeled Faces in the Wild (scikit-image's lfw_subset)"), None),
+    "not faces": (N_("non-face patches from scikit-image's lfw_subset"), None),
 }
 
 
