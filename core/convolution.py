@@ -23,6 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from core.snapshots import Snapshot
+from core.i18n import N_, _
 
 __all__ = [
     "NOTES_6x6", "NOTES_6x6_VERTICAL", "STEP_IMAGE", "STEP_RESULT", "LEARN_4x4",
@@ -111,8 +112,8 @@ TRANSPOSE_KERNEL = np.array([[1, 2, 1], [2, 0, 1], [0, 2, 1]])
 
 KERNELS: dict[str, np.ndarray] = {
     # the notes' matrices; "x" filters find vertical edges (change along x)
-    "vertical": _V.astype(float),
-    "horizontal": _H.astype(float),
+    N_("vertical"): _V.astype(float),
+    N_("horizontal"): _H.astype(float),
     "sobel_x": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float),
     "sobel_y": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float),
     "scharr_x": np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=float),
@@ -121,33 +122,33 @@ KERNELS: dict[str, np.ndarray] = {
     "box": np.full((3, 3), 1.0 / 9.0),
     "gaussian": np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=float) / 16.0,
     "gaussian_5x5": np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]).astype(float) / 256.0,
-    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
-    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=float),
+    N_("sharpen"): np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+    N_("emboss"): np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], dtype=float),
 }
 for _k in KERNELS.values():
     _k.setflags(write=False)
 
 KERNEL_INFO: dict[str, str] = {
-    "vertical": "The notes' vertical-edge filter: left column minus right column. "
-    "Positive where it is brighter on the left, negative where brighter on the right.",
-    "horizontal": "The vertical filter turned 90° clockwise: top row minus bottom row.",
-    "sobel_x": "Sobel: the vertical filter with more weight (2) on the centre row.",
-    "sobel_y": "Sobel for horizontal edges (Sobel x turned 90° clockwise).",
-    "scharr_x": "Scharr: weights 3, 10, 3 -- a better rotation-invariant gradient.",
-    "scharr_y": "Scharr for horizontal edges.",
-    "laplacian": "Second derivative: responds to edges in every direction (sum = 0).",
-    "box": "Box blur: the mean of the 3x3 neighbourhood.",
-    "gaussian": "Gaussian blur 3x3 (binomial weights 1-2-1).",
-    "gaussian_5x5": "Gaussian blur 5x5 (binomial weights 1-4-6-4-1).",
-    "sharpen": "Sharpen: the pixel plus its difference from its neighbours (sum = 1).",
-    "emboss": "Emboss: a diagonal derivative added to the image (sum = 1).",
+    "vertical": N_("The notes' vertical-edge filter: left column minus right column. "
+    "Positive where it is brighter on the left, negative where brighter on the right."),
+    "horizontal": N_("The vertical filter turned 90° clockwise: top row minus bottom row."),
+    "sobel_x": N_("Sobel: the vertical filter with more weight (2) on the centre row."),
+    "sobel_y": N_("Sobel for horizontal edges (Sobel x turned 90° clockwise)."),
+    "scharr_x": N_("Scharr: weights 3, 10, 3 -- a better rotation-invariant gradient."),
+    "scharr_y": N_("Scharr for horizontal edges."),
+    "laplacian": N_("Second derivative: responds to edges in every direction (sum = 0)."),
+    "box": N_("Box blur: the mean of the 3x3 neighbourhood."),
+    "gaussian": N_("Gaussian blur 3x3 (binomial weights 1-2-1)."),
+    "gaussian_5x5": N_("Gaussian blur 5x5 (binomial weights 1-4-6-4-1)."),
+    "sharpen": N_("Sharpen: the pixel plus its difference from its neighbours (sum = 1)."),
+    "emboss": N_("Emboss: a diagonal derivative added to the image (sum = 1)."),
 }
 
 #: Filter pairs for gradient magnitude / orientation: name -> (x filter, y filter).
 EDGE_PAIRS: dict[str, tuple[str, str]] = {
     "sobel": ("sobel_x", "sobel_y"),
     "scharr": ("scharr_x", "scharr_y"),
-    "simple": ("vertical", "horizontal"),
+    N_("simple"): ("vertical", "horizontal"),
 }
 
 
@@ -162,9 +163,9 @@ def get_kernel(kernel: str | np.ndarray | Sequence) -> np.ndarray:
             ) from None
     k = np.asarray(kernel, dtype=float)
     if k.ndim != 2 or k.size == 0:
-        raise ValueError(f"A filter must be a 2-D matrix (f x f); got shape {k.shape}.")
+        raise ValueError(_("A filter must be a 2-D matrix (f x f); got shape {shape}.", shape=k.shape))
     if not np.all(np.isfinite(k)):
-        raise ValueError("The filter contains a value that is not a finite number.")
+        raise ValueError(_("The filter contains a value that is not a finite number."))
     return k
 
 
@@ -174,8 +175,26 @@ def is_edge_kernel(kernel: str | np.ndarray) -> bool:
     return bool(abs(k.sum()) <= 1e-9 * max(1.0, np.abs(k).sum()))
 
 
-_DIRECTIONS = ("right", "upper-right", "top", "upper-left", "left", "lower-left", "bottom",
-               "lower-right")
+# What a directed edge filter's sign means, by the sector (of 8) of its bright side; whole
+# sentences, as the catalog translates them ("right" alone is "correct" elsewhere).
+_EDGE_SIGNS = (
+    N_("For this filter red means an edge that is brighter on its right side, blue one "
+       "brighter on its left side."),
+    N_("For this filter red means an edge that is brighter on its upper-right side, blue one "
+       "brighter on its lower-left side."),
+    N_("For this filter red means an edge that is brighter on its top side, blue one "
+       "brighter on its bottom side."),
+    N_("For this filter red means an edge that is brighter on its upper-left side, blue one "
+       "brighter on its lower-right side."),
+    N_("For this filter red means an edge that is brighter on its left side, blue one "
+       "brighter on its right side."),
+    N_("For this filter red means an edge that is brighter on its lower-left side, blue one "
+       "brighter on its upper-right side."),
+    N_("For this filter red means an edge that is brighter on its bottom side, blue one "
+       "brighter on its top side."),
+    N_("For this filter red means an edge that is brighter on its lower-right side, blue one "
+       "brighter on its upper-left side."),
+)
 
 
 def edge_sign(kernel: str | np.ndarray) -> str:
@@ -192,22 +211,21 @@ def edge_sign(kernel: str | np.ndarray) -> str:
     dy = float((k * (rows - (k.shape[0] - 1) / 2)).sum())
     if np.hypot(dx, dy) > 1e-9 * max(1.0, np.abs(k).sum()):
         sector = int(np.round(np.degrees(np.arctan2(-dy, dx)) / 45.0)) % 8
-        side, other = _DIRECTIONS[sector], _DIRECTIONS[(sector + 4) % 8]
-        text = (f"For this filter red means an edge that is brighter on its {side} side, blue "
-                f"one brighter on its {other} side")
         if k.shape == (3, 3) and np.array_equal(k, KERNELS["vertical"]):
-            text += " (the notes' 10|0 step gives +30; the 0|10 step −30)"
-        return text + "."
+            return _("For this filter red means an edge that is brighter on its left side, blue "
+                     "one brighter on its right side (the notes' 10|0 step gives +30; the 0|10 "
+                     "step −30).")
+        return _(_EDGE_SIGNS[sector])
     centre = k[(k.shape[0] - 1) // 2, (k.shape[1] - 1) // 2] if k.shape[0] % 2 and k.shape[1] % 2 else 0.0
     if centre < 0:
-        return ("This filter has no direction (a second derivative): blue where a pixel is "
+        return _("This filter has no direction (a second derivative): blue where a pixel is "
                 "brighter than its neighbours (bright lines and dots, the bright side of an "
                 "edge), red where it is darker.")
     if centre > 0:
-        return ("This filter has no direction (a second derivative): red where a pixel is "
+        return _("This filter has no direction (a second derivative): red where a pixel is "
                 "brighter than its neighbours (bright lines and dots, the bright side of an "
                 "edge), blue where it is darker.")
-    return ("Red where the pixels under the positive weights are brighter than those under the "
+    return _("Red where the pixels under the positive weights are brighter than those under the "
             "negative weights, blue where they are darker.")
 
 
@@ -220,28 +238,28 @@ def _int(name: str, value, what: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             return int(value)
-        raise ValueError(f"{what} ({name}) must be a whole number; got {value!r}.")
+        raise ValueError(_("{what} ({name}) must be a whole number; got {value!r}.", what=_(what), name=name, value=value))
     return int(value)
 
 
 def _check_geometry(n, f, p, s, *, n_name="n") -> tuple[int, int, int, int]:
-    n = _int(n_name, n, "The input size")
-    f = _int("f", f, "The filter size")
-    p = _int("p", p, "The padding")
-    s = _int("s", s, "The stride")
+    n = _int(n_name, n, N_("The input size"))
+    f = _int("f", f, N_("The filter size"))
+    p = _int("p", p, N_("The padding"))
+    s = _int("s", s, N_("The stride"))
     if n < 1:
-        raise ValueError(f"The input size {n_name} must be at least 1 pixel; got {n}.")
+        raise ValueError(_("The input size {n_name} must be at least 1 pixel; got {n}.", n_name=n_name, n=n))
     if f < 1:
-        raise ValueError(f"The filter size f must be at least 1; got f={f}.")
+        raise ValueError(_("The filter size f must be at least 1; got f={f}.", f=f))
     if p < 0:
         raise ValueError(
-            f"The padding p counts pixels added around the input, so it cannot be "
-            f"negative; got p={p}."
+            _("The padding p counts pixels added around the input, so it cannot be negative; "
+              "got p={p}.", p=p)
         )
     if s < 1:
         raise ValueError(
-            f"The stride s is how many pixels the filter moves each step; it must be "
-            f"at least 1; got s={s}."
+            _("The stride s is how many pixels the filter moves each step; it must be at "
+              "least 1; got s={s}.", s=s)
         )
     return n, f, p, s
 
@@ -255,23 +273,23 @@ def output_size(n: int, f: int, p: int = 0, s: int = 1) -> int:
     n, f, p, s = _check_geometry(n, f, p, s)
     if f > n + 2 * p:
         raise ValueError(
-            f"The filter (f={f}) is larger than the padded input (n + 2p = {n} + 2·{p} "
-            f"= {n + 2 * p}): it does not fit anywhere, so there is no output. "
-            f"Use a smaller filter or more padding."
+            _("The filter (f={f}) is larger than the padded input (n + 2p = {n} + 2·{p} = "
+              "{n2}): it does not fit anywhere, so there is no output. Use a smaller filter "
+              "or more padding.", f=f, n=n, p=p, n2=n + 2 * p)
         )
     return (n + 2 * p - f) // s + 1
 
 
 def same_padding(f: int) -> int:
     """Padding of a "same" convolution (stride 1): ``p = (f - 1) / 2``; f must be odd."""
-    f = _int("f", f, "The filter size")
+    f = _int("f", f, N_("The filter size"))
     if f < 1:
-        raise ValueError(f"The filter size f must be at least 1; got f={f}.")
+        raise ValueError(_("The filter size f must be at least 1; got f={f}.", f=f))
     if f % 2 == 0:
         raise ValueError(
-            f"A 'same' convolution pads p = (f - 1)/2 on every side; with an even filter "
-            f"(f={f}) that is {(f - 1) / 2}, not a whole number of pixels, so the padding "
-            f"could not be symmetric. This is why filters are usually odd (3, 5, 7)."
+            _("A 'same' convolution pads p = (f - 1)/2 on every side; with an even filter "
+              "(f={f}) that is {f2}, not a whole number of pixels, so the padding could not "
+              "be symmetric. This is why filters are usually odd (3, 5, 7).", f=f, f2=(f - 1) / 2)
         )
     return (f - 1) // 2
 
@@ -285,22 +303,22 @@ def transposed_output_size(
     at the bottom/right, to undo the floor of a strided convolution.
     """
     n, f, p, s = _check_geometry(n, f, p, s)
-    op = _int("output_padding", output_padding, "The output padding")
+    op = _int("output_padding", output_padding, N_("The output padding"))
     if op < 0:
-        raise ValueError(f"The output padding cannot be negative; got {op}.")
+        raise ValueError(_("The output padding cannot be negative; got {op}.", op=op))
     if op >= s:
         raise ValueError(
-            f"The output padding ({op}) must be smaller than the stride ({s}): it only "
-            f"picks one of the {s} input sizes that a stride-{s} convolution maps to the "
-            f"same output size."
+            _("The output padding ({op}) must be smaller than the stride ({s}): it only "
+              "picks one of the {s} input sizes that a stride-{s} convolution maps to the "
+              "same output size.", op=op, s=s)
         )
     full = (n - 1) * s + f + op
     if 2 * p >= full:
         raise ValueError(
-            f"The padding p={p} crops 2p = {2 * p} rows/columns from an output of "
-            f"(n−1)·s + f{' + out_pad' if op else ''} = ({n}−1)·{s} + {f}"
-            f"{f' + {op}' if op else ''} = {full}; nothing would be left. "
-            f"Use at most p = {max_transposed_padding(n, f, s, op)}."
+            _("The padding p={p} crops 2p = {p2} rows/columns from an output of (n−1)·s + "
+              "f{out_pad} = ({n}−1)·{s} + {f}{plus_op} = {full}; nothing would be left. Use at "
+              "most p = {max_p}.", p=p, p2=2 * p, out_pad=' + out_pad' if op else '', n=n, s=s, f=f,
+              plus_op=' + ' + str(op) if op else '', full=full, max_p=max_transposed_padding(n, f, s, op))
         )
     return full - 2 * p
 
@@ -332,9 +350,9 @@ def window_positions(n: int, f: int, p: int = 0, s: int = 1) -> list[int]:
 def pad(x: np.ndarray, p: int, value: float = 0.0) -> np.ndarray:
     """Zero-pad (or ``value``-pad) the two spatial axes of ``x`` by ``p`` pixels."""
     x = np.asarray(x)
-    p = _int("p", p, "The padding")
+    p = _int("p", p, N_("The padding"))
     if p < 0:
-        raise ValueError(f"The padding cannot be negative; got p={p}.")
+        raise ValueError(_("The padding cannot be negative; got p={p}.", p=p))
     if p == 0:
         return x
     widths = [(p, p), (p, p)] + [(0, 0)] * (x.ndim - 2)
@@ -345,7 +363,7 @@ def _as_image(x) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim not in (2, 3) or x.size == 0:
         raise ValueError(
-            f"The input must be an image: H x W or H x W x C; got shape {x.shape}."
+            _("The input must be an image: H x W or H x W x C; got shape {shape}.", shape=x.shape)
         )
     if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
         raise ValueError(f"The input must hold real numbers; got dtype {x.dtype}.")
@@ -363,26 +381,26 @@ def _normalise(x, k) -> tuple[np.ndarray, np.ndarray, bool]:
     if k.ndim == 2:
         if c != 1:
             raise ValueError(
-                f"The input has {c} channels but the filter is a single {k.shape[0]}x"
-                f"{k.shape[1]} matrix. A filter needs as many channels as its input "
-                f"(f x f x {c}); or convert the image to grey first."
+                _("The input has {c} channels but the filter is a single {h}x{w} matrix. A "
+                  "filter needs as many channels as its input (f x f x {c}); or convert the "
+                  "image to grey first.", c=c, h=k.shape[0], w=k.shape[1])
             )
         k = k[:, :, None, None]
     elif k.ndim == 3:
         k = k[:, :, :, None]
     elif k.ndim != 4:
         raise ValueError(
-            f"The filter must be f x f, f x f x C or f x f x C x K; got shape {k.shape}."
+            _("The filter must be f x f, f x f x C or f x f x C x K; got shape {shape}.", shape=k.shape)
         )
     if k.size == 0:
-        raise ValueError("The filter is empty.")
+        raise ValueError(_("The filter is empty."))
     if k.shape[2] != c:
         raise ValueError(
-            f"The number of channels must match: the input has {c}, the filter has "
-            f"{k.shape[2]} (the notes: the filter's n_C equals the input's n_C)."
+            _("The number of channels must match: the input has {c}, the filter has {c2} "
+              "(the notes: the filter's n_C equals the input's n_C).", c=c, c2=k.shape[2])
         )
     if not np.all(np.isfinite(k)):
-        raise ValueError("The filter contains a value that is not a finite number.")
+        raise ValueError(_("The filter contains a value that is not a finite number."))
     return x, k, two_d
 
 
@@ -561,7 +579,7 @@ def conv_transpose2d_steps(
     x = _as_image(x).astype(np.float64)
     k = get_kernel(k)
     if x.ndim != 2:
-        raise ValueError("The step-by-step view takes a 2-D input (one channel).")
+        raise ValueError(_("The step-by-step view takes a 2-D input (one channel)."))
     kh, kw = k.shape
     ho = transposed_output_size(x.shape[0], kh, padding, stride, output_padding)
     wo = transposed_output_size(x.shape[1], kw, padding, stride, output_padding)
@@ -597,7 +615,7 @@ def zero_insertion(x, k, stride: int = 1, padding: int = 0, output_padding: int 
     x = _as_image(x).astype(np.float64)
     k = get_kernel(k)
     if x.ndim != 2:
-        raise ValueError("The zero-insertion view takes a 2-D input (one channel).")
+        raise ValueError(_("The zero-insertion view takes a 2-D input (one channel)."))
     kh, kw = k.shape
     transposed_output_size(x.shape[0], kh, padding, stride, output_padding)  # the checks
     transposed_output_size(x.shape[1], kw, padding, stride, output_padding)
@@ -627,9 +645,9 @@ def zero_insertion(x, k, stride: int = 1, padding: int = 0, output_padding: int 
 
 #: Border modes of ``apply_filter``: how pixels outside the image are invented.
 BORDERS: dict[str, int] = {
-    "reflect": cv2.BORDER_REFLECT_101,  # ...dcb|abcd|cba...  (OpenCV's default)
-    "replicate": cv2.BORDER_REPLICATE,  # ...aaa|abcd|ddd...
-    "zero": cv2.BORDER_CONSTANT,  # ...000|abcd|000...  (zero padding, as conv2d)
+    N_("reflect"): cv2.BORDER_REFLECT_101,  # ...dcb|abcd|cba...  (OpenCV's default)
+    N_("replicate"): cv2.BORDER_REPLICATE,  # ...aaa|abcd|ddd...
+    N_("zero"): cv2.BORDER_CONSTANT,  # ...000|abcd|000...  (zero padding, as conv2d)
 }
 
 
@@ -840,8 +858,8 @@ class LayerShapes:
 def conv_params(f: int, c_in: int, c_out: int, bias: bool = True) -> int:
     """Learnable parameters of a conv layer: (f·f·c_in + bias)·c_out."""
     for name, v in (("f", f), ("c_in", c_in), ("c_out", c_out)):
-        if _int(name, v, "A layer size") < 1:
-            raise ValueError(f"{name} must be at least 1; got {v}.")
+        if _int(name, v, N_("A layer size")) < 1:
+            raise ValueError(_("{name} must be at least 1; got {v}.", name=name, v=v))
     return (f * f * c_in + int(bias)) * c_out
 
 
@@ -854,10 +872,10 @@ def conv_layer_shapes(
     n_h: int, n_w: int, n_c_prev: int, f: int, n_c: int, p: int = 0, s: int = 1
 ) -> LayerShapes:
     """Shapes of a[l-1], w[l], b[l], a[l] and the parameter count for one conv layer."""
-    if _int("n_C[l-1]", n_c_prev, "The number of input channels") < 1:
-        raise ValueError(f"The input needs at least one channel; got n_C[l-1]={n_c_prev}.")
-    if _int("n_C[l]", n_c, "The number of filters") < 1:
-        raise ValueError(f"A layer needs at least one filter; got n_C[l]={n_c}.")
+    if _int("n_C[l-1]", n_c_prev, N_("The number of input channels")) < 1:
+        raise ValueError(_("The input needs at least one channel; got n_C[l-1]={n_c_prev}.", n_c_prev=n_c_prev))
+    if _int("n_C[l]", n_c, N_("The number of filters")) < 1:
+        raise ValueError(_("A layer needs at least one filter; got n_C[l]={n_c}.", n_c=n_c))
     ho, wo = output_size(n_h, f, p, s), output_size(n_w, f, p, s)
     return LayerShapes(
         a_prev=(n_h, n_w, n_c_prev),
@@ -916,7 +934,7 @@ def make_edge_pairs(
             y = y + rng.normal(0.0, noise, y.shape)
         pairs.append((img, y))
     if not pairs:
-        raise ValueError("Need at least one training image.")
+        raise ValueError(_("Need at least one training image."))
     return pairs
 
 
@@ -944,25 +962,25 @@ def learn_filter_steps(
     ``lr`` defaults to ``1/L`` (L: the gradient's Lipschitz constant), which converges
     for any scale of the data.  Yields a ``LearnStep`` after each update.
     """
-    f = _int("f", f, "The filter size")
+    f = _int("f", f, N_("The filter size"))
     if f < 1:
-        raise ValueError(f"The filter size must be at least 1; got {f}.")
+        raise ValueError(_("The filter size must be at least 1; got {f}.", f=f))
     if steps < 1:
-        raise ValueError(f"The number of steps must be at least 1; got {steps}.")
+        raise ValueError(_("The number of steps must be at least 1; got {steps}.", steps=steps))
     if not 0 <= momentum < 1:
-        raise ValueError(f"Momentum must be in [0, 1); got {momentum}.")
+        raise ValueError(_("Momentum must be in [0, 1); got {momentum}.", momentum=momentum))
     xs = [np.asarray(x, dtype=float) for x, _ in pairs]
     ys = [np.asarray(y, dtype=float) for _, y in pairs]
     if not xs:
-        raise ValueError("Need at least one (image, target) pair.")
+        raise ValueError(_("Need at least one (image, target) pair."))
     for x, y in zip(xs, ys):
         if x.ndim != 2:
-            raise ValueError(f"Training images are 2-D (grey); got shape {x.shape}.")
+            raise ValueError(_("Training images are 2-D (grey); got shape {shape}.", shape=x.shape))
         want = (output_size(x.shape[0], f), output_size(x.shape[1], f))
         if y.shape != want:
             raise ValueError(
-                f"A {x.shape[0]}x{x.shape[1]} image and a {f}x{f} filter give a "
-                f"{want[0]}x{want[1]} output, but the target is {y.shape[0]}x{y.shape[1]}."
+                _("A {h}x{w} image and a {f}x{f} filter give a {want}x{want2} output, but "
+                  "the target is {h2}x{w2}.", h=x.shape[0], w=x.shape[1], f=f, want=want[0], want2=want[1], h2=y.shape[0], w2=y.shape[1])
             )
     # the problem is linear least squares: A w = b with A = all windows
     a = np.concatenate([sliding_window_view(x, (f, f)).reshape(-1, f * f) for x in xs])
@@ -1057,7 +1075,7 @@ def to_picture(values) -> np.ndarray:
 def enlarge(values, factor: int) -> np.ndarray:
     """Each cell of a 2-D (or H x W x C) map as a factor x factor block (nearest neighbour),
     so a pooled map can be drawn at the size of its input."""
-    factor = _int("factor", factor, "The enlargement factor")
+    factor = _int("factor", factor, N_("The enlargement factor"))
     if factor < 1:
         raise ValueError(f"The enlargement factor must be at least 1; got {factor}.")
     a = np.asarray(values)
@@ -1076,8 +1094,8 @@ class OneByOneExample:
 
 def one_by_one_example(k: int, channels: int = 32, size: int = 6, seed: int = 0) -> OneByOneExample:
     """Random integers (inputs -3..3, weights -2..2) through ``k`` filters of 1x1xchannels."""
-    if _int("k", k, "The number of filters") < 1:
-        raise ValueError(f"Need at least one filter; got k={k}.")
+    if _int("k", k, N_("The number of filters")) < 1:
+        raise ValueError(_("Need at least one filter; got k={k}.", k=k))
     rng = np.random.default_rng(seed)
     x = rng.integers(-3, 4, (size, size, channels)).astype(float)
     w = rng.integers(-2, 3, (1, 1, channels, k)).astype(float)

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from .snapshots import Snapshot
 from .vis import ascent as A
+from core.i18n import _
 
 MIN_OCTAVE_SIDE = 32   # octaves whose shorter side would be smaller are skipped
 
@@ -79,8 +80,8 @@ def _check(image: Any, steps: Any, step_size: Any, octaves: Any, octave_scale: A
         raise ValueError("The image must be an RGB picture (H×W×3, uint8); load it with "
                          "core.images.load_image first.")
     if min(a.shape[:2]) < 16:
-        raise ValueError(f"The image is too small to dream on ({a.shape[1]}×{a.shape[0]} px); "
-                         "use at least 16 px on each side.")
+        raise ValueError(_("The image is too small to dream on ({w}×{h} px); use at least 16 "
+                           "px on each side.", w=a.shape[1], h=a.shape[0]))
     whole = (int, np.integer)
     if not isinstance(steps, whole) or isinstance(steps, bool) or steps < 1:
         raise ValueError(f"steps must be at least 1 per octave (got {steps!r}): with zero steps "
@@ -129,7 +130,7 @@ def dream(image: np.ndarray, model: Any, layers: str | Sequence[str] | Mapping[s
         layers = preset(net)["layers"]
     names = [layers] if isinstance(layers, str) else list(layers)
     if not names:
-        raise ValueError("Choose at least one layer to dream on.")
+        raise ValueError(_("Choose at least one layer to dream on."))
     for n in names:
         A.resolve_layer(net, n)                      # ValueError naming the choices
     guides = None

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from core import images
+from core.i18n import _
 
 MAX_PICTURES = 200
 MAX_BYTES = 50 * 2**20               # what all pictures together may weigh, uncompressed
@@ -52,12 +53,12 @@ def read_gallery(files: list[tuple[str, bytes]], *, max_pictures: int = MAX_PICT
 
     def add(name: str, raw: bytes, label: str | None) -> None:
         if len(g.pictures) >= max_pictures:
-            g.skipped.append((name, f"over the cap of {max_pictures} pictures"))
+            g.skipped.append((name, _("over the cap of {n} pictures", n=max_pictures)))
             return
         try:
             g.pictures.append(images.load_image(raw, max_side=max_side))
         except ValueError as e:
-            g.skipped.append((name, f"not a picture: {e}"))
+            g.skipped.append((name, _("not a picture: {error}", error=_message(e))))
             return
         g.names.append(name)
         g.labels.append(label)
@@ -68,7 +69,7 @@ def read_gallery(files: list[tuple[str, bytes]], *, max_pictures: int = MAX_PICT
                 _read_zip(name, raw, g, add, budget, max_pictures)
             except ValueError as e:                            # others may still be good: skip this one
                 bad_zips.append(e)
-                g.skipped.append((name, str(e)))
+                g.skipped.append((name, _message(e)))
         elif len(raw) > budget[0]:
             g.skipped.append((name, _over_budget(len(raw), max_bytes)))
         else:
@@ -83,18 +84,19 @@ def _read_zip(zname: str, raw: bytes, g: Gallery, add, budget: list[int], max_pi
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ValueError(f"{zname} is not a readable zip file ({e}).") from None
+        raise ValueError(_("{name} is not a readable zip file ({error}).", name=zname, error=str(e))) from None
     with zf:
         entries = [i for i in zf.infolist() if not i.is_dir() and not _ignored(i.filename)]
         if not entries:
-            raise ValueError(f"{zname} holds no files (folders, hidden files and __MACOSX/ are ignored).")
+            raise ValueError(_("{name} holds no files (folders, hidden files and __MACOSX/ are ignored).",
+                               name=zname))
         for info in entries:
             path = PurePosixPath(info.filename)
             if PurePosixPath(path.name).suffix.lower() not in _IMAGE_EXT:
-                g.skipped.append((info.filename, "not a picture (its name does not end in an image format)"))
+                g.skipped.append((info.filename, _("not a picture (its name does not end in an image format)")))
                 continue
             if len(g.pictures) >= max_pictures:
-                g.skipped.append((info.filename, f"over the cap of {max_pictures} pictures"))
+                g.skipped.append((info.filename, _("over the cap of {n} pictures", n=max_pictures)))
                 continue
             if info.file_size > budget[0]:                     # declared size, judged before reading
                 g.skipped.append((info.filename, _over_budget(info.file_size, budget[0], declared=True)))
@@ -102,7 +104,7 @@ def _read_zip(zname: str, raw: bytes, g: Gallery, add, budget: list[int], max_pi
             try:
                 data = _read_capped(zf, info, budget[0])
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-                g.skipped.append((info.filename, f"could not be read from the zip ({e})"))
+                g.skipped.append((info.filename, _("could not be read from the zip ({error})", error=_message(e))))
                 continue
             budget[0] -= len(data)
             label = path.parent.name if len(path.parts) > 1 else None
@@ -114,7 +116,7 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     with zf.open(info) as f:
         data = f.read(cap + 1)
     if len(data) > cap:
-        raise ValueError("it inflates past its declared size and the size cap (a zip bomb?)")
+        raise ValueError(_("it inflates past its declared size and the size cap (a zip bomb?)"))
     return data
 
 
@@ -124,6 +126,13 @@ def _ignored(name: str) -> bool:
 
 
 def _over_budget(n: int, cap: int, declared: bool = False) -> str:
-    what = "declares" if declared else "weighs"
-    return (f"too big: it {what} {n / 2**20:.1f} MB uncompressed and only {cap / 2**20:.1f} MB "
-            "of the gallery's size cap is left")
+    if declared:
+        return _("too big: it declares {mb:.1f} MB uncompressed and only {left:.1f} MB of the "
+                 "gallery's size cap is left", mb=n / 2**20, left=cap / 2**20)
+    return _("too big: it weighs {mb:.1f} MB uncompressed and only {left:.1f} MB of the gallery's "
+             "size cap is left", mb=n / 2**20, left=cap / 2**20)
+
+
+def _message(e: Exception) -> str:
+    """An error's message, kept translatable when it is a core message."""
+    return e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else str(e)

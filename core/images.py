@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 from PIL import Image, ImageOps
+from core.i18n import N_, _
 
 DEFAULT_MAX_SIDE = int(os.environ.get("CNNLAB_MAX_SIDE", "2048"))
 MAX_FILE_BYTES = 50 * 2**20          # what an upload may weigh
@@ -71,22 +72,22 @@ def _read_bytes(data: Any) -> bytes:
                 pass
         raw = data.read(MAX_FILE_BYTES + 1)
         if not isinstance(raw, (bytes, bytearray)):
-            raise ValueError("The file could not be read as binary data.")
+            raise ValueError(_("The file could not be read as binary data."))
         raw = bytes(raw)
     elif data is None:
-        raise ValueError("No image was given.")
+        raise ValueError(_("No image was given."))
     else:
         raise ValueError(f"Cannot read an image from a {type(data).__name__}.")
     if len(raw) == 0:
-        raise ValueError("The file is empty (0 bytes): there is no image in it.")
+        raise ValueError(_("The file is empty (0 bytes): there is no image in it."))
     if len(raw) > MAX_FILE_BYTES:
         raise ValueError(_too_big(len(raw)))
     return raw
 
 
 def _too_big(n: int) -> str:
-    return (f"The file is {n / 2**20:.0f} MB; the lab accepts images up to "
-            f"{MAX_FILE_BYTES // 2**20} MB. Please shrink it first.")
+    return _("The file is {mb:.0f} MB; the lab accepts images up to {cap} MB. Please shrink it "
+             "first.", mb=n / 2**20, cap=MAX_FILE_BYTES // 2**20)
 
 
 def _pil_open(fp):
@@ -115,8 +116,8 @@ def _decode(raw: bytes, max_side: int | None) -> np.ndarray:
                 raise ValueError(_zero_message()) from e
             if _looks_like_image(raw):
                 # A known image signature with a header PIL cannot parse.
-                raise ValueError(f"The image header is damaged, so the picture cannot be read. "
-                                 f"{_FORMAT_HINT}") from e
+                raise ValueError(_("The image header is damaged, so the picture cannot be read. "
+                                   "Use a PNG, JPEG, BMP, GIF, TIFF or WebP image.")) from e
             raise ValueError(_not_image_message(raw)) from e
 
         w, h = img.size
@@ -134,10 +135,10 @@ def _decode(raw: bytes, max_side: int | None) -> np.ndarray:
         except (OSError, SyntaxError, ValueError) as e:
             msg = str(e).lower()
             if "truncated" in msg or "broken" in msg or "premature" in msg or "end of file" in msg:
-                raise ValueError("The image file is truncated: it ends before all of its pixels. "
-                                 "It was probably cut off during upload or download; "
-                                 "please try the original file.") from e
-            raise ValueError(f"The image data is damaged and cannot be decoded ({e}).") from e
+                raise ValueError(_("The image file is truncated: it ends before all of its "
+                                   "pixels. It was probably cut off during upload or "
+                                   "download; please try the original file.")) from e
+            raise ValueError(_("The image data is damaged and cannot be decoded ({error}).", error=str(e))) from e
     return _cap(_pil_to_rgb(img), max_side)
 
 
@@ -163,32 +164,36 @@ def _looks_like_image(raw: bytes) -> bool:
 
 
 def _zero_message() -> str:
-    return "The image has zero width or height: there are no pixels to show."
+    return _("The image has zero width or height: there are no pixels to show.")
 
 
 def _bomb_message(size: tuple[int, int] | None) -> str:
-    what = f" declares {size[0]}×{size[1]} pixels" if size else " declares an enormous size"
-    return (f"The image{what}, more than the lab will decode "
-            f"({MAX_PIXELS / 1e6:.0f} megapixels). Files like this are often 'decompression "
-            "bombs'; if it is a real photo, scale it down first.")
+    if size:
+        return _("The image declares {w}×{h} pixels, more than the lab will decode ({mp:.0f} "
+                 "megapixels). Files like this are often 'decompression bombs'; if it is a real "
+                 "photo, scale it down first.", w=size[0], h=size[1], mp=MAX_PIXELS / 1e6)
+    return _("The image declares an enormous size, more than the lab will decode ({mp:.0f} "
+             "megapixels). Files like this are often 'decompression bombs'; if it is a real "
+             "photo, scale it down first.", mp=MAX_PIXELS / 1e6)
 
 
 def _not_image_message(raw: bytes) -> str:
     head = raw[:512].lstrip()
-    kind = "This file is not an image"
     if head.startswith(b"%PDF"):
-        kind = "This is a PDF document, not an image"
-    elif head.startswith(b"PK\x03\x04"):
-        kind = "This is a ZIP archive (or an Office document), not an image"
-    elif head[:1] in (b"{", b"[") or head.lower().startswith((b"<!doctype", b"<html", b"<?xml")):
-        kind = "This is a text document (JSON/HTML/XML), not an image"
-    else:
-        try:
-            head.decode("utf-8")
-            kind = "This is a text file, not an image"
-        except UnicodeDecodeError:
-            pass
-    return f"{kind}. {_FORMAT_HINT}"
+        return _("This is a PDF document, not an image. Use a PNG, JPEG, BMP, GIF, TIFF or WebP "
+                 "image.")
+    if head.startswith(b"PK\x03\x04"):
+        return _("This is a ZIP archive (or an Office document), not an image. Use a PNG, JPEG, "
+                 "BMP, GIF, TIFF or WebP image.")
+    if head[:1] in (b"{", b"[") or head.lower().startswith((b"<!doctype", b"<html", b"<?xml")):
+        return _("This is a text document (JSON/HTML/XML), not an image. Use a PNG, JPEG, BMP, "
+                 "GIF, TIFF or WebP image.")
+    try:
+        head.decode("utf-8")
+        return _("This is a text file, not an image. Use a PNG, JPEG, BMP, GIF, TIFF or WebP "
+                 "image.")
+    except UnicodeDecodeError:
+        return _("This file is not an image. Use a PNG, JPEG, BMP, GIF, TIFF or WebP image.")
 
 
 def _pil_to_rgb(img: Image.Image) -> np.ndarray:
@@ -343,31 +348,32 @@ def _ultralytics(fname: str) -> Callable[[], Path]:
         import importlib.util
         spec = importlib.util.find_spec("ultralytics")
         if spec is None or not spec.submodule_search_locations:
-            raise ValueError("The ultralytics package is not installed, so its sample images are missing.")
+            raise ValueError(_("The ultralytics package is not installed, so its sample "
+                               "images are missing."))
         return Path(list(spec.submodule_search_locations)[0]) / "assets" / fname
     return load
 
 
 _SAMPLES: list[Sample] = [
-    Sample("astronaut", "Astronaut", "Eileen Collins, NASA portrait: a face, a flag, clear edges.",
+    Sample("astronaut", N_("Astronaut"), N_("Eileen Collins, NASA portrait: a face, a flag, clear edges."),
            "scikit-image data.astronaut()", _skimage("astronaut")),
-    Sample("chelsea", "Chelsea the cat", "A tabby cat: the classic ImageNet test (cat classes 281–285).",
+    Sample("chelsea", N_("Chelsea the cat"), N_("A tabby cat: the classic ImageNet test (cat classes 281–285)."),
            "scikit-image data.chelsea()", _skimage("chelsea")),
-    Sample("coffee", "Coffee cup", "A cup of espresso on a saucer (ImageNet 967 espresso / 968 cup).",
+    Sample("coffee", N_("Coffee cup"), N_("A cup of espresso on a saucer (ImageNet 967 espresso / 968 cup)."),
            "scikit-image data.coffee()", _skimage("coffee")),
-    Sample("camera", "Cameraman", "512×512 grayscale photographer: strong vertical and horizontal edges.",
+    Sample("camera", N_("Cameraman"), N_("512×512 grayscale photographer: strong vertical and horizontal edges."),
            "scikit-image data.camera()", _skimage("camera")),
-    Sample("rocket", "Rocket launch", "A SpaceX rocket on the pad against the sky.",
+    Sample("rocket", N_("Rocket launch"), N_("A SpaceX rocket on the pad against the sky."),
            "scikit-image data.rocket()", _skimage("rocket")),
-    Sample("coins", "Coins", "Grayscale coins on a flat background: round edges, easy segmentation.",
+    Sample("coins", N_("Coins"), N_("Grayscale coins on a flat background: round edges, easy segmentation."),
            "scikit-image data.coins()", _skimage("coins")),
-    Sample("china", "Temple in China", "A temple roof, trees and sky (scikit-learn sample image).",
+    Sample("china", N_("Temple in China"), N_("A temple roof, trees and sky (scikit-learn sample image)."),
            "sklearn.datasets.load_sample_image('china.jpg')", _sklearn("china.jpg")),
-    Sample("flower", "Flower", "A close-up of a flower (scikit-learn sample image).",
+    Sample("flower", N_("Flower"), N_("A close-up of a flower (scikit-learn sample image)."),
            "sklearn.datasets.load_sample_image('flower.jpg')", _sklearn("flower.jpg")),
-    Sample("bus", "Bus and people", "A street scene with a bus and pedestrians: the detection demo.",
+    Sample("bus", N_("Bus and people"), N_("A street scene with a bus and pedestrians: the detection demo."),
            "ultralytics/assets/bus.jpg", _ultralytics("bus.jpg")),
-    Sample("zidane", "Two men in suits", "Two people and a tie: another detection demo.",
+    Sample("zidane", N_("Two men in suits"), N_("Two people and a tie: another detection demo."),
            "ultralytics/assets/zidane.jpg", _ultralytics("zidane.jpg")),
 ]
 

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .i18n import N_
 from .snapshots import Snapshot
 from .zoo import cnnlab_home
 
@@ -735,7 +736,7 @@ JOBS: dict[str, Job] = {j.kind: j for j in [
     Job("transfer", "Style › Style transfer", "Stylize", static=TRANSFER, dynamic=_style_layers,
         picture=_transfer_picture, run=_transfer_run, finish=_transfer_finish,
         about=f"content: sample `{CONTENT_SAMPLE}` (≤ 1024 px); style: the generated pattern `{STYLE_PATTERN}`"),
-    Job("sweep", "Style › Style transfer › Sweep over β", "Run the sweep (128 px)",
+    Job("sweep", "Style › Style transfer › Sweep over β", N_("Run the sweep (128 px)"),
         static=dict(betas=[1e1, 1e2, 1e3, 1e4], steps=40, size=128,
                     **{k: TRANSFER[k] for k in ("alpha", "tv_weight", "preserve_color")}),
         dynamic=_style_layers, picture=_transfer_picture, run=_sweep_run, finish=_sweep_finish,

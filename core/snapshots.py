@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import Msg, _
+
 import numpy as np
 
 
@@ -25,10 +27,9 @@ class Snapshot:
         return 0.0 if self.total <= 0 else min(1.0, max(0.0, self.step / self.total))
 
     def describe(self) -> str:
-        parts = [f"step {self.step}/{self.total}"]
-        if self.loss is not None:
-            parts.append(f"loss {self.loss:.4g}")
-        for k, v in self.info.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                parts.append(f"{k} {v:.4g}")
-        return " · ".join(parts)
+        head = (_("step {step}/{total} · loss {loss:.4g}", step=self.step, total=self.total,
+                  loss=self.loss) if self.loss is not None else
+                _("step {step}/{total}", step=self.step, total=self.total))
+        rest = "".join(f" · {k} {v:.4g}" for k, v in self.info.items()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool))
+        return Msg("{head}{rest}", head=head, rest=rest) if rest else head

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from core.i18n import N_, _
 import numpy as np
 import torch
 import torch.nn as nn
@@ -106,15 +107,16 @@ def _style_paths(net: A.Net, layers: Sequence[str] | Mapping[str, float] | None
         layers = list(table.default_style)
     items = list(layers.items()) if isinstance(layers, Mapping) else [(n, 1.0) for n in layers]
     if not items:
-        raise ValueError("Choose at least one style layer.")
+        raise ValueError(_("Choose at least one style layer."))
     out = {}
     for name, w in items:
         if not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
-            raise ValueError(f"The weight of style layer {name!r} must be a number ≥ 0, not {w!r}.")
+            raise ValueError(_("The weight of style layer {name!r} must be a number ≥ 0, not "
+                               "{w!r}.", name=name, w=w))
         path = table.style.get(name) or (PIXELS if name == PIXELS else A.resolve_layer(net, name))
         out[name] = (path, float(w))
     if sum(w for _, w in out.values()) <= 0:
-        raise ValueError("At least one style layer needs a weight above 0.")
+        raise ValueError(_("At least one style layer needs a weight above 0."))
     return out
 
 
@@ -275,7 +277,7 @@ def shuffle_patches(image: np.ndarray, patch: int = 32, seed: int = 0) -> np.nda
     a = np.asarray(image)
     h, w = (a.shape[0] // patch) * patch, (a.shape[1] // patch) * patch
     if h == 0 or w == 0:
-        raise ValueError(f"The image is smaller than one {patch}-px patch.")
+        raise ValueError(_("The image is smaller than one {patch}-px patch.", patch=patch))
     a = a[:h, :w]
     tiles = a.reshape(h // patch, patch, w // patch, patch, 3).swapaxes(1, 2).reshape(-1, patch, patch, 3)
     order = np.random.default_rng(seed).permutation(len(tiles))
@@ -400,7 +402,7 @@ def _check_image(image: Any, what: str) -> np.ndarray:
         raise ValueError(f"The {what} must be an RGB picture (H×W×3, uint8); load it with "
                          "core.images.load_image first.")
     if min(a.shape[:2]) < 16:
-        raise ValueError(f"The {what} is too small ({a.shape[1]}×{a.shape[0]} px); use at least 16 px.")
+        raise ValueError(_("The {what} is too small ({w}×{h} px); use at least 16 px.", what=_(what), w=a.shape[1], h=a.shape[0]))
     return a
 
 
@@ -412,7 +414,7 @@ def _fit_side(h: int, w: int, side: int | None) -> tuple[int, int]:
 
 
 def _prep(image: np.ndarray, side: int | None, device: Any) -> torch.Tensor:
-    x = A.to_tensor(_check_image(image, "image"), device)
+    x = A.to_tensor(_check_image(image, N_("image")), device)
     size = _fit_side(x.shape[-2], x.shape[-1], side)
     if tuple(x.shape[-2:]) != size:
         x = F.interpolate(x, size=size, mode="bilinear", align_corners=False,
@@ -486,11 +488,11 @@ def procedural_style(name: str, size: int = 256, seed: int = 0) -> np.ndarray:
     return (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
 
 
-PATTERNS = {"swirls": "Swirls — golden and blue whirls on deep blue",
-            "mosaic": "Mosaic — coloured Voronoi tiles with dark grout",
-            "stripes": "Stripes — wavy diagonal bands",
-            "waves": "Waves — blue water with white crests",
-            "dots": "Dots — red, blue and black polka dots on paper"}
+PATTERNS = {"swirls": N_("Swirls — golden and blue whirls on deep blue"),
+            "mosaic": N_("Mosaic — coloured Voronoi tiles with dark grout"),
+            "stripes": N_("Stripes — wavy diagonal bands"),
+            "waves": N_("Waves — blue water with white crests"),
+            "dots": N_("Dots — red, blue and black polka dots on paper")}
 
 
 # --------------------------------------------------------------------------- Gatys
@@ -524,7 +526,7 @@ def stylize(content: np.ndarray | None, style: np.ndarray, model: Any, *,
     Raises ``ValueError`` for bad parameters.
     """
     net = A.as_net(model)
-    s = _check_image(style, "style image")
+    s = _check_image(style, N_("style image"))
     for name, v in (("alpha", alpha), ("beta", beta), ("tv_weight", tv_weight)):
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
             raise ValueError(f"{name} must be a number ≥ 0 (got {v!r}).")
@@ -742,7 +744,7 @@ def sweep_beta(content: np.ndarray, style: np.ndarray, model: Any, betas: Sequen
     keyword arguments go to :func:`stylize` as they are. Raises ``ValueError`` when there is no β."""
     values = sorted(float(b) for b in betas)
     if not values:
-        raise ValueError("Choose at least one β value.")
+        raise ValueError(_("Choose at least one β value."))
     kwargs.pop("snapshot_every", None)
     return _sweep(content, style, model, values, steps, size, kwargs)
 
@@ -909,7 +911,7 @@ def checkerboard_report(image: np.ndarray, before: FastStyleModel | TransformerN
     ``after``'s results, each with a ``crop``-px centre square enlarged ``zoom``× (nearest, so
     single pixels stay visible), its spectrum (:func:`period2_spectrum`) and its
     :func:`period2_energy`."""
-    photo = _check_image(image, "picture")
+    photo = _check_image(image, N_("picture"))
     from .images import resize_max
 
     photo = resize_max(photo, side)
@@ -1021,9 +1023,10 @@ def load_bundled_fast_style(device: str = "cpu", name: str = "starry_night"):
     return zoo.LoadedModel(
         name=f"fast-style-{name}", requested=f"fast-style-{name}",
         title=f"Fast style: {name.replace('_', ' ').title()}", task="style", model=m,
-        provenance=(f"bundled: trained by this project (scripts/make_style_assets.py, "
-                    f"{card.get('steps', '?')} steps at {card.get('size', '?')} px, style "
-                    f"{card.get('style_image', name)}; card assets/fast_style.md)"),
+        provenance=_("bundled: trained by this project (scripts/make_style_assets.py, {steps} "
+                     "steps at {size} px, style {style}; card assets/fast_style.md)",
+                     steps=card.get('steps', '?'), size=card.get('size', '?'),
+                     style=card.get('style_image', name)),
         preprocess=None, labels=[], device="cpu", pretrained=True, meta={"card": card})
 
 
@@ -1067,7 +1070,7 @@ def timed_fast_style(frame: np.ndarray, model: FastStyleModel | TransformerNet, 
         raise ValueError(f"repeats must be a whole number ≥ 1, not {repeats!r}.")
     out = fast_style_frame(frame, model, **kwargs)
     times = []
-    for _ in range(repeats):
+    for _i in range(repeats):
         t0 = time.perf_counter()
         out = fast_style_frame(frame, model, **kwargs)
         times.append(time.perf_counter() - t0)
@@ -1088,7 +1091,7 @@ FAST_RECIPE = dict(size=192, batch=2, steps=1500, lr=2e-3, alpha=1.0, beta=1e3, 
 
 def _random_crops(pool: list[torch.Tensor], n: int, size: int, gen: torch.Generator) -> torch.Tensor:
     out = []
-    for _ in range(n):
+    for _i in range(n):
         img = pool[int(torch.randint(len(pool), (1,), generator=gen))]
         h, w = img.shape[-2:]
         scale = float(torch.empty(1).uniform_(0.35, 1.0, generator=gen)) * min(h, w)
@@ -1141,8 +1144,8 @@ def _train_loop(style, contents, model, steps, size, batch, lr, alpha, beta, tv_
     gen = torch.Generator().manual_seed(int(seed))
     net = net or TransformerNet(widths, n_res)
     net.train()
-    pool = [A.to_tensor(_check_image(c, "content picture")) for c in contents]
-    sx = _prep(_check_image(style, "style image"), style_size, lossnet.device)
+    pool = [A.to_tensor(_check_image(c, N_("content picture"))) for c in contents]
+    sx = _prep(_check_image(style, N_("style image")), style_size, lossnet.device)
     paths = list(dict.fromkeys([p for p, _ in chosen.values()]))
     with torch.no_grad():
         sf = A.activations(lossnet, sx, paths)

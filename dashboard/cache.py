@@ -13,6 +13,7 @@ import threading
 import streamlit as st
 
 from core import zoo
+from dashboard.i18n import _
 
 _REGISTRY: dict[tuple[str, str], zoo.LoadedModel] = {}
 _REGISTRY_LOCK = threading.Lock()
@@ -39,7 +40,7 @@ def get_model(name: str, device: str | None = None) -> zoo.LoadedModel:
     if mine is not None:
         return mine
     device = device or current_device()
-    with st.spinner(f"Loading {name} on {device} (first use only)…"):
+    with st.spinner(_("Loading {name} on {device} (first use only)…").format(name=name, device=device)):
         lm = _load(name, device)
         if lm.fallback and zoo.late_ready(name, device):  # a load that ran past the limit is done
             _load.clear(name, device)

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import urlstate
+from dashboard.i18n import N_, _, tr
 
 DIVERGING = "RdBu_r"  # blue negative, white zero, red positive (same as core.convolution.signed_to_rgb)
 GREY = "gray"
@@ -60,6 +61,13 @@ def fmt(v: float) -> str:
     if float(v).is_integer():
         return f"{int(v)}"
     return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _width(text: str) -> int:
+    """A title's length in half-width characters (Hangul and other wide glyphs count two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def latex_matrix(m) -> str:
@@ -184,6 +192,7 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
     ``zmid`` centres a diverging scale on that value; ``zrange`` fixes it instead.
     """
     s = sizes()
+    title = tr(title) if title else title    # the page's title (marked or translated), or a Msg
     cell = round((cell or NORMAL.cell) * s.cell / NORMAL.cell)
     font = round((font or NORMAL.cell_font) * s.cell_font / NORMAL.cell_font)
     z = np.asarray(m, dtype=float)
@@ -203,7 +212,7 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
     fig = go.Figure(
         go.Heatmap(z=z, text=text, texttemplate="%{text}", textfont={"size": font},
                    colorscale=scale, showscale=False, xgap=1, ygap=1,
-                   hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>", **kw))
+                   hovertemplate=_("row %{y}, col %{x}: %{z}") + "<extra></extra>", **kw))
     for b in boxes:
         r, c, h, w = b[:4]
         colour = b[4] if len(b) > 4 else HIGHLIGHT
@@ -216,7 +225,7 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
     title_font = round(13 * s.title_font / NORMAL.title_font)
     top = round(26 * s.scale) if title else 2
     # plotly renders at least 150 px wide; long titles need room too
-    width = max(cols * cell + 4, 150, 12 + round(0.54 * title_font) * len(title or ""))
+    width = max(cols * cell + 4, 150, 12 + round(0.54 * title_font) * _width(title or ""))
     # fixed pixel sizes (no scaleanchor) so every cell is a square of `cell` px
     fig.update_layout(
         title={"text": title, "font": {"size": title_font}, "x": 0, "xanchor": "left", "y": 1,
@@ -231,7 +240,7 @@ def matrix(m, *, title: str | None = None, scale: str = DIVERGING, zmid: float |
 
 def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highlight=None,
             patch=None, colorscale: str = "Blues", height: int = 260, zmin=None, zmax=None,
-            square: bool = True, hover: str = "row %{y}, col %{x}: %{z:.3g}<extra></extra>",
+            square: bool = True, hover: str = N_("row %{y}, col %{x}: %{z:.3g}<extra></extra>"),
             gap: int = 2, ticks: bool = False, x_title: str | None = None,
             y_title: str | None = None, colorbar: str | None = None,
             zmid: float | None = None) -> go.Figure:
@@ -242,6 +251,8 @@ def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highli
     ``zmid`` centres the colour scale on that value (symmetric limits).
     """
     s = sizes()
+    title, hover, x_title, y_title, colorbar = (tr(t) if t else t for t in (title, hover, x_title, y_title,
+                                                                               colorbar))
     v = np.asarray(values, dtype=float)
     if zmid is not None and zmin is None and zmax is None:
         lim = float(np.nanmax(np.abs(v - zmid))) if np.isfinite(v).any() else 1.0
@@ -273,11 +284,12 @@ def heatmap(values, title: str = "", *, annotate: bool = True, text=None, highli
     return fig
 
 
-def confusion(cm, labels: Sequence | None = None, *, title: str = "confusion matrix",
-              height: int = 420, width: int | None = 440, x_title: str = "predicted",
-              y_title: str = "true") -> go.Figure:
+def confusion(cm, labels: Sequence | None = None, *, title: str = N_("confusion matrix"),
+              height: int = 420, width: int | None = 440, x_title: str = N_("predicted"),
+              y_title: str = N_("true")) -> go.Figure:
     """A confusion matrix: rows true class, columns predicted, counts written in the cells."""
     s = sizes()
+    title, x_title, y_title = (tr(t) for t in (title, x_title, y_title))
     cm = np.asarray(cm)
     labels = list(labels) if labels is not None else list(range(cm.shape[0]))
     fig = go.Figure(go.Heatmap(
@@ -308,8 +320,8 @@ class Curve:
     panel: int = 0
 
 
-def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: str = "step",
-                y_title: str = "loss", log_y: bool = False, height: int = 280,
+def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: str = N_("step"),
+                y_title: str = N_("loss"), log_y: bool = False, height: int = 280,
                 y2_title: str | None = None, y2_range=None, y2_ticks: Sequence[float] | None = None,
                 y_range=None, hline=None,
                 panels: Sequence[str] = (), legend_y: float | None = -0.3, y_format: Sequence[str | None] = (),
@@ -318,6 +330,9 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
     an optional horizontal reference line ``hline=(y, text)``, or side-by-side ``panels``."""
     s = sizes()
     curves = list(curves)
+    # the page's texts (marked N_, already translated, or a core Msg) in the visitor's language
+    title, x_title, y_title, y2_title = (tr(t) if t else t for t in (title, x_title, y_title, y2_title))
+    panels = [tr(p) for p in panels]
     if panels:
         from plotly.subplots import make_subplots
 
@@ -326,7 +341,7 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
         fig = go.Figure()
     for c in curves:
         line = {k: v for k, v in (("color", c.colour), ("dash", c.dash)) if v}
-        trace = go.Scatter(x=list(c.x), y=list(c.y), name=c.name, mode=c.mode, line=line or None,
+        trace = go.Scatter(x=list(c.x), y=list(c.y), name=tr(c.name), mode=c.mode, line=line or None,
                            marker={"size": 4} if "markers" in c.mode else None,
                            yaxis=c.axis if c.axis != "y" and not panels else None)
         if panels:
@@ -335,7 +350,7 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
             fig.add_trace(trace)
     if hline is not None:
         y, text = hline
-        fig.add_hline(y=y, line_dash="dot", line_color="#bbb", annotation_text=text,
+        fig.add_hline(y=y, line_dash="dot", line_color="#bbb", annotation_text=tr(text),
                       annotation_position="bottom right")
     layout = dict(height=round(height * s.scale), margin=dict(l=10, r=10, t=40 if title else 30, b=10))
     if legend_y is not None:  # None: plotly's own legend at the right

@@ -7,18 +7,19 @@ import streamlit as st
 
 from core import gallery
 from core.gallery import Gallery
+from dashboard.i18n import N_, _, tr
 from dashboard.widgets import UPLOAD_TYPES
 
 
-def your_pictures(key: str, label: str = "Your pictures: several files, or one .zip (folders inside = classes)"
+def your_pictures(key: str, label: str = N_("Your pictures: several files, or one .zip (folders inside = classes)")
                   ) -> Gallery | None:
     """One multi-file uploader; returns the decoded gallery (cached in the session by the files'
     hashes) or ``None`` when nothing usable was uploaded. Bad zips get a message, not a traceback."""
-    files = st.file_uploader(label, type=UPLOAD_TYPES + ["zip"], accept_multiple_files=True,
+    files = st.file_uploader(_(label), type=UPLOAD_TYPES + ["zip"], accept_multiple_files=True,
                              key=f"{key}-upload",   # "upload": the tabs runner must not re-assign it
-                             help=f"At most {gallery.MAX_PICTURES} pictures and {gallery.MAX_BYTES // 2**20} MB "
-                                  f"in all; each is scaled to {gallery.MAX_SIDE} px. Read in memory only: "
-                                  "nothing is written to disk.")
+                             help=_("At most {n} pictures and {mb} MB in all; each is scaled to {px} px. "
+                                    "Read in memory only: nothing is written to disk.").format(
+                                 n=gallery.MAX_PICTURES, mb=gallery.MAX_BYTES // 2**20, px=gallery.MAX_SIDE))
     if not files:
         return None
     pairs = [(f.name, f.getvalue()) for f in files]
@@ -30,7 +31,7 @@ def your_pictures(key: str, label: str = "Your pictures: several files, or one .
         try:
             g = gallery.read_gallery(pairs)
         except ValueError as e:
-            st.error(str(e))
+            st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
             return None
         st.session_state[f"{key}-gallery"] = (digest, g)
     _caption(g)
@@ -39,12 +40,16 @@ def your_pictures(key: str, label: str = "Your pictures: several files, or one .
 
 def _caption(g: Gallery) -> None:
     classes = g.classes
-    what = f"Read **{len(g)}** picture(s)" + (f" in **{len(classes)}** classes ({', '.join(classes[:8])}"
-                                              + ("…" if len(classes) > 8 else "") + ")" if classes else "")
-    st.caption(what + ". In memory only: nothing is written to disk.")
+    if classes:
+        names = ", ".join(classes[:8]) + ("…" if len(classes) > 8 else "")
+        what = _("Read **{n}** picture(s) in **{k}** classes ({names}). In memory only: nothing is "
+                 "written to disk.").format(n=len(g), k=len(classes), names=names)
+    else:
+        what = _("Read **{n}** picture(s). In memory only: nothing is written to disk.").format(n=len(g))
+    st.caption(what)
     if g.skipped:
-        with st.expander(f"{len(g.skipped)} file(s) left out"):
+        with st.expander(_("{n} file(s) left out").format(n=len(g.skipped))):
             for name, why in g.skipped[:50]:
-                st.markdown(f"- `{name}`: {why}")
+                st.markdown(f"- `{name}`: {tr(why)}")
             if len(g.skipped) > 50:
-                st.markdown(f"- … and {len(g.skipped) - 50} more")
+                st.markdown("- " + _("… and {n} more").format(n=len(g.skipped) - 50))

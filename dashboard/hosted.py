@@ -14,6 +14,7 @@ import time
 import streamlit as st
 
 from core import hosted
+from dashboard.i18n import _, tr
 
 log = logging.getLogger("cnnlab")
 
@@ -97,15 +98,16 @@ def apply() -> None:
                 del st.session_state[k]
             except Exception:  # noqa: BLE001
                 pass
-        st.info(f"This session was idle for more than {s.session_ttl_s / 60:.0f} minutes, so it "
-                "started afresh (pictures, trained models and results are not kept that long on "
-                "this hosted demo).", icon=":material/schedule:")
+        st.info(_("This session was idle for more than {minutes:.0f} minutes, so it "
+                  "started afresh (pictures, trained models and results are not kept that long on "
+                  "this hosted demo).").format(minutes=s.session_ttl_s / 60), icon=":material/schedule:")
     st.session_state[SEEN] = now
     dropped = _trim(s)
     if dropped:
         mb = sum(n for _, n in dropped) / (1 << 20)
-        st.toast(f"This hosted demo keeps at most {s.session_mb:.0f} MB per visitor: {mb:.0f} MB of "
-                 "older results were let go (run them again to see them).", icon=":material/memory:")
+        st.toast(_("This hosted demo keeps at most {limit:.0f} MB per visitor: {mb:.0f} MB of "
+                   "older results were let go (run them again to see them).").format(
+                       limit=s.session_mb, mb=mb), icon=":material/memory:")
     _sweep(s, now)
 
 
@@ -122,7 +124,9 @@ def ice_check() -> None:
     try:
         problems = hosted.ice_problems(json.loads(raw) if raw else ice_servers())
     except json.JSONDecodeError as e:
-        problems = [f"CNNLAB_ICE_SERVERS is not valid JSON ({e.msg}, character {e.pos})."]
+        problems = [_("CNNLAB_ICE_SERVERS is not valid JSON ({error}, character {pos}).").format(
+            error=e.msg, pos=e.pos)]
     if problems:
-        st.warning("**Live video on this hosted demo:** " + " ".join(problems)
-                   + " The camera-snapshot fallback below works everywhere.", icon=":material/wifi_off:")
+        st.warning(_("**Live video on this hosted demo:** {problems} The camera-snapshot fallback below "
+                     "works everywhere.").format(problems=" ".join(str(tr(p)) for p in problems)),
+                   icon=":material/wifi_off:")

@@ -72,29 +72,58 @@ def catalog(lang: str) -> _gettext.NullTranslations:
         return _catalogs[lang]
 
 
+_last = DEFAULT   # the language of the latest script run (see opt)
+
+
+def _in_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx(suppress_warning=True) is not None
+
+
 def current() -> str:
     """This visitor's language: the selector's value, else ``?lang=``, else English."""
+    global _last
     try:
         lang = st.session_state.get(KEY) or st.query_params.get(KEY, DEFAULT)
     except Exception:  # noqa: BLE001 - outside a Streamlit run (scripts, tests of core)
         return DEFAULT
-    return lang if lang in LANGUAGES else DEFAULT
+    lang = lang if lang in LANGUAGES else DEFAULT
+    if _in_run():
+        _last = lang
+    return lang
+
+
+def _lang() -> str:
+    """The language to translate into now: this visitor's; outside a script run, English —
+    except where Streamlit's AppTest formats a widget value after a run (it calls the widget's
+    ``format_func`` to find the value among the shown options): there, the latest run's."""
+    if _in_run():
+        return current()
+    import sys
+
+    f = sys._getframe(1)
+    while f is not None:
+        if "streamlit/testing/" in f.f_code.co_filename.replace("\\", "/"):
+            return _last
+        f = f.f_back
+    return DEFAULT
 
 
 def _(msgid: str) -> str:
     """``msgid`` in this visitor's language."""
-    return catalog(current()).gettext(msgid) if msgid else msgid
+    return catalog(_lang()).gettext(msgid) if msgid else msgid
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return catalog(current()).ngettext(singular, plural, n)
+    return catalog(_lang()).ngettext(singular, plural, n)
 
 
 def tr(text: Any) -> Any:
     """Translate what ``core`` hands the page: a :class:`core.i18n.Msg` with its values, or a
     marked constant; anything else passes through unchanged."""
     if isinstance(text, Msg):
-        c = catalog(current())
+        c = catalog(_lang())
         return text.translate(c.gettext, c.ngettext)
     if isinstance(text, str):
         return _(text)
@@ -102,8 +131,20 @@ def tr(text: Any) -> Any:
 
 
 def opt(value: Any) -> str:
-    """``format_func`` for widgets whose options are English values: shows them translated."""
+    """``format_func`` for widgets whose options are English values: shows them translated.
+
+    Streamlit calls it while the script runs; Streamlit's AppTest also calls it afterwards,
+    outside any run, to find a chosen value among the shown options: then it uses the language
+    of the latest run, so the labels match."""
     return _(str(value))
+
+
+def shown(options, fmt=None):
+    """A ``format_func`` with the options' labels worked out now, in this run's language: a plain
+    lookup afterwards (also where Streamlit's AppTest formats a value outside the run)."""
+    fmt = fmt or opt
+    labels = {o: fmt(o) for o in options}
+    return lambda v: labels.get(v, str(v))
 
 
 def number(value: float, digits: int = 2) -> str:

@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import streamlit as st
 
+from dashboard.i18n import N_, _, tr
+
 
 @dataclass
 class History:
@@ -41,16 +43,23 @@ def _describe(snap: Any) -> str:
     return describe() if callable(describe) else ""
 
 
+def _text(describe: Callable[[Any], str], snap: Any) -> str:
+    """The bar's text for ``snap`` in the visitor's language (``core`` hands a ``Msg``)."""
+    return tr(describe(snap))
+
+
 def _wait_text(ticket: Any, gate: Any) -> str:
     pos, eta, start = ticket.position(), ticket.eta(), ticket.starts_in()
-    ahead = "you are next" if pos <= 1 else f"{pos - 1} job(s) ahead of you"
-    when = f" · done in about {eta:.0f} s" if eta is not None else \
-        f" · starts in about {start:.0f} s" if start is not None else ""
-    return f"Waiting for a free slot: {ahead} ({gate.slots} run at once on this server){when}"
+    ahead = _("you are next") if pos <= 1 else _("{n} job(s) ahead of you").format(n=pos - 1)
+    when = " · " + _("done in about {s:.0f} s").format(s=eta) if eta is not None else \
+        " · " + _("starts in about {s:.0f} s").format(s=start) if start is not None else ""
+    return _("Waiting for a free slot: {ahead} ({slots} run at once on this server)").format(
+        ahead=ahead, slots=gate.slots) + when
 
 
 def _shared_text(what: str) -> str:
-    return f"Shared run (another visitor started the same picture, model and settings) · {what}"
+    return _("Shared run (another visitor started the same picture, model and settings) · {what}").format(
+        what=what)
 
 
 def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
@@ -58,7 +67,7 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
            describe: Callable[[Any], str] | None = None,
            on_snapshot: Callable[[Any], None] | None = None,
            history: History | None = None, row: Callable[[Any], dict] | None = None,
-           stop_help: str = "Stops the run; the last intermediate result stays on the page.",
+           stop_help: str = N_("Stops the run; the last intermediate result stays on the page."),
            area=None, keep: bool = False, role: str | None = None) -> Any:
     """Draw a core iterator's progress: a Stop button, a bar, the current image.
 
@@ -85,8 +94,8 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
     holder = (area if area is not None else st).empty()
     with holder.container():
         stop = st.empty()
-        stop.button("Stop", key=f"{key}-stop", icon=":material/stop_circle:", help=stop_help)
-        bar = st.progress(0.0, text="starting…")
+        stop.button(_("Stop"), key=f"{key}-stop", icon=":material/stop_circle:", help=_(stop_help))
+        bar = st.progress(0.0, text=_("starting…"))
         slot = st.empty()
     st.session_state[f"{key}-active"] = True
     st.session_state[f"{key}-role"] = role
@@ -100,11 +109,12 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
                 bar.progress(0.0, text=_wait_text(ticket, gate))
             t0 = time.perf_counter()
         if role == "join":
-            bar.progress(0.0, text=_shared_text("waiting for its next step"))
+            bar.progress(0.0, text=_shared_text(_("waiting for its next step")))
         for i, snap in enumerate(snapshots):
             if snap is None:                     # the shared run's leader has no new step yet
                 bar.progress(float(last.fraction) if last is not None else 0.0,
-                             text=_shared_text(describe(last) if last is not None else "waiting for it to start"))
+                             text=_shared_text(_text(describe, last) if last is not None
+                                               else _("waiting for it to start")))
                 continue
             last = snap
             st.session_state[key] = snap
@@ -115,18 +125,18 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
             if role == "replay" and not final:   # computed before: only the numbers, then the end
                 continue
             if i % every == 0 or final:
-                text = describe(snap)
+                text = _text(describe, snap)
                 bar.progress(float(snap.fraction), text=_shared_text(text) if role == "join" else text)
                 image = getattr(snap, "image", None)
                 if image is not None:
-                    slot.image(image, caption=image_caption or describe(snap), width=image_width)
+                    slot.image(image, caption=_(image_caption) if image_caption else text, width=image_width)
                 if on_snapshot is not None:
                     on_snapshot(snap)
     except core_jobs.Abandoned:
         st.session_state.pop(f"{key}-active", None)
         holder.empty()
-        st.warning("This run was shared with another visitor (same picture and settings), who stopped "
-                   "it. Press the button again to run it yourself.")
+        st.warning(_("This run was shared with another visitor (same picture and settings), who stopped "
+                     "it. Press the button again to run it yourself."))
         return None
     except Exception:  # the job failed (shown by the tab's error boundary): no dead Stop
         st.session_state.pop(f"{key}-active", None)
@@ -143,15 +153,15 @@ def follow(snapshots: Iterable[Any], key: str, *, image_caption: str = "",
         history.seconds = time.perf_counter() - t0
         history.done = True
     if role == "replay":
-        st.toast("Computed earlier for the same picture, model and settings: shown from the "
-                 "server's shared results.", icon=":material/share:")
+        st.toast(_("Computed earlier for the same picture, model and settings: shown from the "
+                   "server's shared results."), icon=":material/share:")
     if not keep:
         holder.empty()
     else:
         stop.empty()
         if last is not None:
             done = getattr(last, "step", 0) >= getattr(last, "total", 1)
-            bar.progress(1.0 if done else float(last.fraction), text=describe(last))
+            bar.progress(1.0 if done else float(last.fraction), text=_text(describe, last))
     return last
 
 

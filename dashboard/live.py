@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from core.frames import draw_panel
+from dashboard.i18n import _, tr
 
 FrameFn = Callable[..., Any]
 
@@ -171,12 +172,12 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
     """Webcam live mode for a frame function, with a snapshot fallback using the same function."""
     params = params or {}
     c1, c2, c3 = st.columns([1, 1, 1])
-    side_label = c1.selectbox("Resolution (longer side)", list(_RESOLUTIONS),
+    side_label = c1.selectbox(_("Resolution (longer side)"), list(_RESOLUTIONS),
                               index=list(_RESOLUTIONS.values()).index(default_side)
                               if default_side in _RESOLUTIONS.values() else 1, key=f"{key}-res")
-    fps_cap = c2.slider("FPS cap", 1, 30, default_fps, key=f"{key}-fps",
-                        help="Frames beyond this rate are dropped, never queued.")
-    overlay = c3.toggle("FPS / latency overlay", value=True, key=f"{key}-overlay")
+    fps_cap = c2.slider(_("FPS cap"), 1, 30, default_fps, key=f"{key}-fps",
+                        help=_("Frames beyond this rate are dropped, never queued."))
+    overlay = c3.toggle(_("FPS / latency overlay"), value=True, key=f"{key}-overlay")
     runner: FrameRunner | None = st.session_state.get(f"{key}-runner")
     if runner is None:
         runner = FrameRunner(frame_fn, params)
@@ -184,7 +185,7 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
     runner.update(fn=frame_fn, params=params, max_side=_RESOLUTIONS[side_label],
                   fps_cap=float(fps_cap), overlay=overlay)
 
-    live_tab, snap_tab = st.tabs(["Live (WebRTC)", "Snapshot"])
+    live_tab, snap_tab = st.tabs([_("Live (WebRTC)"), _("Snapshot")])
     with live_tab:
         from dashboard.hosted import ice_check
 
@@ -192,8 +193,8 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
         try:
             from streamlit_webrtc import WebRtcMode, webrtc_streamer
         except ImportError:
-            st.warning("Live video needs the `streamlit-webrtc` package; the Snapshot tab works "
-                       "without it.")
+            st.warning(_("Live video needs the `streamlit-webrtc` package; the Snapshot tab works "
+                         "without it."))
         else:
             try:
                 ctx = webrtc_streamer(
@@ -205,26 +206,26 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
                                               "audio": False},
                     async_processing=True)
             except Exception as e:  # noqa: BLE001 - e.g. no Streamlit server (bare/AppTest runs)
-                st.warning(f"Live video cannot start here ({type(e).__name__}); the Snapshot tab "
-                           "runs the same function.")
+                st.warning(_("Live video cannot start here ({error}); the Snapshot tab "
+                             "runs the same function.").format(error=type(e).__name__))
                 ctx = None
-            st.caption("Press **START** and allow the camera. On a hosted app the browser needs "
-                       "HTTPS, and a TURN server (`CNNLAB_ICE_SERVERS`) when behind NAT. If the "
-                       "stream does not connect, use the Snapshot tab: it runs the same function.")
+            st.caption(_("Press **START** and allow the camera. On a hosted app the browser needs "
+                         "HTTPS, and a TURN server (`CNNLAB_ICE_SERVERS`) when behind NAT. If the "
+                         "stream does not connect, use the Snapshot tab: it runs the same function."))
             if ctx is not None:
                 _stats(runner, key, bool(ctx.state.playing), show_data)
     with snap_tab:
-        shot = st.camera_input("Take a snapshot", key=f"{key}-snap")
+        shot = st.camera_input(_("Take a snapshot"), key=f"{key}-snap")
         if shot is not None:
             from core.images import load_image
 
             try:
                 rgb = load_image(shot.getvalue(), max_side=_RESOLUTIONS[side_label])
             except ValueError as e:
-                st.error(str(e))
+                st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
             else:
                 out, data = split_result(frame_fn(rgb, **params))
-                st.image(out, caption="The same frame function on the snapshot", width=min(640, out.shape[1]))
+                st.image(out, caption=_("The same frame function on the snapshot"), width=min(640, out.shape[1]))
                 if show_data and data is not None:
                     show_data(data)
 
@@ -235,11 +236,11 @@ def _stats(runner: FrameRunner, key: str, playing: bool, show_data) -> None:
         s = runner.stats()
         a, b, c, d = st.columns(4)
         a.metric("FPS", f"{s['fps']:.1f}")
-        b.metric("Latency", f"{s['latency_ms']:.0f} ms", help="Frame function plus conversions.")
-        c.metric("Frames processed", s["processed"])
-        d.metric("Dropped", s["dropped"], help="Older frames skipped to keep latency flat.")
+        b.metric(_("Latency"), f"{s['latency_ms']:.0f} ms", help=_("Frame function plus conversions."))
+        c.metric(_("Frames processed"), s["processed"])
+        d.metric(_("Dropped"), s["dropped"], help=_("Older frames skipped to keep latency flat."))
         if s["error"]:
-            st.error(f"The frame function failed: {s['error']}")
+            st.error(_("The frame function failed: {error}").format(error=s["error"]))
         if show_data and s["data"] is not None:
             show_data(s["data"])
     panel()

@@ -17,11 +17,15 @@ import streamlit as st
 from core import zoo
 from core.zoo import own
 from core.zoo.loaders.base import one_line
+from dashboard.i18n import N_, _, opt, tr
 
 STATE = "own-models"              # {zoo name: LoadedModel} of this session
 MAX_PER_SESSION = 3               # the oldest is dropped beyond this (memory)
 MODEL_TYPES = ["pt", "pth", "safetensors", "onnx", "ts", "torchscript", "jit", "bin"]
 SIZES = [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 384]
+SOURCES = [N_("Upload a file"), N_("By name")]   # radio values (compared); shown translated (opt)
+PICKERS = N_("the model pickers of Inside the network, DeepDream and Style")
+DETECTOR_PICKER = N_("the Detection page's detector picker")
 
 
 def session_models() -> dict[str, Any]:
@@ -42,23 +46,24 @@ def lookup(name: str) -> Any | None:
 
 def choices() -> dict[str, str]:
     """Picker choices for this visitor's classification models: {name: "Your model: title"}."""
-    return {n: f"Your model: {lm.title}" for n, lm in session_models().items() if lm.task != "detection"}
+    return {n: _("Your model: {title}").format(title=lm.title) for n, lm in session_models().items() if lm.task != "detection"}
 
 
 def detector_choices() -> dict[str, str]:
     """Picker choices for this visitor's YOLO detectors: {name: "Your detector: title"}."""
-    return {n: f"Your detector: {lm.title}" for n, lm in session_models().items() if lm.task == "detection"}
+    return {n: _("Your detector: {title}").format(title=lm.title) for n, lm in session_models().items() if lm.task == "detection"}
 
 
-def _keep(lm: Any, picker_key: str, where: str = "the model pickers of Inside the network, DeepDream and Style") -> None:
+def _keep(lm: Any, picker_key: str, where: str = PICKERS) -> None:
     models = session_models()
     models.pop(lm.name, None)
     models[lm.name] = lm
     while len(models) > MAX_PER_SESSION:
         own.forget(models.pop(next(iter(models))).name)
     st.session_state[picker_key] = lm.name          # the picker shows it next
-    st.session_state[f"{picker_key}-own-msg"] = ("success", f"Loaded **{lm.title}** ({len(lm.labels)} classes): "
-                                                      f"it is a choice of {where} for this visit.")
+    st.session_state[f"{picker_key}-own-msg"] = ("success", _(
+        "Loaded **{title}** ({n} classes): it is a choice of {where} for this visit.").format(
+        title=lm.title, n=len(lm.labels), where=_(where)))
 
 
 def _load(picker_key: str) -> None:
@@ -70,28 +75,34 @@ def _load(picker_key: str) -> None:
         if st.session_state.get(f"{k}-source") == "By name":
             name = (st.session_state.get(f"{k}-name") or "").strip()
             if not name:
-                raise ValueError("Type a torchvision or timm model name, e.g. resnet18 or convnext_nano.")
-            with st.spinner(f"Building {name} …"):
+                raise ValueError(_("Type a torchvision or timm model name, e.g. resnet18 or convnext_nano."))
+            with st.spinner(_("Building {name} …").format(name=name)):
                 lm = zoo.from_name(name, device=_device(), input_size=size)
         else:
             if not own.uploads_allowed():
-                raise ValueError("Model files cannot be uploaded on this hosted demo; type a model name instead.")
+                raise ValueError(_("Model files cannot be uploaded on this hosted demo; type a model name instead."))
             up = st.session_state.get(f"{k}-file")
             if up is None:
-                raise ValueError("Choose a model file first (.pt/.pth/.safetensors weights, TorchScript or ONNX).")
+                raise ValueError(_("Choose a model file first (.pt/.pth/.safetensors weights, TorchScript or ONNX)."))
             labels = st.session_state.get(f"{k}-labels")
-            with st.spinner(f"Reading {up.name} …"):
+            with st.spinner(_("Reading {name} …").format(name=up.name)):
                 lm = zoo.from_file(up.getvalue(), arch=(st.session_state.get(f"{k}-arch") or None),
                                    labels=labels.getvalue() if labels is not None else None,
                                    device=_device(), input_size=size, filename=up.name)
     except ValueError as e:
-        st.session_state[f"{k}-msg"] = ("error", str(e))
+        st.session_state[f"{k}-msg"] = ("error", _message(e))
         return
     except Exception as e:  # noqa: BLE001 - a model that breaks in an unforeseen way: one line
         logging.getLogger("cnnlab").warning("own model could not be loaded", exc_info=True)
-        st.session_state[f"{k}-msg"] = ("error", f"This model could not be loaded: {one_line(e)}")
+        st.session_state[f"{k}-msg"] = ("error", _("This model could not be loaded: {error}").format(
+            error=one_line(e)))
         return
     _keep(lm, picker_key)
+
+
+def _message(e: ValueError) -> str:
+    """A ``ValueError``'s message in the visitor's language (``core`` raises a ``Msg``)."""
+    return str(tr(e.args[0])) if len(e.args) == 1 else str(e)
 
 
 def _device() -> str:
@@ -105,36 +116,36 @@ def expander(picker_key: str) -> None:
     k = f"{picker_key}-own"
     # expanded only changes once (False -> True at the first Load): a changed argument would
     # make Streamlit draw the expander anew, closed, while someone is using it
-    with st.expander("Your model", icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
-        source = st.radio("Bring", ["Upload a file", "By name"], horizontal=True, key=f"{k}-source",
+    with st.expander(_("Your model"), icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
+        source = st.radio(_("Bring"), SOURCES, horizontal=True, key=f"{k}-source", format_func=opt,
                           index=0 if own.uploads_allowed() else 1,
-                          help="A file: your weights for a torchvision/timm architecture, TorchScript or "
-                               "ONNX. A name: any torchvision classifier or timm model (pretrained "
-                               "when its weights are cached or can be downloaded, else random weights).")
+                          help=_("A file: your weights for a torchvision/timm architecture, TorchScript or "
+                                 "ONNX. A name: any torchvision classifier or timm model (pretrained "
+                                 "when its weights are cached or can be downloaded, else random weights)."))
         if source == "By name":
-            st.text_input("torchvision or timm model name", key=f"{k}-name", placeholder="resnet18",
-                          help="e.g. resnet18, mobilenet_v3_small, efficientnet_b0, convnext_nano.")
+            st.text_input(_("torchvision or timm model name"), key=f"{k}-name", placeholder="resnet18",
+                          help=_("e.g. resnet18, mobilenet_v3_small, efficientnet_b0, convnext_nano."))
         elif not own.uploads_allowed():
-            st.info("This is a hosted demo: model files cannot be uploaded here (CNNLAB_HOSTED=1). "
-                    "Type a model name instead, or run the lab on your own machine to use your file.")
+            st.info(_("This is a hosted demo: model files cannot be uploaded here (CNNLAB_HOSTED=1). "
+                      "Type a model name instead, or run the lab on your own machine to use your file."))
         else:
-            st.file_uploader("Model file", type=MODEL_TYPES, key=f"{k}-file",
-                             help=f"Up to {own.max_bytes() // 2**20} MB. .pt/.pth/.safetensors: a state "
-                                  "dict (weights only; pickled whole models are refused); TorchScript; "
-                                  "ONNX. Kept in memory for this visit only.")
+            st.file_uploader(_("Model file"), type=MODEL_TYPES, key=f"{k}-file",
+                             help=_("Up to {mb} MB. .pt/.pth/.safetensors: a state "
+                                    "dict (weights only; pickled whole models are refused); TorchScript; "
+                                    "ONNX. Kept in memory for this visit only.").format(mb=own.max_bytes() // 2**20))
             c1, c2 = st.columns(2)
-            c1.text_input("Architecture (for a state dict)", key=f"{k}-arch", placeholder="resnet18",
-                          help="The torchvision or timm architecture the weights fill. A head with "
-                               "another number of classes is rebuilt to fit the file.")
-            c2.file_uploader("Labels (optional)", type=["txt", "json"], key=f"{k}-labels",
-                             help="One name a line, or JSON: a list or {index: name}. Without it: "
-                                  "ImageNet's for 1000 outputs, else class 0, class 1, …")
-        st.select_slider("Input size (px)", [0] + SIZES, value=0, key=f"{k}-size",
-                         format_func=lambda v: "the model's own" if v == 0 else f"{v}",
-                         help="The side of the square crop the model sees. The model's own: what its "
-                              "weights or its ONNX graph say, else 224 px. ImageNet mean/std "
-                              "normalisation unless the weights carry their own.")
-        st.button("Load model", key=f"{k}-go", icon=":material/model_training:", on_click=_load,
+            c1.text_input(_("Architecture (for a state dict)"), key=f"{k}-arch", placeholder="resnet18",
+                          help=_("The torchvision or timm architecture the weights fill. A head with "
+                                 "another number of classes is rebuilt to fit the file."))
+            c2.file_uploader(_("Labels (optional)"), type=["txt", "json"], key=f"{k}-labels",
+                             help=_("One name a line, or JSON: a list or {index: name}. Without it: "
+                                    "ImageNet's for 1000 outputs, else class 0, class 1, …"))
+        st.select_slider(_("Input size (px)"), [0] + SIZES, value=0, key=f"{k}-size",
+                         format_func=lambda v: _("the model's own") if v == 0 else f"{v}",
+                         help=_("The side of the square crop the model sees. The model's own: what its "
+                                "weights or its ONNX graph say, else 224 px. ImageNet mean/std "
+                                "normalisation unless the weights carry their own."))
+        st.button(_("Load model"), key=f"{k}-go", icon=":material/model_training:", on_click=_load,
                   args=(picker_key,), disabled=source != "By name" and not own.uploads_allowed())
         msg = st.session_state.get(f"{k}-msg")
         if msg and msg[0] == "error":
@@ -143,14 +154,15 @@ def expander(picker_key: str) -> None:
             st.success(msg[1])
         mine = session_models()
         if mine:
-            st.caption("Your models (this visit only): " + ", ".join(f"**{lm.title}**" for lm in mine.values()))
-        st.caption("Gradient methods (saliency, Grad-CAM, class visualization, inversion, DeepDream) work "
-                   "on every kind: TorchScript and ONNX files are turned into PyTorch modules. Layers "
-                   "are read from the network itself.")
+            st.caption(_("Your models (this visit only): {models}").format(
+                models=", ".join(f"**{lm.title}**" for lm in mine.values())))
+        st.caption(_("Gradient methods (saliency, Grad-CAM, class visualization, inversion, DeepDream) work "
+                     "on every kind: TorchScript and ONNX files are turned into PyTorch modules. Layers "
+                     "are read from the network itself."))
 
 
-YOLO_WARNING = ("An ultralytics `.pt` is a **pickle**: opening it can run any code inside it. Load only "
-                "files you trust (your own training run's `best.pt`, say).")
+YOLO_WARNING = N_("An ultralytics `.pt` is a **pickle**: opening it can run any code inside it. Load only "
+                  "files you trust (your own training run's `best.pt`, say).")
 
 
 def _load_detector(picker_key: str) -> None:
@@ -160,35 +172,37 @@ def _load_detector(picker_key: str) -> None:
     try:
         up = st.session_state.get(f"{k}-file")
         if up is None:
-            raise ValueError("Choose a YOLO .pt file first (what ultralytics saves, e.g. runs/detect/train/weights/best.pt).")
-        with st.spinner(f"Reading {up.name} …"):
+            raise ValueError(_("Choose a YOLO .pt file first (what ultralytics saves, e.g. "
+                               "runs/detect/train/weights/best.pt)."))
+        with st.spinner(_("Reading {name} …").format(name=up.name)):
             lm = own.from_yolo_file(up.getvalue(), device=_device(), filename=up.name)
     except ValueError as e:
-        st.session_state[f"{k}-msg"] = ("error", str(e))
+        st.session_state[f"{k}-msg"] = ("error", _message(e))
         return
     except Exception as e:  # noqa: BLE001 - a file that breaks ultralytics in an unforeseen way
         logging.getLogger("cnnlab").warning("own detector could not be loaded", exc_info=True)
-        st.session_state[f"{k}-msg"] = ("error", f"This detector could not be loaded: {one_line(e)}")
+        st.session_state[f"{k}-msg"] = ("error", _("This detector could not be loaded: {error}").format(
+            error=one_line(e)))
         return
-    _keep(lm, picker_key, where="the Detection page's detector picker")
+    _keep(lm, picker_key, where=DETECTOR_PICKER)
 
 
 def detector_expander(picker_key: str) -> None:
     """The "Your detector" expander under the Detection page's detector picker: an ultralytics
     YOLO detection ``.pt``, local mode only (it is a pickle)."""
     k = f"{picker_key}-own"
-    with st.expander("Your detector", icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
+    with st.expander(_("Your detector"), icon=":material/upload_file:", expanded=bool(st.session_state.get(f"{k}-open"))):
         if not own.uploads_allowed():
-            st.info("This is a hosted demo: YOLO `.pt` files are pickles that can run code, so they cannot "
-                    "be uploaded here (CNNLAB_HOSTED=1). Run the lab on your own machine to use your detector.")
+            st.info(_("This is a hosted demo: YOLO `.pt` files are pickles that can run code, so they cannot "
+                      "be uploaded here (CNNLAB_HOSTED=1). Run the lab on your own machine to use your detector."))
         else:
-            st.warning(YOLO_WARNING, icon=":material/warning:")
-            st.file_uploader("YOLO detector (.pt from ultralytics)", type=["pt"], key=f"{k}-file",
-                             help=f"Up to {own.max_bytes() // 2**20} MB. A detection model (task 'detect'); "
-                                  "its class names come from the file. Kept in memory for this visit only "
-                                  "(ultralytics reads a path, so the file lives on disk for the moment it "
-                                  "is opened and is removed at once).")
-        st.button("Load detector", key=f"{k}-go", icon=":material/model_training:", on_click=_load_detector,
+            st.warning(_(YOLO_WARNING), icon=":material/warning:")
+            st.file_uploader(_("YOLO detector (.pt from ultralytics)"), type=["pt"], key=f"{k}-file",
+                             help=_("Up to {mb} MB. A detection model (task 'detect'); "
+                                    "its class names come from the file. Kept in memory for this visit only "
+                                    "(ultralytics reads a path, so the file lives on disk for the moment it "
+                                    "is opened and is removed at once).").format(mb=own.max_bytes() // 2**20))
+        st.button(_("Load detector"), key=f"{k}-go", icon=":material/model_training:", on_click=_load_detector,
                   args=(picker_key,), disabled=not own.uploads_allowed())
         msg = st.session_state.get(f"{k}-msg")
         if msg and msg[0] == "error":

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import zoo
 from dashboard import cache, urlstate, warmup
-from dashboard.i18n import _, ngettext
+from dashboard.i18n import _, ngettext, tr
 
 _PRESENT_CSS = """
 <style>
@@ -139,9 +139,9 @@ def status_panel() -> None:
                     tag = _("fallback") if m.fallback else _("pretrained")
                     st.markdown(f"**{m.title}** ({tag}, {_mb(m.nbytes)}, {m.device})")
                     if m.fallback and m.reason:  # why the model asked for is not the one in use
-                        st.caption(":material/warning: " + _("Standing in for `{model}`: {reason}").format(model=m.requested, reason=m.reason))
+                        st.caption(":material/warning: " + _("Standing in for `{model}`: {reason}").format(model=m.requested, reason=tr(m.reason)))
                     else:
-                        st.caption(m.provenance)
+                        st.caption(tr(m.provenance))
                 if st.button(_("Free models"), icon=":material/delete_sweep:", key="free-models",
                              help=_("Release every cached model; pages reload them on next use.")):
                     n = cache.free_models()
@@ -159,13 +159,13 @@ def _own_models() -> None:
     mine = own_model.session_models()
     if not mine:
         return
-    with st.expander(f"Your models: {len(mine)} · {_mb(sum(m.nbytes for m in mine.values()))}",
+    with st.expander(_("Your models: {n} · {size}").format(n=len(mine), size=_mb(sum(m.nbytes for m in mine.values()))),
                      icon=":material/person:"):
         for m in mine.values():
-            st.markdown(f"**{m.title}** ({'pretrained' if m.pretrained else 'random weights'}, "
-                        f"{_mb(m.nbytes)}, {m.device})")
-            st.caption(m.provenance)
-        st.caption("Kept for this visit only, in memory; nothing was written to disk.")
-        if st.button("Forget my models", icon=":material/delete:", key="own-forget"):
-            st.toast(f"Forgot {own_model.forget_all()} model(s).")
+            tag = _("pretrained") if m.pretrained else _("random weights")
+            st.markdown(f"**{m.title}** ({tag}, {_mb(m.nbytes)}, {m.device})")
+            st.caption(tr(m.provenance))
+        st.caption(_("Kept for this visit only, in memory; nothing was written to disk."))
+        if st.button(_("Forget my models"), icon=":material/delete:", key="own-forget"):
+            st.toast(_("Forgot {n} model(s).").format(n=own_model.forget_all()))
             st.rerun()

@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
+from core.i18n import N_, _
+
 log = logging.getLogger("cnnlab")
 
 ENV = "CNNLAB_WARMUP"
@@ -126,13 +128,21 @@ class Status:
         return s is not None and s.state in ("done", "failed", "skipped")
 
     def line(self) -> str:
-        """``torch ✓ · torchvision ✓ · EfficientNet-Lite0 … · ultralytics`` (markdown-safe)."""
+        """``torch ✓ · torchvision ✓ · EfficientNet-Lite0 … · ultralytics`` (markdown-safe), in
+        the visitor's language where a page shows it (labels are marked ``N_`` or a ``Msg``)."""
+        from dashboard.i18n import tr
+
         mark = {"done": " ✓", "running": " …", "failed": " ✗", "skipped": " –", "waiting": ""}
-        return " · ".join(f"{s.label}{mark[s.state]}" for s in self.steps)
+        return " · ".join(f"{tr(s.label)}{mark[s.state]}" for s in self.steps)
 
     def problems(self) -> list[str]:
-        return [f"{s.label}: {s.state} ({s.note})" for s in self.steps
+        from dashboard.i18n import tr
+
+        return [f"{tr(s.label)}: {tr(STATES.get(s.state, s.state))} ({tr(s.note)})" for s in self.steps
                 if s.state in ("failed", "skipped") and s.note]
+
+
+STATES = {"failed": N_("failed"), "skipped": N_("skipped")}   # shown in Status.problems
 
 
 class Warmup:
@@ -163,8 +173,8 @@ class Warmup:
                 t0 = time.perf_counter()
                 try:
                     label = step.run()
-                except Skip as e:
-                    self._set(step, state="skipped", note=str(e))
+                except Skip as e:          # its reason may be a core.i18n.Msg: kept, translated where shown
+                    self._set(step, state="skipped", note=e.args[0] if len(e.args) == 1 else str(e))
                 except BaseException as e:  # noqa: BLE001 - a warm-up never takes anything down
                     log.warning("warm-up step %r failed", step.key, exc_info=True)
                     self._set(step, state="failed", note=f"{type(e).__name__}: {str(e)[:200]}")
@@ -190,7 +200,7 @@ def _device() -> str:
     from dashboard import cache, sidebar
 
     sidebar.device_text()              # cached: the sidebar shows it at once from now on
-    return f"device {cache.current_device()}"
+    return _("device {device}", device=cache.current_device())
 
 
 def _would_download(name: str) -> str | None:
@@ -202,7 +212,7 @@ def _would_download(name: str) -> str | None:
         return None                   # offline, the zoo never downloads: it uses the stand-in
     first = candidates(name)[0]
     if first.cache_state() == "not cached":
-        return f"{first.title} weights are not downloaded yet (`cnnlab prefetch`)"
+        return _("{model} weights are not downloaded yet (`cnnlab prefetch`)", model=first.title)
     return None
 
 
@@ -235,7 +245,7 @@ def page_modules() -> Step:
                 failed.append(f"{package} ({type(e).__name__})")
         if failed:
             raise RuntimeError("could not import " + ", ".join(failed))
-    return Step("pages", "page code", run)
+    return Step("pages", N_("page code"), run)
 
 
 def default_steps() -> list[Step]:
@@ -243,14 +253,14 @@ def default_steps() -> list[Step]:
     first. Not here: what only a later tab or a button needs (dlib's face models, UMAP)."""
     return [
         imports("torch", "torch", "torch"),
-        Step("device", "device", _device),
+        Step("device", N_("device"), _device),
         imports("images", "OpenCV, scikit-image", "cv2", "scipy.ndimage", "skimage.data", "pandas",
                 "pyarrow"),
         imports("torchvision", "torchvision", "torchvision", "torchvision.ops"),
         imports("timm", "timm", "timm"),
-        model("imagenet", "ImageNet classifier"),
+        model("imagenet", N_("ImageNet classifier")),
         imports("ultralytics", "ultralytics", "ultralytics"),
-        model("yolo11n", "detector"),
+        model("yolo11n", N_("detector")),
         imports("sklearn", "scikit-learn", "sklearn.datasets"),
         page_modules(),
     ]

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core import images, zoo
-from dashboard.i18n import N_, _, opt, tr
+from dashboard.i18n import N_, _, opt, shown, tr
 from dashboard import urlstate
 from dashboard.cache import get_model
 
@@ -47,7 +47,7 @@ def image_input(key: str, default: str | None = None, *, label: str = N_("Image"
     if source == "Sample":
         index = names.index(default) if default in names else 0
         name = st.selectbox(_("Sample image"), names, index=index, key=f"{key}-sample",
-                            format_func=lambda n: table[n].title)
+                            format_func=shown(list(table), lambda n: tr(table[n].title)))
         st.caption(f"{tr(table[name].description)} — `{table[name].source}`")
         try:
             image = _sample(name, max_side)
@@ -126,9 +126,9 @@ def model_or_error(name: str, device: str | None = None) -> zoo.LoadedModel | No
     try:
         return get_model(name, device)
     except zoo.ModelUnavailable as e:
-        st.error(str(e))
+        st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
     except ValueError as e:
-        st.error(str(e))
+        st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
     return None
 
 
@@ -137,30 +137,33 @@ def provenance_badge(lm: zoo.LoadedModel) -> None:
     bundled fallback stands in, blue for the visitor's own model (orange when its weights are
     random)."""
     if lm.meta.get("own"):
-        mine = "your detector" if lm.task == "detection" else "your model"
+        mine = _("your detector") if lm.task == "detection" else _("your model")
         if lm.pretrained:
             st.badge(f"{lm.title} · {mine}", icon=":material/person:", color="blue")
         else:
-            st.badge(f"{lm.title} · {mine} · random weights", icon=":material/casino:", color="orange")
-        st.caption(lm.provenance)
+            random = _("random weights")
+            st.badge(f"{lm.title} · {mine} · {random}", icon=":material/casino:", color="orange")
+        st.caption(tr(lm.provenance))
         if lm.meta.get("layers_note"):
-            st.caption(f":material/info: {lm.title}: {lm.meta['layers_note']}.")
+            st.caption(f":material/info: {lm.title}: {tr(lm.meta['layers_note'])}.")
     elif lm.fallback:
-        st.badge(f"{lm.title} · bundled fallback", icon=":material/offline_bolt:", color="orange")
-        st.caption(lm.provenance)
+        tag = _("bundled fallback")
+        st.badge(f"{lm.title} · {tag}", icon=":material/offline_bolt:", color="orange")
+        st.caption(tr(lm.provenance))
     else:
-        st.badge(f"{lm.title} · pretrained", icon=":material/verified:", color="green")
-        st.caption(lm.provenance)
+        tag = _("pretrained")
+        st.badge(f"{lm.title} · {tag}", icon=":material/verified:", color="green")
+        st.caption(tr(lm.provenance))
 
 
-IMAGENET_CHOICES = {
-    "imagenet": "Best ImageNet classifier available (VGG-16 when its weights are cached)",
-    "efficientnet_lite0": "EfficientNet-Lite0 (bundled, always offline)",
+IMAGENET_CHOICES = {   # shown translated (the picker's format_func)
+    "imagenet": N_("Best ImageNet classifier available (VGG-16 when its weights are cached)"),
+    "efficientnet_lite0": N_("EfficientNet-Lite0 (bundled, always offline)"),
 }
 
 
 def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool = False,
-                 label: str = "Model") -> zoo.LoadedModel:
+                 label: str = N_("Model")) -> zoo.LoadedModel:
     """A model select box with the chosen model's provenance badge; stops the page with a
     clear message when the model cannot be had. ``own``: the visitor's own models are choices
     too, and the "Your model" expander (``dashboard.own_model``) sits under the box."""
@@ -171,7 +174,7 @@ def model_picker(key: str, choices: dict[str, str] | None = None, *, own: bool =
         choices.update(own_model.choices())
     if st.session_state.get(key) not in (None, *choices):
         del st.session_state[key]          # a model of this visit that was dropped
-    name = st.selectbox(label, list(choices), format_func=choices.get, key=key)
+    name = st.selectbox(_(label), list(choices), format_func=shown(list(choices), lambda n: tr(choices[n])), key=key)
     if own:
         own_model.expander(key)
     lm = model_or_error(name)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from core.i18n import _
 import numpy as np
 import torch
 from torch import nn
@@ -252,7 +253,8 @@ class TrainSnapshot:
         return self.step / max(1, self.total)
 
     def describe(self) -> str:
-        return f"step {self.step}/{self.total} · loss {self.loss:.4f}"
+        return _("step {step}/{total} · loss {loss:.4f}", step=self.step, total=self.total,
+                 loss=self.loss)
 
 
 def _flipped(x: torch.Tensor, y: torch.Tensor, idx, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -353,10 +355,14 @@ def load_bundled_localizer(device: str = "cpu", path: Path | str | None = None):
     except (FileNotFoundError, ValueError) as e:
         raise zoo.ModelUnavailable(str(e)) from e
     miou = meta.get("heldout_iou")
-    provenance = ("bundled: localiser trained by this project on generated one-object scenes "
-                  f"(scripts/make_localization_assets.py, {meta.get('steps', '?')} steps, seed {meta.get('seed', '?')}"
-                  + (f"; mean box IoU {miou:.3f} on held-out scenes" if miou is not None else "")
-                  + ") — it knows circles, squares and triangles, not photos")
+    facts = dict(steps=meta.get('steps', '?'), seed=meta.get('seed', '?'))
+    provenance = (_("bundled: localiser trained by this project on generated one-object scenes "
+                    "(scripts/make_localization_assets.py, {steps} steps, seed {seed}; mean box "
+                    "IoU {miou:.3f} on held-out scenes) — it knows circles, squares and "
+                    "triangles, not photos", miou=miou, **facts) if miou is not None else
+                  _("bundled: localiser trained by this project on generated one-object scenes "
+                    "(scripts/make_localization_assets.py, {steps} steps, seed {seed}) — it knows "
+                    "circles, squares and triangles, not photos", **facts))
 
     return bundled_shapes_model(ZOO_NAME, "Localiser (shapes)", "localization", model, provenance, list(CLASSES),
                                 device, meta, t0)

@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from core.i18n import _
+
 import cv2
 import numpy as np
 import torch
@@ -162,7 +164,7 @@ def recall_at(gt_boxes, proposals, counts, iou_threshold: float = 0.5) -> list[f
 def _rgb(image) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim != 3 or a.shape[2] < 3 or a.dtype != np.uint8 or min(a.shape[:2]) < 8:
-        raise ValueError(f"Need an RGB uint8 picture of at least 8×8 px; got {a.dtype} {a.shape}.")
+        raise ValueError(_("Need an RGB uint8 picture of at least 8×8 px; got {dtype} {shape}.", dtype=a.dtype, shape=a.shape))
     return np.ascontiguousarray(a[..., :3])
 
 
@@ -350,8 +352,8 @@ class RCNNStep(Snapshot):
 
     def describe(self) -> str:
         if self.phase == "proposals":
-            return f"selective search: strategy {self.step} of {self.total}"
-        return f"classifier: region {self.step} of {self.total}"
+            return _("selective search: strategy {step} of {total}", step=self.step, total=self.total)
+        return _("classifier: region {step} of {total}", step=self.step, total=self.total)
 
 
 def rcnn(lm, image: np.ndarray, *, mode: str = "single", max_side: int | None = 384,

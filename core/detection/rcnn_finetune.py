@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from core.i18n import _
 import numpy as np
 import torch
 
@@ -98,7 +99,8 @@ class FinetuneSnapshot:
         return self.step / max(1, self.total)
 
     def describe(self) -> str:
-        return f"step {self.step}/{self.total} · loss {self.loss:.4f}"
+        return _("step {step}/{total} · loss {loss:.4f}", step=self.step, total=self.total,
+                 loss=self.loss)
 
 
 def finetune(model: L.Localizer, data: RegionData, steps: int = 600, batch_size: int = 64,
@@ -159,9 +161,10 @@ def load_bundled_rcnn(device: str = "cpu", path: Path | str | None = None):
     out: Any = zoo.LoadedModel(
         name="rcnn-shapes", requested="rcnn-shapes", title="R-CNN region classifier (shapes)",
         task="localization", model=model,
-        provenance=("bundled: the shapes localiser fine-tuned by this project on warped selective-search "
-                    f"proposals (scripts/make_rcnn_assets.py, {meta.get('steps', '?')} steps on "
-                    f"{meta.get('regions', '?')} regions; IoU ≥ 0.5 the shape, < 0.3 background)"),
+        provenance=_("bundled: the shapes localiser fine-tuned by this project on warped "
+                     "selective-search proposals (scripts/make_rcnn_assets.py, {steps} steps on "
+                     "{regions} regions; IoU ≥ 0.5 the shape, < 0.3 background)",
+                     steps=meta.get('steps', '?'), regions=meta.get('regions', '?')),
         preprocess=base.preprocess, labels=list(RP.SHAPES), device=device, pretrained=True, meta=meta,
         load_seconds=time.perf_counter() - t0)
     return out

@@ -45,6 +45,7 @@ from ..architectures.builders import (LeNet5, LeNet5Modern, RBFOutput, ScaledTan
 from ..architectures.lenet import DigitsData, LeNetSnapshot, train_lenet_digits
 from ..convolution import output_size
 from .boxes import nms
+from core.i18n import _
 
 __all__ = [
     "FullyConvolutional",
@@ -393,8 +394,8 @@ def _as_batch(image, channels: int, window: tuple[int, int], device, dtype) -> t
         raise ValueError(f"The model takes {channels}-channel images; this one has {t.shape[1]}.")
     hh, ww = t.shape[-2:]
     if hh < window[0] or ww < window[1]:
-        raise ValueError(f"The image ({hh}×{ww}) is smaller than the window ({window[0]}×"
-                         f"{window[1]}): there is no place to put even one window.")
+        raise ValueError(_("The image ({hh}×{ww}) is smaller than the window "
+                           "({window}×{window2}): there is no place to put even one window.", hh=hh, ww=ww, window=window[0], window2=window[1]))
     return t.to(device=device, dtype=dtype)
 
 
@@ -555,7 +556,7 @@ def _windows(split: str, n_canvases: int, rng: np.random.Generator, size: int, m
              ) -> tuple[np.ndarray, np.ndarray]:
     images, targets = _split_digits(split)
     crops, labels = [], []
-    for _ in range(n_canvases):
+    for _i in range(n_canvases):
         k, gap = int(rng.integers(1, max_digits + 1)), int(rng.integers(0, 4))
         while True:
             idx = rng.choice(len(targets), size=k, replace=False)
@@ -712,7 +713,7 @@ def score_detections(dets: Sequence[Detection], canvas: DigitCanvas,
 
 def _best_seconds(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     best, out = float("inf"), None
-    for _ in range(max(1, repeat)):
+    for _i in range(max(1, repeat)):
         t = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t)
@@ -855,7 +856,7 @@ def pyramid(model: nn.Module, image, windows: Sequence[int] = (32, 48, 64), *,
         f = base / float(win)
         size = (max(1, round(w * f)), max(1, round(h * f)))
         if size[0] < conv_model.window[1] or size[1] < base:
-            raise ValueError(f"A {win}×{win} window does not fit in the {h}×{w} picture.")
+            raise ValueError(_("A {win}×{win} window does not fit in the {h}×{w} picture.", win=win, h=h, w=w))
         small = image if size == (w, h) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         levels.append((int(win), f, compare(model, small, batch_size=batch_size, repeat=repeat,
                                             conv_model=conv_model)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from core.i18n import _
 
 
 def pairwise_distances(x, y=None, squared: bool = False) -> np.ndarray:
@@ -57,7 +58,7 @@ def roc(distances, same) -> ROC:
     d = np.asarray(distances, dtype=np.float64)
     y = np.asarray(same, dtype=bool)
     if y.all() or not y.any():
-        raise ValueError("An ROC needs both same-identity and different-identity pairs.")
+        raise ValueError(_("An ROC needs both same-identity and different-identity pairs."))
     fpr, tpr, thr = roc_curve(y, -d, drop_intermediate=True)
     return ROC(fpr=fpr, tpr=tpr, thresholds=-thr, auc=float(roc_auc_score(y, -d)))
 
@@ -156,7 +157,7 @@ def top1_vs_k(emb, labels, ks=None, trials: int = 20, seed: int = 0
     out = []
     for k in ks:
         accs = []
-        for _ in range(trials):
+        for _i in range(trials):
             chosen = rng.choice(people, size=int(k), replace=False)
             sub = np.isin(labels, chosen)
             e, l = emb[sub], labels[sub]

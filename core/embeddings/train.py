@@ -25,6 +25,7 @@ import numpy as np
 
 from core.embeddings import losses, metrics, mining, project
 from core.snapshots import Snapshot
+from core.i18n import _
 
 ROUTES = ("cross-entropy", "contrastive", "triplet")
 DEFAULT_MARGIN = {"cross-entropy": 0.0, "contrastive": 1.0, "triplet": 0.2}
@@ -173,7 +174,7 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
     if route not in ROUTES:
         raise ValueError(f"Unknown route {route!r}; choose one of {', '.join(ROUTES)}.")
     if steps < 1:
-        raise ValueError("Train for at least one step.")
+        raise ValueError(_("Train for at least one step."))
     margin = DEFAULT_MARGIN[route] if margin is None else float(margin)
     data = load_digits_split()
     rng = np.random.default_rng(seed)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+from core.i18n import _
 import numpy as np
 import torch
 
@@ -77,10 +78,14 @@ def load_bundled_unet(device: str = "cpu", path: Path | str | None = None):
     except (FileNotFoundError, ValueError, RuntimeError) as e:
         raise zoo.ModelUnavailable(str(e)) from e
     miou = meta.get("heldout_miou")
-    provenance = ("U-Net trained by this project on generated shapes, bundled "
-                  f"(assets/{path.name}, scripts/make_unet_assets.py, {meta.get('steps', '?')} steps, seed {meta.get('seed', '?')}"
-                  + (f"; mIoU {miou:.3f} on held-out generated scenes" if miou is not None else "")
-                  + ") — it knows circles, squares and triangles, not photos")
+    facts = dict(file=path.name, steps=meta.get('steps', '?'), seed=meta.get('seed', '?'))
+    provenance = (_("U-Net trained by this project on generated shapes, bundled (assets/{file}, "
+                    "scripts/make_unet_assets.py, {steps} steps, seed {seed}; mIoU {miou:.3f} on "
+                    "held-out generated scenes) — it knows circles, squares and triangles, not "
+                    "photos", miou=miou, **facts) if miou is not None else
+                  _("U-Net trained by this project on generated shapes, bundled (assets/{file}, "
+                    "scripts/make_unet_assets.py, {steps} steps, seed {seed}) — it knows circles, "
+                    "squares and triangles, not photos", **facts))
 
     def preprocess(image: Any) -> torch.Tensor:
         """RGB array (or PIL image) → normalised (1, 3, H, W) tensor on the model's device."""

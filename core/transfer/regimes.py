@@ -24,14 +24,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
+from core.i18n import N_, _
+
 import cv2
 import numpy as np
 import torch
 from torch import nn
 
-REGIMES = {"frozen": "freeze all, train the classifier",
-           "finetune": "freeze early layers, fine-tune the later ones",
-           "scratch": "train everything from scratch"}
+REGIMES = {"frozen": N_("freeze all, train the classifier"),
+           "finetune": N_("freeze early layers, fine-tune the later ones"),
+           "scratch": N_("train everything from scratch")}
 SIZES = (1, 2, 5, 10, 25, 50)          # training pictures per class
 SIDE = 96                              # the 25×25 pictures enlarged for the ImageNet network
 SPLIT_AT = 5                           # finetune: blocks[0..4] frozen, blocks[5..] and conv_head trained
@@ -62,8 +64,8 @@ def split(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def training_indices(n: int, seed: int) -> np.ndarray:
     if not 1 <= n <= POOL:
-        raise ValueError(f"Pictures per class must be between 1 and {POOL}.")
-    pool, _ = split(seed)
+        raise ValueError(_("Pictures per class must be between 1 and {POOL}.", POOL=POOL))
+    pool, _test = split(seed)
     return np.r_[pool[0, :n], pool[1, :n]]
 
 
@@ -143,8 +145,11 @@ class PointSnapshot:
 
     def describe(self) -> str:
         if self.accuracy is not None:
-            return f"done · held-out accuracy {self.accuracy:.1%}"
-        return f"{self.stage} · step {self.step}/{self.total}" + (f" · loss {self.loss:.4f}" if self.loss is not None else "")
+            return _("done · held-out accuracy {accuracy:.1%}", accuracy=self.accuracy)
+        if self.loss is not None:
+            return _("{stage} · step {step}/{total} · loss {loss:.4f}", stage=self.stage,
+                     step=self.step, total=self.total, loss=self.loss)
+        return _("{stage} · step {step}/{total}", stage=self.stage, step=self.step, total=self.total)
 
 
 def _fit(groups: list[dict], forward, xtr, ytr, epochs: int) -> Iterator[PointSnapshot]:
@@ -223,8 +228,8 @@ def train_point(regime: str, n: int, seed: int = 0, lm: Any = None) -> Iterator[
     if regime not in REGIMES:
         raise ValueError(f"Unknown regime {regime!r}; choose one of: {', '.join(REGIMES)}.")
     if regime != "scratch" and lm is None:
-        raise ValueError("The frozen and fine-tuned regimes need the ImageNet model.")
-    tr, (_, te) = training_indices(n, seed), split(seed)
+        raise ValueError(_("The frozen and fine-tuned regimes need the ImageNet model."))
+    tr, (_train, te) = training_indices(n, seed), split(seed)
     y = lfw()[1]
     with torch_threads(1):
         if regime == "scratch":
@@ -258,8 +263,11 @@ class SweepSnapshot:
 
     def describe(self) -> str:
         r = self.rows[-1] if self.rows else None
-        return f"point {self.step}/{self.total}" + (
-            f" · {r['regime']}, n = {r['n']}, seed {r['seed']}: {r['accuracy']:.0%}" if r else "")
+        if r:
+            return _("point {step}/{total} · {regime}, n = {n}, seed {seed}: {accuracy:.0%}",
+                     step=self.step, total=self.total, regime=r['regime'], n=r['n'], seed=r['seed'],
+                     accuracy=r['accuracy'])
+        return _("point {step}/{total}", step=self.step, total=self.total)
 
 
 def sweep(lm: Any, sizes: Sequence[int] = SIZES, seeds: Sequence[int] = (0, 1, 2),

@@ -53,6 +53,7 @@ import torch.nn.functional as F
 
 from core import zoo
 from core.zoo import LayerInfo
+from core.i18n import _
 
 OUTPUT = "output"  # the layer name meaning "what the model returns" (the logits of a classifier)
 
@@ -180,7 +181,7 @@ def resolve_layer(model: Any, layer: str) -> str:
         return layer
     names = [i.name for i in catalogue]
     choices = ", ".join(names) if names else "a module path from named_modules()"
-    raise ValueError(f"Unknown layer {layer!r} for {net.name}; choose one of: {choices}.")
+    raise ValueError(_("Unknown layer {layer!r} for {name}; choose one of: {choices}.", layer=layer, name=net.name, choices=choices))
 
 
 # --------------------------------------------------------------------------- activations
@@ -428,11 +429,11 @@ def dream_objective(layers: str | Sequence[str] | Mapping[str, float],
     elif not isinstance(layers, Mapping):
         layers = {name: 1.0 for name in layers}
     if not layers:
-        raise ValueError("Choose at least one layer to dream on.")
+        raise ValueError(_("Choose at least one layer to dream on."))
     total: Objective | int = 0
     for name, w in layers.items():
         if not isinstance(w, (int, float)) or not math.isfinite(w):
-            raise ValueError(f"The weight of layer {name!r} must be a number, not {w!r}.")
+            raise ValueError(_("The weight of layer {name!r} must be a number, not {w!r}.", name=name, w=w))
         term = guided(name, guides[name]) if guides and name in guides else layer_l2(name)
         total = total + float(w) * term
     return total  # type: ignore[return-value]

@@ -46,6 +46,7 @@ from core import zoo
 
 from . import ascent as A
 from .features import overlay_map, prepare
+from core.i18n import N_, _
 
 # The last convolutional stage of each catalogued network, where Grad-CAM looks: a view of the
 # zoo entries' ``meta.cam_layer``, kept for callers that read it directly.
@@ -303,12 +304,12 @@ class Method:
 
 # The notes' order.
 REGISTRY: dict[str, Method] = {m.name: m for m in [
-    Method("occlusion", "Occlusion", _occlusion),
-    Method("gradient", "Vanilla gradient", _gradient, 99.0),
-    Method("guided_backprop", "Guided backprop", _guided, 99.0),
+    Method("occlusion", N_("Occlusion"), _occlusion),
+    Method("gradient", N_("Vanilla gradient"), _gradient, 99.0),
+    Method("guided_backprop", N_("Guided backprop"), _guided, 99.0),
     Method("gradcam", "Grad-CAM", _gradcam),
     Method("smoothgrad", "SmoothGrad", _smoothgrad, 99.0),
-    Method("integrated_gradients", "Integrated gradients", _integrated, 99.0),
+    Method("integrated_gradients", N_("Integrated gradients"), _integrated, 99.0),
 ]}
 
 
@@ -360,7 +361,7 @@ def _check_target(model: Any, target: int) -> int:
     labels = getattr(model, "labels", None)
     n_classes = len(labels) if labels else None
     if target < 0 or (n_classes and target >= n_classes):
-        raise ValueError(f"Class {target} is out of range (0 … {n_classes - 1 if n_classes else '?'}).")
+        raise ValueError(_("Class {target} is out of range (0 … {value}).", target=target, value=n_classes - 1 if n_classes else '?'))
     return target
 
 
@@ -375,7 +376,7 @@ def explain(method: str, model: Any, image: np.ndarray | torch.Tensor, target: i
     net = A.as_net(model)
     x = _x(net, image)
     if x.dim() != 4 or x.shape[0] != 1:
-        raise ValueError("Attribution takes one image at a time.")
+        raise ValueError(_("Attribution takes one image at a time."))
     t0 = time.perf_counter()
     target = _check_target(model, _default_target(net, x, target))
     raw = np.asarray(m.fn(net, x, target, **options), np.float32)

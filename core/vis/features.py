@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import ascent as A
+from core.i18n import _
 
 
 # --------------------------------------------------------------------------- input
@@ -384,7 +385,7 @@ def top_patches(model: Any, layer: str, channel: int, images: Sequence[np.ndarra
     and its crop would be cut off by the picture's border."""
     net = A.as_net(model)
     if not images:
-        raise ValueError("The gallery is empty.")
+        raise ValueError(_("The gallery is empty."))
     size = images[0].shape[:2]
     if any(im.shape[:2] != size for im in images):
         raise ValueError("Gallery images must share one size (use prepare()).")
@@ -405,7 +406,7 @@ def top_patches(model: Any, layer: str, channel: int, images: Sequence[np.ndarra
     for i in range(fm.shape[0]):
         m = np.full_like(fm[i], -np.inf)
         m[edge:h - edge, edge:w - edge] = fm[i][edge:h - edge, edge:w - edge]
-        for _ in range(per_image):
+        for _i in range(per_image):
             y, x = np.unravel_index(np.argmax(m), m.shape)
             if not np.isfinite(m[y, x]):
                 break

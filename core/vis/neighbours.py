@@ -18,6 +18,7 @@ import torch
 
 from . import ascent as A
 from .attribution import cam_layer
+from core.i18n import N_, _
 
 PROJECTIONS = ["tsne", "pca", "umap"]
 
@@ -25,10 +26,10 @@ PROJECTIONS = ["tsne", "pca", "umap"]
 # mirrored and at half the brightness, is the one where the spaces disagree most on the samples:
 # on the cat, pixel space finds the dark rocket and night pictures, feature space the cat.
 QUERIES = {
-    "mirror_dark": "mirrored, at half the brightness",
-    "mirror": "mirrored (the notes' left- and right-facing elephants)",
-    "mirror_grey": "mirrored, in grey",
-    "rot90": "turned by 90°",
+    "mirror_dark": N_("mirrored, at half the brightness"),
+    "mirror": N_("mirrored (the notes' left- and right-facing elephants)"),
+    "mirror_grey": N_("mirrored, in grey"),
+    "rot90": N_("turned by 90°"),
 }
 
 
@@ -88,8 +89,9 @@ def project(features: np.ndarray, method: str = "tsne", seed: int = 0) -> np.nda
     from ..embeddings.project import project as _project
 
     if method == "umap" and not umap_available():
-        raise ValueError("UMAP needs the umap-learn package, which is not installed here; use t-SNE or PCA.")
+        raise ValueError(_("UMAP needs the umap-learn package, which is not installed here; "
+                           "use t-SNE or PCA."))
     X = np.asarray(features, np.float32)
     if X.ndim != 2 or X.shape[0] < 4:
-        raise ValueError("Need at least 4 feature vectors to project.")
+        raise ValueError(_("Need at least 4 feature vectors to project."))
     return np.asarray(_project(X, method, 2, seed=seed)[0], np.float32)

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from core.devices import torch_threads
+from core.i18n import N_
 from core.snapshots import Snapshot
 
 from . import ascent as A
@@ -65,25 +66,25 @@ class Preset:
 
 
 PRESETS = [
-    Preset("Class: goldfish", None, 1, "a fish body with fins and scales (blue-green, not gold) in a "
-           "purple haze"),
-    Preset("Class: ladybug", None, 301, "two round red-orange beetles with dark spots on a pale "
-           "grey-blue texture"),
-    Preset("Class: strawberry", None, 949, "a red seeded fruit surface beside green leafy tufts"),
-    Preset("Class: peacock", None, 84, "dark eyes and grey-blue plumage, but no tail fan a person "
-           "would expect", abstract=True),
-    Preset("Class: flamingo", None, 130, "teal and blue texture with a curved neck-like shape and a "
-           "little pink; no bird a person could point to", abstract=True),
-    Preset("Class: car wheel", None, 479, "blue-grey arcs and rims; no wheel a person would name",
+    Preset(N_("Class: goldfish"), None, 1, N_("a fish body with fins and scales (blue-green, not gold) in a "
+           "purple haze")),
+    Preset(N_("Class: ladybug"), None, 301, N_("two round red-orange beetles with dark spots on a pale "
+           "grey-blue texture")),
+    Preset(N_("Class: strawberry"), None, 949, N_("a red seeded fruit surface beside green leafy tufts")),
+    Preset(N_("Class: peacock"), None, 84, N_("dark eyes and grey-blue plumage, but no tail fan a person "
+           "would expect"), abstract=True),
+    Preset(N_("Class: flamingo"), None, 130, N_("teal and blue texture with a curved neck-like shape and a "
+           "little pink; no bird a person could point to"), abstract=True),
+    Preset(N_("Class: car wheel"), None, 479, N_("blue-grey arcs and rims; no wheel a person would name"),
            abstract=True),
-    Preset("Channel: blocks[5] #0 (animal faces)", "blocks[5]", 0, "an animal's eye and snout with "
-           "whiskers and fur", 0.05),
-    Preset("Channel: blocks[4] #5 (eyes)", "blocks[4]", 5, "round eyes with bright rims in swirling "
-           "fur-like strands", 0.05),
-    Preset("Channel: blocks[3] #3 (scales)", "blocks[3]", 3, "dark spots set in orange and blue "
-           "scales, like a snake's or a butterfly's skin", 0.05),
-    Preset("Channel: blocks[3] #10 (knitted tubes)", "blocks[3]", 10, "blue knitted tubes with red "
-           "spots: a texture unit, no object", 0.05),
+    Preset(N_("Channel: blocks[5] #0 (animal faces)"), "blocks[5]", 0, N_("an animal's eye and snout with "
+           "whiskers and fur"), 0.05),
+    Preset(N_("Channel: blocks[4] #5 (eyes)"), "blocks[4]", 5, N_("round eyes with bright rims in swirling "
+           "fur-like strands"), 0.05),
+    Preset(N_("Channel: blocks[3] #3 (scales)"), "blocks[3]", 3, N_("dark spots set in orange and blue "
+           "scales, like a snake's or a butterfly's skin"), 0.05),
+    Preset(N_("Channel: blocks[3] #10 (knitted tubes)"), "blocks[3]", 10, N_("blue knitted tubes with red "
+           "spots: a texture unit, no object"), 0.05),
 ]
 
 

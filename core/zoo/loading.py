@@ -6,6 +6,7 @@ import os
 import threading
 import time
 
+from core.i18n import _
 from .download import Progress, WeightsDamaged, WeightsUnavailable
 from .meta import LoadedModel, ModelUnavailable
 from .loaders.base import one_line
@@ -118,14 +119,16 @@ def load(name: str, device: str = "cpu") -> LoadedModel:
         if entry.fallback and entry.fallback not in names:
             fb = ENTRIES[entry.fallback]
             return _done(_as_fallback(fb.loader.load(fb, device), entry.title, reasons), name, t0)
-    raise ModelUnavailable(f"No model for {name!r} can be loaded here: " + "; ".join(reasons) +
-                           ". Run `cnnlab prefetch` on a machine with a network.")
+    raise ModelUnavailable(_("No model for {name!r} can be loaded here: {reasons}. Run `cnnlab "
+                             "prefetch` on a machine with a network.", name=name,
+                             reasons="; ".join(reasons)))
 
 
 def _as_fallback(lm: LoadedModel, wanted_title: str, reasons: list[str]) -> LoadedModel:
     lm.fallback = True
     lm.reason = "; ".join(reasons)
-    lm.provenance = f"bundled fallback: {lm.provenance} — standing in for {wanted_title} ({lm.reason})"
+    lm.provenance = _("bundled fallback: {provenance} — standing in for {title} ({reason})",
+                      provenance=lm.provenance, title=wanted_title, reason=lm.reason)
     return lm
 
 

@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from core.i18n import _
+
 
 class ModelUnavailable(RuntimeError):
     """Neither the pretrained weights nor a bundled fallback can be loaded."""
@@ -43,11 +45,11 @@ class Transforms:
     def describe(self) -> str:
         """In words, for captions: where the numbers were computed."""
         if self.resize is None:
-            return "the picture as given"
+            return _("the picture as given")
         if self.crop is None:
-            return f"the picture with its shorter side scaled to {self.resize} px"
-        return (f"a {self.crop}×{self.crop} centre crop of the picture scaled to {self.resize} px "
-                "on its shorter side (the model's own preprocessing)")
+            return _("the picture with its shorter side scaled to {resize} px", resize=self.resize)
+        return _("a {crop}×{crop} centre crop of the picture scaled to {resize} px on its shorter "
+                 "side (the model's own preprocessing)", crop=self.crop, resize=self.resize)
 
     def as_dict(self) -> dict[str, Any]:
         """The fields that are set (the keys ``LoadedModel.meta`` has always carried)."""

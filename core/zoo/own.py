@@ -42,6 +42,7 @@ from .loaders.base import one_line
 from .loaders.torchvision import classifier_preprocess, imagenet_labels
 from .meta import IMAGENET, EntryMeta, LayerGroups, LayerInfo, LoadedModel, ModelUnavailable, Transforms
 from .registry import ENTRIES, ZooEntry, register
+from core.i18n import N_, _
 
 if TYPE_CHECKING:
     import torch
@@ -93,8 +94,8 @@ class OwnLoader(Loader):
     def load(self, entry: ZooEntry, device: str) -> LoadedModel:
         if entry.spec.source == "name":
             return from_name(entry.spec.ref, device=device)
-        raise ModelUnavailable(f"{entry.title} was uploaded; it lives only in the session that "
-                               "uploaded it. Upload it again.")
+        raise ModelUnavailable(_("{title} was uploaded; it lives only in the session that "
+                                 "uploaded it. Upload it again.", title=entry.title))
 
     def prefetch(self, entry: ZooEntry, *, progress=None, timeout=None) -> str:
         return "your own model (nothing to fetch)"
@@ -145,8 +146,8 @@ def _timm_names() -> list[str]:
 def _family(name: str) -> str:
     """"torchvision" or "timm" for a known architecture name; ValueError with close matches."""
     if not isinstance(name, str) or not name.strip():
-        raise ValueError("Give an architecture name such as resnet18, mobilenet_v3_small or "
-                         "a timm name such as convnext_nano.")
+        raise ValueError(_("Give an architecture name such as resnet18, mobilenet_v3_small "
+                           "or a timm name such as convnext_nano."))
     name = name.strip()
     if name in _tv_names():
         return "torchvision"
@@ -155,8 +156,11 @@ def _family(name: str) -> str:
     if timm.is_model(name):
         return "timm"
     close = difflib.get_close_matches(name, list(dict.fromkeys(_tv_names() + _timm_names())), n=5, cutoff=0.6)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ValueError(f"{name!r} is neither a torchvision classification model nor a timm model.{hint}")
+    if close:
+        raise ValueError(_("{name!r} is neither a torchvision classification model nor a timm "
+                           "model. Did you mean {names}?", name=name, names=", ".join(close)))
+    raise ValueError(_("{name!r} is neither a torchvision classification model nor a timm "
+                       "model.", name=name))
 
 
 def build(name: str, num_classes: int | None = None) -> "torch.nn.Module":
@@ -285,7 +289,7 @@ def _timm_transforms(model: Any) -> Transforms:
 def _sized(tf: Transforms, size: int) -> Transforms:
     size = int(size)
     if not 16 <= size <= 1024:
-        raise ValueError(f"The input size must be between 16 and 1024 px, not {size}.")
+        raise ValueError(_("The input size must be between 16 and 1024 px, not {size}.", size=size))
     ratio = (tf.resize / tf.crop) if tf.resize and tf.crop else 256 / 224
     return Transforms(resize=round(size * ratio), crop=size, mean=tf.mean or IMAGENET.mean, std=tf.std or IMAGENET.std)
 
@@ -300,20 +304,21 @@ def _read(data: Any) -> tuple[bytes, str]:
     elif isinstance(data, (str, Path)):
         p = Path(data)
         if not p.is_file():
-            raise ValueError(f"There is no model file at {p}.")
+            raise ValueError(_("There is no model file at {p}.", p=p))
         if p.stat().st_size > cap:
-            raise ValueError(f"{p.name} is {p.stat().st_size / 2**20:.0f} MB; the limit is {cap / 2**20:.0f} MB "
-                             "(CNNLAB_MAX_MODEL_MB).")
+            raise ValueError(_("{name} is {st_size:.0f} MB; the limit is {cap:.0f} MB "
+                               "(CNNLAB_MAX_MODEL_MB).", name=p.name, st_size=p.stat().st_size / 2**20, cap=cap / 2**20))
         raw, fname = p.read_bytes(), p.name
     elif hasattr(data, "read"):
         raw = data.read(cap + 1)
         fname = Path(str(getattr(data, "name", "") or "")).name
     else:
-        raise ValueError(f"A model file is bytes, a path or an open file, not {type(data).__name__}.")
+        raise ValueError(_("A model file is bytes, a path or an open file, not {kind}.", kind=type(data).__name__))
     if not raw:
-        raise ValueError("The model file is empty (0 bytes).")
+        raise ValueError(_("The model file is empty (0 bytes)."))
     if len(raw) > cap:
-        raise ValueError(f"The model file is larger than the limit of {cap / 2**20:.0f} MB (CNNLAB_MAX_MODEL_MB).")
+        raise ValueError(_("The model file is larger than the limit of {cap:.0f} MB "
+                           "(CNNLAB_MAX_MODEL_MB).", cap=cap / 2**20))
     return raw, fname
 
 
@@ -359,8 +364,9 @@ def from_file(data: Any, *, arch: str | None = None, labels: Any = None, device:
         state, meta = _state_dict(raw, kind, fname)
         arch_used = (arch or "").strip() or meta.get("arch")
         if not arch_used:
-            raise ValueError(f"{fname} holds weights only (a state dict of {len(state)} tensors); say which "
-                             "architecture they belong to, e.g. resnet18 or a timm name.")
+            raise ValueError(_("{fname} holds weights only (a state dict of {n} tensors); "
+                               "say which architecture they belong to, e.g. resnet18 or a "
+                               "timm name.", fname=fname, n=len(state)))
         model = _fit(state, arch_used, fname)
         labels = labels if labels is not None else meta.get("labels")
         what, size = f"weights file {fname} for {arch_used}", None
@@ -375,7 +381,7 @@ def from_file(data: Any, *, arch: str | None = None, labels: Any = None, device:
                                                        "sha256": digest})
 
 
-_PICKLE_MSG = ("{f} is a pickle of Python objects (for example a whole model saved with "
+_PICKLE_MSG = N_("{f} is a pickle of Python objects (for example a whole model saved with "
                "torch.save(model)), not plain weights. Loading it could run any code, so the lab "
                "does not. Save the weights with torch.save(model.state_dict(), path) — or export "
                "TorchScript / ONNX — and upload that.")
@@ -393,8 +399,8 @@ def _state_dict(raw: bytes, kind: str, fname: str) -> tuple[dict, dict]:
         try:
             state = st_load(raw)
         except Exception as e:  # noqa: BLE001
-            raise ValueError(f"{fname} looks like a safetensors file but cannot be read "
-                             f"(truncated or damaged?): {one_line(e)}") from None
+            raise ValueError(_("{fname} looks like a safetensors file but cannot be read "
+                               "(truncated or damaged?): {error}", fname=fname, error=one_line(e))) from None
         meta = {}
         try:    # safetensors' own metadata: {"labels": json list, "arch": name}
             n = int.from_bytes(raw[:8], "little")
@@ -404,24 +410,24 @@ def _state_dict(raw: bytes, kind: str, fname: str) -> tuple[dict, dict]:
             pass
         return state, meta
     if kind == "unknown":
-        raise ValueError(f"{fname} is not a model file the lab can read: expected a PyTorch "
-                         ".pt/.pth state dict, .safetensors, TorchScript or ONNX.")
-    truncated = ValueError(f"{fname} is truncated or damaged: it ends before the PyTorch archive "
-                           "is complete. Upload the whole file again.")
+        raise ValueError(_("{fname} is not a model file the lab can read: expected a PyTorch "
+                           ".pt/.pth state dict, .safetensors, TorchScript or ONNX.", fname=fname))
+    truncated = ValueError(_("{fname} is truncated or damaged: it ends before the PyTorch "
+                             "archive is complete. Upload the whole file again.", fname=fname))
     if raw[:4] == b"PK\x03\x04" and not zipfile.is_zipfile(io.BytesIO(raw)):
         raise truncated
     try:
         obj = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         if "weights only" in str(e).lower() or "weights_only" in str(e):
-            raise ValueError(_PICKLE_MSG.format(f=fname)) from None
-        raise ValueError(f"{fname} cannot be read as PyTorch weights: {one_line(e)}") from None
+            raise ValueError(_(_PICKLE_MSG, f=fname)) from None
+        raise ValueError(_("{fname} cannot be read as PyTorch weights: {error}", fname=fname, error=one_line(e))) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         text = str(e)
         if any(s in text for s in ("central directory", "zip archive", "EOF", "truncated", "file_size", "seek")) \
                 or isinstance(e, EOFError):
             raise truncated from None
-        raise ValueError(f"{fname} cannot be read as PyTorch weights: {one_line(e)}") from None
+        raise ValueError(_("{fname} cannot be read as PyTorch weights: {error}", fname=fname, error=one_line(e))) from None
     return _tensors(obj, fname)
 
 
@@ -443,8 +449,8 @@ def _tensors(obj: Any, fname: str) -> tuple[dict, dict]:
                 break
     if not isinstance(obj, Mapping) or not obj or \
             not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ValueError(f"{fname} does not hold model weights (a state dict of named tensors); "
-                         f"it holds a {type(obj).__name__}.")
+        raise ValueError(_("{fname} does not hold model weights (a state dict of named "
+                           "tensors); it holds a {kind}.", fname=fname, kind=type(obj).__name__))
     keys = list(obj)
     for prefix in ("module.", "model.", "_orig_mod."):
         if all(k.startswith(prefix) for k in keys):
@@ -505,13 +511,14 @@ def _torchscript(raw: bytes, input_size: int | None):
     try:
         sm = torch.jit.load(io.BytesIO(raw), map_location="cpu")
     except Exception as e:  # noqa: BLE001
-        raise ValueError(f"This TorchScript file cannot be loaded (truncated or damaged?): {one_line(e)}") from None
+        raise ValueError(_("This TorchScript file cannot be loaded (truncated or damaged?): "
+                           "{error}", error=one_line(e))) from None
     sm.eval()
     size = input_size or DEFAULT_SIZE
     try:
         buf = io.BytesIO()
         _export_onnx(sm, buf, size)
-        model, _ = _onnx(buf.getvalue(), "TorchScript")
+        model, _how = _onnx(buf.getvalue(), "TorchScript")
         return model, "converted to PyTorch modules through ONNX so its layers can be read", None
     except Exception as e:  # noqa: BLE001
         return sm, f"kept as TorchScript: layers cannot be read ({one_line(e)})", None
@@ -536,17 +543,19 @@ def _onnx(raw: bytes, fname: str):
     try:
         proto = onnx.load_from_string(raw)
     except Exception as e:  # noqa: BLE001
-        raise ValueError(f"{fname} is not a readable ONNX model (truncated or damaged?): {one_line(e)}") from None
+        raise ValueError(_("{fname} is not a readable ONNX model (truncated or damaged?): "
+                           "{error}", fname=fname, error=one_line(e))) from None
     if not proto.graph.node:
-        raise ValueError(f"{fname} is an ONNX file with an empty graph: no model in it.")
+        raise ValueError(_("{fname} is an ONNX file with an empty graph: no model in it.", fname=fname))
     try:
         from onnx2torch import convert
 
         model = convert(proto)
     except Exception as e:  # noqa: BLE001
         ops = sorted({n.op_type for n in proto.graph.node})
-        raise ValueError(f"The ONNX graph in {fname} does not convert to PyTorch ({one_line(e)}); "
-                         f"its operators: {', '.join(ops[:12])}{' …' if len(ops) > 12 else ''}.") from None
+        raise ValueError(_("The ONNX graph in {fname} does not convert to PyTorch ({error}); "
+                           "its operators: {names}{more}.", fname=fname, error=one_line(e),
+                           names=', '.join(ops[:12]), more=' …' if len(ops) > 12 else '')) from None
     size = None
     try:
         dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
@@ -571,18 +580,18 @@ def read_labels(data: Any, n: int | None = None, filename: str = "") -> list[str
         elif hasattr(data, "read"):
             filename, data = filename or str(getattr(data, "name", "")), data.read()
         if not isinstance(data, (bytes, bytearray)):
-            raise ValueError("Labels are a list of names or a .txt / .json file.")
+            raise ValueError(_("Labels are a list of names or a .txt / .json file."))
         if len(data) > 5 * 2**20:
-            raise ValueError("The labels file is larger than 5 MB.")
+            raise ValueError(_("The labels file is larger than 5 MB."))
         try:
             text = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ValueError("The labels file is not UTF-8 text.") from None
+            raise ValueError(_("The labels file is not UTF-8 text.")) from None
         names = _parse_labels(text, filename)
     if not names:
-        raise ValueError("The labels file has no class names in it.")
+        raise ValueError(_("The labels file has no class names in it."))
     if n is not None and len(names) != n:
-        raise ValueError(f"The labels file has {len(names)} names but the model has {n} outputs.")
+        raise ValueError(_("The labels file has {n} names but the model has {n2} outputs.", n=len(names), n2=n))
     return names
 
 
@@ -592,7 +601,7 @@ def _parse_labels(text: str, filename: str) -> list[str]:
         try:
             obj = json.loads(s)
         except json.JSONDecodeError as e:
-            raise ValueError(f"The labels file is not valid JSON ({e.msg}, line {e.lineno}).") from None
+            raise ValueError(_("The labels file is not valid JSON ({msg}, line {lineno}).", msg=e.msg, lineno=e.lineno)) from None
         if isinstance(obj, dict):
             for k in ("labels", "classes", "categories", "names"):
                 if isinstance(obj.get(k), (list, dict)):
@@ -604,9 +613,11 @@ def _parse_labels(text: str, filename: str) -> list[str]:
             try:
                 items = sorted(obj.items(), key=lambda kv: int(kv[0]))
             except ValueError:
-                raise ValueError("A JSON labels object needs class indices as keys ({\"0\": \"cat\"}).") from None
+                raise ValueError(_("A JSON labels object needs class indices as keys ({\"0\": "
+                                   "\"cat\"}).")) from None
             return [str(v[-1] if isinstance(v, list) else v) for _, v in items]
-        raise ValueError("A JSON labels file holds a list of names or an {index: name} object.")
+        raise ValueError(_("A JSON labels file holds a list of names or an {index: name} "
+                           "object."))
     return [line.strip() for line in s.splitlines() if line.strip()]
 
 
@@ -654,8 +665,8 @@ def derive_layers(model: Any, size: int = DEFAULT_SIZE) -> tuple[LayerGroups | N
         with torch.no_grad():
             out = model(torch.zeros(1, 3, size, size))
     except Exception as e:  # noqa: BLE001
-        raise ValueError(f"The model does not run on a 1×3×{size}×{size} picture: {one_line(e)}. "
-                         "Is it an image classifier? Try another input size.") from None
+        raise ValueError(_("The model does not run on a 1×3×{size}×{size} picture: {error}. "
+                           "Is it an image classifier? Try another input size.", size=size, error=one_line(e))) from None
     finally:
         for h in handles:
             h.remove()
@@ -663,8 +674,8 @@ def derive_layers(model: Any, size: int = DEFAULT_SIZE) -> tuple[LayerGroups | N
         out = out[0]
     if not isinstance(out, torch.Tensor) or out.dim() != 2 or out.shape[0] != 1:
         shape = _shape(out) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise ValueError(f"The model's output is {shape}, not one score per class (1×classes): "
-                         "the lab's methods need an image classifier.")
+        raise ValueError(_("The model's output is {shape}, not one score per class "
+                           "(1×classes): the lab's methods need an image classifier.", shape=shape))
     n_out = int(out.shape[1])
     picks = _stage_outputs(model, seen, size)
     if not picks:
@@ -699,7 +710,7 @@ def _stage_outputs(model: Any, seen: dict[str, _Seen], size: int) -> list[_Seen]
         return []
     # the top of the tree, opened wherever one container holds more than half the convolutions
     items = [(n, m) for n, m in model.named_children()]
-    for _ in range(6):
+    for _i in range(6):
         opened, changed = [], False
         for n, m in items:
             kids = list(m.named_children())
@@ -790,8 +801,8 @@ def _finish(model: Any, *, key: str, title: str, provenance: str, tf: Transforms
     for old in own_entries()[:-MAX_ENTRIES]:   # metadata only; a kept model registers itself again
         forget(old)
     freeze(model, device)
-    why = None if groups else ("its layers cannot be read (no feature maps reached forward hooks), so "
-                               "feature maps, Grad-CAM, DeepDream and the optimised pictures do not apply")
+    why = None if groups else N_("its layers cannot be read (no feature maps reached forward hooks), so "
+                                 "feature maps, Grad-CAM, DeepDream and the optimised pictures do not apply")
     return LoadedModel(
         name=name, requested=name, title=title, task="classification", model=model,
         provenance=f"{provenance} · {label_note}", preprocess=classifier_preprocess(device, tf),
@@ -813,25 +824,31 @@ def from_yolo_file(data: Any, *, device: str = "cpu", filename: str | None = Non
     to a temporary file that is removed before this returns. Raises ``ValueError`` with a plain
     message for files that are not a YOLO detector."""
     if not uploads_allowed():
-        raise ValueError("YOLO .pt files are pickles that can run code, so this hosted demo does not load "
-                         "them (CNNLAB_HOSTED=1). Run the lab on your own machine to use your detector.")
+        raise ValueError(_("YOLO .pt files are pickles that can run code, so this hosted "
+                           "demo does not load them (CNNLAB_HOSTED=1). Run the lab on your "
+                           "own machine to use your detector."))
     raw, fname = _read(data)
     fname = filename or fname or "your detector.pt"
     kind = sniff(raw)
     if kind not in ("torch-zip", "pickle"):
-        raise ValueError(f"{fname} is not an ultralytics YOLO .pt file (it looks like "
-                         f"{'a ' + kind + ' file' if kind != 'unknown' else 'something else'}); "
-                         "expected the .pt that ultralytics saves (e.g. runs/detect/train/weights/best.pt).")
+        if kind == "unknown":
+            raise ValueError(_("{fname} is not an ultralytics YOLO .pt file (it looks like "
+                               "something else); expected the .pt that ultralytics saves (e.g. "
+                               "runs/detect/train/weights/best.pt).", fname=fname))
+        raise ValueError(_("{fname} is not an ultralytics YOLO .pt file (it looks like a {kind} "
+                           "file); expected the .pt that ultralytics saves (e.g. "
+                           "runs/detect/train/weights/best.pt).", fname=fname, kind=kind))
     if raw[:4] == b"PK\x03\x04" and not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ValueError(f"{fname} is truncated or damaged: it ends before the PyTorch archive is "
-                         "complete. Upload the whole file again.")
+        raise ValueError(_("{fname} is truncated or damaged: it ends before the PyTorch "
+                           "archive is complete. Upload the whole file again.", fname=fname))
     model = _yolo_from_bytes(raw, fname)
     task = getattr(model, "task", None)
     if task != "detect":
         what = {"classify": "classification", "segment": "segmentation", "pose": "pose",
                 "obb": "oriented-box"}.get(task, task or "unknown-task")
-        raise ValueError(f"{fname} is an ultralytics {what} model (task '{task}'), not a detector "
-                         "(task 'detect'): the Detection page needs a YOLO detection .pt.")
+        raise ValueError(_("{fname} is an ultralytics {what} model (task '{task}'), not a "
+                           "detector (task 'detect'): the Detection page needs a YOLO "
+                           "detection .pt.", fname=fname, what=what, task=task))
     from .loaders.ultralytics import model_labels
 
     labels = model_labels(model)
@@ -873,15 +890,16 @@ def _yolo_from_bytes(raw: bytes, fname: str):
         try:
             model = YOLO(tmp.name)
         except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile) as e:
-            raise ValueError(f"{fname} cannot be read as an ultralytics .pt (damaged or not a "
-                             f"PyTorch file?): {one_line(e)}") from None
+            raise ValueError(_("{fname} cannot be read as an ultralytics .pt (damaged or not "
+                               "a PyTorch file?): {error}", fname=fname, error=one_line(e))) from None
         except Exception as e:  # noqa: BLE001 - a state dict, a plain tensor, another library's pickle
             why = one_line(e).replace(tmp.name, fname)
-            raise ValueError(f"{fname} is not an ultralytics YOLO model file ({why}). A torchvision "
-                             "state dict or another library's checkpoint does not hold a YOLO network; "
-                             "use the .pt that ultralytics saves after training.") from None
+            raise ValueError(_("{fname} is not an ultralytics YOLO model file ({why}). A "
+                               "torchvision state dict or another library's checkpoint does "
+                               "not hold a YOLO network; use the .pt that ultralytics saves "
+                               "after training.", fname=fname, why=why)) from None
         if not hasattr(model, "model") or model.model is None or isinstance(model.model, (str, Path)):
-            raise ValueError(f"{fname} holds no YOLO network.")
+            raise ValueError(_("{fname} holds no YOLO network.", fname=fname))
         return model
     finally:
         Path(tmp.name).unlink(missing_ok=True)

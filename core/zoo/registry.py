@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from core.i18n import N_
+
 from . import layers as L
 from .loaders import (LOADERS, RELEASE, BundledSpec, FacesSpec, Loader, PackageSpec, SegmentationSpec,
                       TorchvisionSpec, TrainedSpec, UltralyticsSpec, coco_labels, imagenet_labels,
@@ -123,7 +125,7 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
                  shipped=_asset("lenet5_digits_windows.pt"),
                  data="32×32 windows cut from canvases of scikit-learn's training digits, with an "
                       "11th class \"no digit\"",
-                 measure="window accuracy", input="1×32×32 window in digit-canvas units (background -0.1)"),
+                 measure=N_("window accuracy"), input="1×32×32 window in digit-canvas units (background -0.1)"),
              meta=EntryMeta(labels=[str(i) for i in range(10)] + ["no digit"])),
     ZooEntry("dlib-faces", "dlib face models", "faces",
              "dlib's HOG face detector, 68- and 5-point landmark predictors and the ResNet that "

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 import core.architectures as arch
+from dashboard.i18n import N_
 
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#4a6fa5", "#e8833a", "#3a9e5c", "#8e5ccf", "#8a8f98"
 PLAIN = "#c44e52"  # the plain (no-skip) net in the residual experiment
@@ -68,7 +69,7 @@ def summary_device(name: str, size: tuple[int, int, int]) -> str:
     return "meta" if name in _META or max(size[1:]) > 320 else "cpu"
 
 
-@st.cache_data(show_spinner="Building and summarizing the network…", max_entries=64)
+@st.cache_data(show_spinner=N_("Building and summarizing the network…"), max_entries=64)
 def cached_summary(name: str, size: tuple[int, int, int]) -> arch.Summary:
     device = summary_device(name, size)
     return arch.summarize(arch.build(name, device=device), size)
@@ -79,6 +80,6 @@ def cached_comparison(recipe: str) -> list[dict]:
     return arch.comparison_table(recipe)
 
 
-@st.cache_resource(show_spinner="Loading scikit-learn's digits…")
+@st.cache_resource(show_spinner=N_("Loading scikit-learn's digits…"))
 def cached_digits(seed: int) -> arch.DigitsData:
     return arch.digits_dataset(seed=seed)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.i18n import N_, _, opt
+from dashboard.i18n import N_, _, opt, tr
 from dashboard.widgets import image_input
 
 
@@ -23,14 +23,14 @@ def kernel_editor(key: str, default: str = "sobel_x", allow_pairs: bool = False)
         start[f // 2, f // 2] = 1.0
     else:
         start = cv.KERNELS[name]
-        st.caption(cv.KERNEL_INFO.get(name, ""))
+        st.caption(tr(cv.KERNEL_INFO.get(name, "")))
     df = pd.DataFrame(start, columns=[str(i) for i in range(start.shape[1])])
     edited = st.data_editor(df, key=f"{key}-grid-{name}", hide_index=True, width="content",
                             column_config={c: st.column_config.NumberColumn(c, format="%.4g")
                                            for c in df.columns})
     k = edited.to_numpy(dtype=float)
     if np.isnan(k).any():
-        raise ValueError("Every cell of the filter needs a number (an empty cell was found).")
+        raise ValueError(_("Every cell of the filter needs a number (an empty cell was found)."))
     return name, k
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from core import convolution as cv
-from dashboard.i18n import N_, _, opt
+from dashboard.i18n import N_, _, opt, tr
 from dashboard.widgets import download_png, how_it_works, image_input
 
 from .common import kernel_editor
@@ -52,12 +52,12 @@ def _filtered(img: np.ndarray, name: str, k: np.ndarray, border: str) -> None:
             download_png(signed, "signed_response.png", key="conv-dl-signed")
         st.caption(_("Range of the response: {lo} … {hi}. The sign tells the direction of the "
                      "edge.").format(lo=f"{resp.min():.0f}", hi=f"{resp.max():.0f}")
-                   + f" {cv.edge_sign(k)}")
+                   + f" {tr(cv.edge_sign(k))}")
     else:
         out = cv.to_picture(cv.apply_filter(img, k, border))
         c2.image(img, caption=_("input (colour)"), width="stretch")
         c3.image(out, caption=_("filtered with '{name}' (weights sum to {total})").format(
-            name=name, total=f"{k.sum():.3g}"),
+            name=opt(name), total=f"{k.sum():.3g}"),
                  width="stretch")
         with c3:
             download_png(out, "filtered.png", key="conv-dl-filtered")
@@ -66,7 +66,7 @@ def _filtered(img: np.ndarray, name: str, k: np.ndarray, border: str) -> None:
 def _both_directions(img: np.ndarray, border: str) -> str:
     st.subheader(_("Both directions: gradient magnitude and orientation"))
     pair = st.radio(_("Filter pair"), list(cv.EDGE_PAIRS), horizontal=True, key="conv-pair",
-                    format_func=lambda p: f"{p} ({' + '.join(cv.EDGE_PAIRS[p])})")
+                    format_func=lambda p: f"{opt(p)} ({' + '.join(map(opt, cv.EDGE_PAIRS[p]))})")
     maps = cv.gradients(img, pair, border)
     s = cv.percentile_scale(maps.magnitude, 98)
     d1, d2, d3, d4 = st.columns(4)
@@ -105,8 +105,8 @@ def _live(img: np.ndarray, k: np.ndarray, border: str) -> None:
 
 
 def _explain(border: str, pair: str) -> None:
-    how_it_works(
-        f"""
+    how_it_works(_(
+        """
 - The picture is turned grey (`core.convolution.to_gray`: 0.299 R + 0.587 G + 0.114 B).
 - `core.convolution.apply_filter(image, kernel, border="{border}")` runs OpenCV's
   `filter2D`, which computes the same cross-correlation as `conv2d` (no flipping) with the
@@ -121,4 +121,4 @@ def _explain(border: str, pair: str) -> None:
 - Live mode uses the same maths: `core.convolution.edge_frame(frame, kernel)` turns any
   RGB frame (a camera snapshot here) into a picture.
 """
-    )
+    ).format(border=border, pair=pair))

@@ -13,16 +13,17 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import tabs, urlstate
+from dashboard.i18n import N_, _
 from dashboard.tabs import Tab
 
 from . import detect, grid, iou, landmarks, localization, nms, proposals, windows
 
 # Detect first (the page's showcase), then the notes' order: localisation, landmarks, sliding
 # windows, the YOLO grid and anchors, IoU, non-max suppression, region proposals (R-CNN).
-TABS = [Tab("Detect", detect.render), Tab("Localisation", localization.render),
-        Tab("Landmarks", landmarks.render), Tab("Sliding windows", windows.render),
-        Tab("Grid & anchors", grid.render), Tab("IoU", iou.render), Tab("NMS step by step", nms.render),
-        Tab("Region proposals (R-CNN)", proposals.render)]
+TABS = [Tab(N_("Detect"), detect.render), Tab(N_("Localisation"), localization.render),
+        Tab(N_("Landmarks"), landmarks.render), Tab(N_("Sliding windows"), windows.render),
+        Tab(N_("Grid & anchors"), grid.render), Tab("IoU", iou.render), Tab(N_("NMS step by step"), nms.render),
+        Tab(N_("Region proposals (R-CNN)"), proposals.render)]
 
 # what a prepared link may set, and the values it may take
 URL_KEYS = {"det-source": lambda v: v in ("Generated scene", "Image", "Video file", "Webcam"),
@@ -34,8 +35,8 @@ URL_KEYS = {"det-source": lambda v: v in ("Generated scene", "Image", "Video fil
 
 
 def render() -> None:
-    st.title("Object detection")
-    st.write(
+    st.title(_("Object detection"))
+    st.write(_(
         "A classifier says **what** is in a picture; **localisation** adds **where** (a box b_x, b_y, "
         "b_h, b_w) and **landmarks** name points (1 + 2n numbers); **detection** finds **every** "
         "object. Sliding windows run the classifier everywhere; YOLO does it in one pass: it lays an "
@@ -43,6 +44,6 @@ def render() -> None:
         "y = [p_c, b_x, b_y, b_h, b_w, c₁…c_C]. Most of those predictions are empty or duplicates; "
         "**IoU** measures how much two boxes agree and **non-max suppression** keeps one box per "
         "object. **R-CNN** first proposes regions, then classifies each one: the last tab times it "
-        "against YOLO's single pass.")
+        "against YOLO's single pass."))
     urlstate.restore(*URL_KEYS, valid=lambda k, v: URL_KEYS[k](v))   # prepared links open this demo
     tabs.run(TABS, "det-")

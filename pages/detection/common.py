@@ -1,15 +1,21 @@
 """What several Detection tabs share: the detector and the generated scenes."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import streamlit as st
 
 from core.detection import scenes
 from core.detection.detector import Detector
+from dashboard.i18n import N_, _
 from dashboard.widgets import model_or_error
 
 #: the Detect tab's thresholds before anyone moves them (ultralytics' defaults)
 DETECT_CONF, DETECT_IOU = 0.25, 0.7
 
+
+#: the generated scenes' class names (``scenes.CLASSES``), marked here for translation
+SHAPE_NAMES = (N_("circle"), N_("square"), N_("triangle"))
 
 #: the widget key of the Detect tab's detector picker (its value: "yolo11n" or an own-… name)
 PICKER = "det-model"
@@ -35,12 +41,24 @@ def scene(seed: int) -> scenes.Scene:
 
 
 def scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
-    seed = st.number_input("Scene seed", 0, 10**6, default_seed, key=f"{key}-seed",
-                           help="Scenes are generated: the same seed gives the same picture everywhere. "
-                                "Seeds 0 and 1 start the streams the bundled detector was trained and "
-                                "validated on; every other seed is a scene it never saw.")
+    seed = st.number_input(_("Scene seed"), 0, 10**6, default_seed, key=f"{key}-seed",
+                           help=_("Scenes are generated: the same seed gives the same picture everywhere. "
+                                  "Seeds 0 and 1 start the streams the bundled detector was trained and "
+                                  "validated on; every other seed is a scene it never saw."))
     return scene(int(seed))
 
+
+def shown(options, fmt: Callable[[Any], str] = _) -> Callable[[Any], str]:
+    """A ``format_func`` with the options' labels worked out now, in this run's language (a
+    plain lookup afterwards, also where Streamlit's test harness formats a value outside the run)."""
+    labels = {o: fmt(o) for o in options}
+    return lambda v: labels.get(v, str(v))
+
+
+def class_name(name: str) -> str:
+    """A class name for text on the page: the generated scenes' shapes (circle, square, triangle)
+    in the visitor's language; other detectors' names (COCO's, your own) as the model has them."""
+    return _(name) if name in scenes.CLASSES else name
 
 
 def detect_settings(det: Detector) -> tuple[float, float, list[int] | None]:

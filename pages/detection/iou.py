@@ -6,18 +6,24 @@ import streamlit as st
 
 from core.detection import boxes as B
 from dashboard import figures
+from dashboard.i18n import N_, _
+
+from .common import shown
 
 TRUTH, PREDICTION, INTERSECTION = "#2e7d32", "#1565c0", "#e53935"
-PRESETS = {"Good match": ((20, 20, 50, 40), (28, 26, 50, 40)),
-           "Half the size": ((20, 20, 60, 60), (20, 20, 30, 60)),
-           "Just touching": ((10, 10, 40, 40), (50, 10, 40, 40)),
-           "Same centre, different shape": ((35, 20, 30, 60), (20, 35, 60, 30))}
+PRESETS = {N_("Good match"): ((20, 20, 50, 40), (28, 26, 50, 40)),
+           N_("Half the size"): ((20, 20, 60, 60), (20, 20, 30, 60)),
+           N_("Just touching"): ((10, 10, 40, 40), (50, 10, 40, 40)),
+           N_("Same centre, different shape"): ((35, 20, 30, 60), (20, 35, 60, 30))}
+
+
+SIDES = ("x", "y", N_("width"), N_("height"))
 
 
 def _box_sliders(name: str, role: str, start, preset) -> tuple[int, int, int, int]:
-    st.markdown(f"**Box {name}** ({role})")
-    return tuple(st.slider(f"{name}: {what}", lo, hi, int(v), key=f"det-iou-{name}{what}-{preset}")
-                 for what, v, lo, hi in zip(("x", "y", "width", "height"), start, (0, 0, 1, 1), (99, 99, 100, 100)))
+    st.markdown(_("**Box {name}** ({role})").format(name=name, role=role))
+    return tuple(st.slider(f"{name}: {_(what)}", lo, hi, int(v), key=f"det-iou-{name}{what}-{preset}")
+                 for what, v, lo, hi in zip(SIDES, start, (0, 0, 1, 1), (99, 99, 100, 100)))
 
 
 def view_range(a, b, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -58,29 +64,31 @@ def _figure(a, b, parts: B.IoUParts) -> go.Figure:
 
 
 def render() -> None:
-    st.subheader("Intersection over union")
-    st.write("How well does a predicted box match the true one? Divide the area they share by the "
-             "area they cover together. 1 means identical, 0 means no overlap. By convention a "
-             "prediction with **IoU ≥ 0.5** counts as correct; stricter tasks ask for more.")
+    st.subheader(_("Intersection over union"))
+    st.write(_("How well does a predicted box match the true one? Divide the area they share by the "
+               "area they cover together. 1 means identical, 0 means no overlap. By convention a "
+               "prediction with **IoU ≥ 0.5** counts as correct; stricter tasks ask for more."))
     st.latex(r"\mathrm{IoU}(A,B)=\frac{|A\cap B|}{|A\cup B|}=\frac{|A\cap B|}{|A|+|B|-|A\cap B|}")
-    preset = st.segmented_control("Start from", list(PRESETS), default="Good match", key="det-iou-preset")
+    preset = st.segmented_control(_("Start from"), list(PRESETS), default="Good match", key="det-iou-preset",
+                                  format_func=shown(PRESETS))
     start = PRESETS.get(preset or "Good match")
     c1, c2 = st.columns(2)
     with c1:
-        ax, ay, aw, ah = _box_sliders("A", "truth, green", start[0], preset)
+        ax, ay, aw, ah = _box_sliders("A", _("truth, green"), start[0], preset)
     with c2:
-        bx, by, bw, bh = _box_sliders("B", "prediction, blue", start[1], preset)
+        bx, by, bw, bh = _box_sliders("B", _("prediction, blue"), start[1], preset)
     a, b = (ax, ay, ax + aw, ay + ah), (bx, by, bx + bw, by + bh)
     p = B.iou_parts(a, b)
     g, n = st.columns([3, 2])
     figures.show(_figure(a, b, p), "det-iou-fig", slot=g, width="stretch")
     with n:
         good = p.iou >= 0.5
-        st.metric("IoU", f"{p.iou:.3f}", delta="≥ 0.5: counts as correct" if good else
-                  "< 0.5: counts as a miss", delta_color="normal" if good else "inverse")
-        st.markdown(f"- |A| = {aw}×{ah} = **{p.area_a:g}**\n- |B| = {bw}×{bh} = **{p.area_b:g}**\n"
-                    f"- |A∩B| (red) = **{p.intersection:g}**\n"
-                    f"- |A∪B| = {p.area_a:g} + {p.area_b:g} − {p.intersection:g} = **{p.union:g}**\n"
-                    f"- IoU = {p.intersection:g} / {p.union:g} = **{p.iou:.3f}**")
-        st.caption("Computed by `core.detection.boxes.iou`, the same function NMS and the mAP "
-                   "use (vectorised over N×M boxes, equal to `torchvision.ops.box_iou`).")
+        st.metric("IoU", f"{p.iou:.3f}", delta=_("≥ 0.5: counts as correct") if good else
+                  _("< 0.5: counts as a miss"), delta_color="normal" if good else "inverse")
+        st.markdown(_("- |A| = {aw}×{ah} = **{a:g}**\n- |B| = {bw}×{bh} = **{b:g}**\n"
+                      "- |A∩B| (red) = **{i:g}**\n"
+                      "- |A∪B| = {a:g} + {b:g} − {i:g} = **{u:g}**\n"
+                      "- IoU = {i:g} / {u:g} = **{iou:.3f}**").format(
+            aw=aw, ah=ah, bw=bw, bh=bh, a=p.area_a, b=p.area_b, i=p.intersection, u=p.union, iou=p.iou))
+        st.caption(_("Computed by `core.detection.boxes.iou`, the same function NMS and the mAP "
+                     "use (vectorised over N×M boxes, equal to `torchvision.ops.box_iou`)."))

@@ -15,17 +15,22 @@ from core.detection import draw
 from core.detection import proposals as RP
 from core.detection.detector import draw_boxes
 from dashboard import figures, jobs
+from dashboard.i18n import N_, _, tr
 from dashboard.widgets import how_it_works, image_input, model_or_error, provenance_badge
 
-from .common import detect_settings, detector, scene_picker
+from .common import detect_settings, detector, scene_picker, shown
 
 JOB, RESULT = "det-rp-job", "det-rp-result"
-SOURCES = ("Generated scene", "Picture")
-MODES = {"single": "single: 1 strategy, about 1 s", "fast": "fast: 8 strategies, 10–20 s"}
+SOURCES = (N_("Generated scene"), N_("Picture"))
+MODES = {"single": N_("single: 1 strategy, about 1 s"), "fast": N_("fast: 8 strategies, 10–20 s")}
 SEARCH_SIDE = {"single": 384, "fast": 256}   # px, longer side the picture is searched at
-CLASSIFIERS = {"rcnn-shapes": "fine-tuned on proposals (R-CNN)", "localizer-shapes": "the localiser as trained"}
+CLASSIFIERS = {"rcnn-shapes": N_("fine-tuned on proposals (R-CNN)"), "localizer-shapes": N_("the localiser as trained")}
 SAMPLES = ["bus", "zidane", "coffee", "chelsea", "astronaut", "coins"]
 TRUTH = (255, 255, 255)
+#: the comparison table's columns and methods, marked for translation where the table is shown
+COLUMNS = (N_("method"), N_("network passes"), N_("proposals (s)"), N_("network (s)"), N_("total (s)"),
+           N_("boxes kept"), N_("shapes found"))
+METHODS = (N_("Fast R-CNN (trunk once + RoI align)"),)
 
 
 def _yolo(image: np.ndarray) -> dict | None:
@@ -35,7 +40,7 @@ def _yolo(image: np.ndarray) -> dict | None:
         return None
     conf, iou_t, classes = detect_settings(det)
     best, res = float("inf"), None
-    for _ in range(2):
+    for _run in range(2):
         t = time.perf_counter()
         res = det.detect(image, conf, iou_t, classes=classes)
         best = min(best, time.perf_counter() - t)
@@ -63,31 +68,31 @@ def _picture(image, boxes, classes, scores, names, truth=None, labels=True, thic
 
 
 def render() -> None:
-    st.subheader("Region proposals: R-CNN")
-    st.write("Running the classifier on every sliding window wastes most calls on empty background. "
+    st.subheader(_("Region proposals: R-CNN"))
+    st.write(_("Running the classifier on every sliding window wastes most calls on empty background. "
              "R-CNN first **proposes** a few hundred to 2000 regions where an object is likely (selective "
              "search: segment the picture into small regions, merge the most similar neighbours again and "
              "again, and take the box of every region formed on the way), then **crops, warps and "
              "classifies** each region — one network call per region — and keeps one box per object by "
              "**non-max suppression**. The notes: it works, but it is slow, and Fast and Faster R-CNN are "
-             "still slower than YOLO's single pass. Here it is measured.")
-    st.latex(r"t_{\text{R-CNN}} = t_{\text{selective search}} + N_{\text{regions}}\cdot t_{\text{one call}}"
-             r"\qquad\text{vs}\qquad t_{\text{YOLO}} = t_{\text{one pass}}")
+             "still slower than YOLO's single pass. Here it is measured."))
+    st.latex(_(r"t_{\text{R-CNN}} = t_{\text{selective search}} + N_{\text{regions}}\cdot t_{\text{one call}}"
+               r"\qquad\text{vs}\qquad t_{\text{YOLO}} = t_{\text{one pass}}"))
     left, right = st.columns([1, 2])
     with left:
-        source = st.radio("Input", SOURCES, horizontal=True, key="det-rp-source")
-        mode = st.selectbox("Selective search", list(MODES), format_func=MODES.get, key="det-rp-mode",
-                            help="The selective-search package's strategies: single = HSV colours, "
-                                 "Felzenszwalb scale k = 100; fast = HSV and Lab, k = 50 and 100, two "
-                                 "similarity mixes (about 10× the proposals). The picture is searched at "
-                                 "384 px on its longer side at most (fast: 256 px, as the search is pure "
-                                 "Python: 45 s at 384 px); the boxes are scaled back.")
-        max_n = int(st.number_input("Regions to classify (at most)", 1, 5000, 2000, key="det-rp-max",
-                                    help="R-CNN classified about 2000 per picture; the first ones found "
-                                         "are kept."))
-        one = st.toggle("One classifier call per region", True, key="det-rp-one",
-                        help="Off: the warped regions go through the network 64 at a time (still one "
-                             "crop per region, fewer calls).")
+        source = st.radio(_("Input"), SOURCES, horizontal=True, key="det-rp-source", format_func=shown(SOURCES))
+        mode = st.selectbox(_("Selective search"), list(MODES), format_func=shown(MODES, lambda m: _(MODES[m])), key="det-rp-mode",
+                            help=_("The selective-search package's strategies: single = HSV colours, "
+                                   "Felzenszwalb scale k = 100; fast = HSV and Lab, k = 50 and 100, two "
+                                   "similarity mixes (about 10× the proposals). The picture is searched at "
+                                   "384 px on its longer side at most (fast: 256 px, as the search is pure "
+                                   "Python: 45 s at 384 px); the boxes are scaled back."))
+        max_n = int(st.number_input(_("Regions to classify (at most)"), 1, 5000, 2000, key="det-rp-max",
+                                    help=_("R-CNN classified about 2000 per picture; the first ones found "
+                                           "are kept.")))
+        one = st.toggle(_("One classifier call per region"), True, key="det-rp-one",
+                        help=_("Off: the warped regions go through the network 64 at a time (still one "
+                               "crop per region, fewer calls)."))
     truth = None
     with right:
         if source == SOURCES[0]:
@@ -96,42 +101,43 @@ def render() -> None:
         else:
             image = image_input("det-rp-img", "bus", samples=SAMPLES, max_side=1024)
     if image is None:
-        st.info("Choose or upload a picture.")
+        st.info(_("Choose or upload a picture."))
         return
     name = "imagenet"
     if truth is not None:
         names = [n for n in CLASSIFIERS if n in zoo.ENTRIES]
-        name = st.radio("Region classifier", names, format_func=CLASSIFIERS.get, horizontal=True, key="det-rp-clf",
-                        help="R-CNN fine-tuned its network on warped proposals: IoU ≥ 0.5 with a true box is "
-                             "that object, under 0.3 background. The localiser as trained saw one whole shape "
-                             "per picture, never parts of shapes as 'no object'.")
+        name = st.radio(_("Region classifier"), names, format_func=shown(names, lambda n: _(CLASSIFIERS[n])), horizontal=True,
+                        key="det-rp-clf",
+                        help=_("R-CNN fine-tuned its network on warped proposals: IoU ≥ 0.5 with a true box is "
+                               "that object, under 0.3 background. The localiser as trained saw one whole shape "
+                               "per picture, never parts of shapes as 'no object'."))
     lm = model_or_error(name)
     if lm is None:
         return
     provenance_badge(lm)
-    st.caption("The classifier: " + ("the Localisation tab's network (64×64 input; p_c says *no object*, "
-                                     "c₁..c₃ the shape; its box head can move the box — R-CNN's bounding-box "
-                                     "regression). Each region is widened by a third of its side on every side "
-                                     "before the warp, as it saw its shapes with a margin." if truth is not None else
-                                     "an **ImageNet classifier** (1000 classes, no *background* class: a "
-                                     "region's score is its top probability)."))
+    st.caption(_("The classifier: the Localisation tab's network (64×64 input; p_c says *no object*, "
+                 "c₁..c₃ the shape; its box head can move the box — R-CNN's bounding-box "
+                 "regression). Each region is widened by a third of its side on every side "
+                 "before the warp, as it saw its shapes with a margin.") if truth is not None else
+               _("The classifier: an **ImageNet classifier** (1000 classes, no *background* class: a "
+                 "region's score is its top probability)."))
     config = (hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest(), mode, max_n, one, lm.name)
     stored = st.session_state.get(RESULT)
     fresh = stored is not None and stored[0] == config
     cheap = truth is not None and mode == "single"      # about a second: runs when the tab opens
-    run = st.button("Run R-CNN", type="primary", key="det-rp-run", icon=":material/play_arrow:")
+    run = st.button(_("Run R-CNN"), type="primary", key="det-rp-run", icon=":material/play_arrow:")
     if run or (cheap and not fresh and not jobs.interrupted(JOB)):
         try:
             done = jobs.follow(_job(lm, image, mode, 1 if one else 64, max_n, config), JOB,
-                               stop_help="Stops R-CNN; nothing is kept from a stopped run.")
+                               stop_help=_("Stops R-CNN; nothing is kept from a stopped run."))
         except ValueError as e:      # a picture selective search or the classifier cannot take
-            st.error(str(e))
+            st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
             return
         if done is not None:
             st.rerun()
     stored = st.session_state.get(RESULT)
     if stored is None or stored[0] != config:
-        st.caption("Press **Run R-CNN** to propose, classify and time the regions of this picture.")
+        st.caption(_("Press **Run R-CNN** to propose, classify and time the regions of this picture."))
         return
     _results(image, truth, lm.name, *stored[1:])
 
@@ -139,70 +145,78 @@ def render() -> None:
 def _results(image, truth, lm_name: str, props: RP.Proposals, scored: RP.Scored, fast, yolo) -> None:
     shapes = scored.agreement is not None
     c = st.columns(4)
-    thr = c[0].slider("Score above", 0.05, 0.99, 0.5, 0.01, key="det-rp-thr",
-                      help="p_c · max c for the localiser, the top probability for ImageNet.")
+    thr = c[0].slider(_("Score above"), 0.05, 0.99, 0.5, 0.01, key="det-rp-thr",
+                      help=_("p_c · max c for the localiser, the top probability for ImageNet."))
     nms_iou = c[1].slider("NMS IoU", 0.05, 0.95, 0.5, 0.05, key="det-rp-nms",
-                          help="A region overlapping a better one of the same class by more than this goes.")
+                          help=_("A region overlapping a better one of the same class by more than this goes."))
     raw = shapes and lm_name == "localizer-shapes"
-    agree = c[2].toggle("Weigh by box agreement", raw, key=f"det-rp-agree-{lm_name}", disabled=not shapes,
-                        help="Score × IoU(region, the box the box head puts in it): a patch for the localiser "
-                             "as trained, which calls parts of shapes objects; fine-tuning is R-CNN's fix.")
-    regress = c[3].toggle("Box regression", False, key="det-rp-regress", disabled=not shapes,
-                          help="Keep the box the localiser's box head drew instead of the region's own.")
+    agree = c[2].toggle(_("Weigh by box agreement"), raw, key=f"det-rp-agree-{lm_name}", disabled=not shapes,
+                        help=_("Score × IoU(region, the box the box head puts in it): a patch for the localiser "
+                               "as trained, which calls parts of shapes objects; fine-tuning is R-CNN's fix."))
+    regress = c[3].toggle(_("Box regression"), False, key="det-rp-regress", disabled=not shapes,
+                          help=_("Keep the box the localiser's box head drew instead of the region's own."))
     r = RP.finish(props, scored, thr, nms_iou, agree and shapes, regress and shapes)
     names = scored.labels
     per_call = scored.seconds / max(scored.calls, 1)
     m = st.columns(5)
-    rec, _ = RP.recall(truth.boxes, props.boxes) if truth is not None else (None, None)
-    m[0].metric("Proposals", len(props), help=f"{props.found} boxes found, {props.found - len(props)} smaller "
-                f"than {props.min_side} px dropped; {len(r.scored.boxes)} classified.")
+    rec, _hits = RP.recall(truth.boxes, props.boxes) if truth is not None else (None, None)
+    m[0].metric(_("Proposals"), len(props), help=_("{found} boxes found, {small} smaller than {side} px dropped; "
+                                                   "{n} classified.").format(
+        found=props.found, small=props.found - len(props), side=props.min_side, n=len(r.scored.boxes)))
     if rec is not None:
-        m[1].metric("Proposal recall", f"{rec:.0%}", help="Share of the true boxes some proposal overlaps with IoU ≥ 0.5.")
-    m[2].metric("Classifier calls", scored.calls, help=f"{len(scored.boxes)} regions, {per_call * 1000:.1f} ms "
-                "per call (crop and warp included).")
-    m[3].metric("R-CNN", f"{r.seconds:.2f} s", help=f"selective search {props.seconds:.2f} s + classifier "
-                f"{scored.seconds:.2f} s")
+        m[1].metric(_("Proposal recall"), f"{rec:.0%}",
+                    help=_("Share of the true boxes some proposal overlaps with IoU ≥ 0.5."))
+    m[2].metric(_("Classifier calls"), scored.calls, help=_("{n} regions, {ms:.1f} ms per call (crop and warp "
+                                                            "included).").format(n=len(scored.boxes),
+                                                                                 ms=per_call * 1000))
+    m[3].metric("R-CNN", f"{r.seconds:.2f} s", help=_("selective search {search:.2f} s + classifier "
+                                                      "{clf:.2f} s").format(search=props.seconds, clf=scored.seconds))
     if yolo is not None:
-        m[4].metric("YOLO, one pass", f"{yolo['seconds'] * 1000:.0f} ms",
-                    delta=f"R-CNN {r.seconds / yolo['seconds']:.0f}× slower", delta_color="inverse")
+        m[4].metric(_("YOLO, one pass"), f"{yolo['seconds'] * 1000:.0f} ms",
+                    delta=_("R-CNN {x:.0f}× slower").format(x=r.seconds / yolo['seconds']), delta_color="inverse")
     found = RP.found(r.boxes, r.classes, truth.boxes, truth.classes) if truth is not None else None
     a, b = st.columns(2)
     a.image(_picture(image, props.boxes, np.zeros(len(props), int), None, ["region"], truth, labels=False,
                      thickness=1), width="stretch",
-            caption=f"{len(props)} proposals from selective search ({props.seconds:.2f} s)"
-                    + ("; dashed: the true boxes" if truth is not None else ""))
+            caption=(_("{n} proposals from selective search ({s:.2f} s); dashed: the true boxes") if truth is not None
+                     else _("{n} proposals from selective search ({s:.2f} s)")).format(n=len(props), s=props.seconds))
+    after = {(True, True): _("After NMS: {n} boxes (labels from 15 boxes on left out) — {found} of {shapes} "
+                             "shapes found (right shape, IoU ≥ 0.5)"),
+             (True, False): _("After NMS: {n} boxes (labels from 15 boxes on left out)"),
+             (False, True): _("After NMS: {n} boxes — {found} of {shapes} shapes found (right shape, IoU ≥ 0.5)"),
+             (False, False): _("After NMS: {n} boxes")}[(len(r.keep) > 15, truth is not None)]
+    after = after.format(n=len(r.keep), found=found, shapes=len(truth.boxes) if truth is not None else 0)
     b.image(_picture(image, r.boxes, r.classes, r.scores, names, truth, labels=len(r.keep) <= 15), width="stretch",
-            caption=f"After NMS: {len(r.keep)} boxes" + (" (labels from 15 boxes on left out)" if len(r.keep) > 15 else "")
-                    + (f" — {found} of {len(truth.boxes)} shapes found (right shape, IoU ≥ 0.5)"
-                       if truth is not None else ""))
+            caption=after)
     live = np.flatnonzero(r.weights > thr)
     a, b = st.columns(2)
     a.image(_picture(image, r.all_boxes[live], scored.classes[live], None, names, truth, labels=False),
-            width="stretch", caption=f"Before NMS: the {len(live)} regions scoring above {thr:.2f} "
-                                     f"({scored.calls} calls, {scored.seconds:.2f} s), coloured by class")
+            width="stretch", caption=_("Before NMS: the {n} regions scoring above {thr:.2f} "
+                                       "({calls} calls, {s:.2f} s), coloured by class").format(
+                n=len(live), thr=thr, calls=scored.calls, s=scored.seconds))
     _recall_plot(b, truth, props)
     _compare(truth, r, fast, yolo, agree and shapes, regress and shapes)
 
 
 def _recall_plot(where, truth, props: RP.Proposals) -> None:
     if truth is None or not len(truth.boxes) or not len(props):
-        where.caption("Proposal recall needs true boxes: on a generated scene it is plotted here.")
+        where.caption(_("Proposal recall needs true boxes: on a generated scene it is plotted here."))
         return
     counts = sorted({n for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000) if n < len(props)} | {len(props)})
     fig = go.Figure(go.Scatter(x=counts, y=RP.recall_at(truth.boxes, props.boxes, counts), mode="lines+markers"))
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10),
-                      xaxis=dict(title="first N proposals (the order selective search found them)", type="log",
+                      xaxis=dict(title=_("first N proposals (the order selective search found them)"), type="log",
                                  tickvals=counts, ticktext=[str(n) for n in counts]),
-                      yaxis=dict(title="recall (IoU ≥ 0.5)", range=[0, 1.05], tickformat=".0%"),
-                      title="How the proposals cover the shapes")
+                      yaxis=dict(title=_("recall (IoU ≥ 0.5)"), range=[0, 1.05], tickformat=".0%"),
+                      title=_("How the proposals cover the shapes"))
     figures.show(fig, "det-rp-recall", slot=where, width="stretch", height=360)
 
 
 def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) -> None:
     props, scored = r.proposals, r.scored
     def found_in(boxes, classes):
-        return f"{RP.found(boxes, classes, truth.boxes, truth.classes)} of {len(truth.boxes)}" \
-            if truth is not None else "—"
+        return _("{found} of {n}").format(found=RP.found(boxes, classes, truth.boxes, truth.classes),
+                                          n=len(truth.boxes)) if truth is not None else "—"
 
     rows = [{"method": "R-CNN", "network passes": scored.calls, "proposals (s)": props.seconds,
              "network (s)": scored.seconds, "total (s)": r.seconds, "boxes kept": len(r.keep),
@@ -220,24 +234,32 @@ def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) ->
     for row in rows:
         for k in ("proposals (s)", "network (s)", "total (s)"):
             row[k] = round(float(row[k]), 3)
-    figures.table(st, pd.DataFrame(rows), hide_index=True, width="stretch")
-    text = (f"**Why R-CNN is slow, measured:** selective search alone took {props.seconds:.2f} s, and "
-            f"{scored.calls} separate network calls {scored.seconds:.2f} s")
+    table = pd.DataFrame(rows)
+    table["method"] = table["method"].map(lambda m: _(m) if m in METHODS else m)
+    figures.table(st, table.rename(columns=lambda c: _(c)), hide_index=True, width="stretch")
+    values = dict(search=props.seconds, calls=scored.calls, net=scored.seconds)
     if yolo is not None:
-        text += (f"; YOLO looked at the whole picture once in {yolo['seconds'] * 1000:.0f} ms — "
-                 f"**{r.seconds / yolo['seconds']:.0f}× faster**")
-    text += "."
+        text = _("**Why R-CNN is slow, measured:** selective search alone took {search:.2f} s, and "
+                 "{calls} separate network calls {net:.2f} s; YOLO looked at the whole picture once in "
+                 "{yolo:.0f} ms — **{x:.0f}× faster**.").format(yolo=yolo['seconds'] * 1000,
+                                                               x=r.seconds / yolo['seconds'], **values)
+    else:
+        text = _("**Why R-CNN is slow, measured:** selective search alone took {search:.2f} s, and "
+                 "{calls} separate network calls {net:.2f} s.").format(**values)
     if fast is not None:
-        text += (f" **Fast R-CNN** runs the convolutions once on the whole picture ({fast.trunk_seconds * 1000:.0f} ms "
-                 f"here) and cuts each region's features out of that map (RoI align onto the 4×4 grid the "
-                 f"heads take: {fast.head_seconds * 1000:.1f} ms for all {len(props)} regions): the network "
-                 f"part drops from {scored.seconds:.2f} s to {fast.seconds:.3f} s, but selective search still "
-                 "costs what it cost — the heads here were trained on warped crops, not on RoI features, so "
-                 "its answers differ somewhat from R-CNN's.")
-    st.markdown(text + " **Faster R-CNN** removes that last cost: a small network (the region proposal "
-                "network) proposes the regions from the same feature map, with anchor boxes like YOLO's. It "
-                "is still two stages — propose, then classify each region — where YOLO does one pass.")
-    how_it_works(
+        text += " " + _("**Fast R-CNN** runs the convolutions once on the whole picture ({trunk:.0f} ms "
+                        "here) and cuts each region's features out of that map (RoI align onto the 4×4 grid the "
+                        "heads take: {heads:.1f} ms for all {n} regions): the network "
+                        "part drops from {net:.2f} s to {fast:.3f} s, but selective search still "
+                        "costs what it cost — the heads here were trained on warped crops, not on RoI features, so "
+                        "its answers differ somewhat from R-CNN's.").format(
+            trunk=fast.trunk_seconds * 1000, heads=fast.head_seconds * 1000, n=len(props), net=scored.seconds,
+            fast=fast.seconds)
+    st.markdown(text + " " + _("**Faster R-CNN** removes that last cost: a small network (the region proposal "
+                               "network) proposes the regions from the same feature map, with anchor boxes like "
+                               "YOLO's. It is still two stages — propose, then classify each region — where YOLO "
+                               "does one pass."))
+    how_it_works(_(
         "- `core.detection.proposals.propose_steps(image, mode)` drives the `selective-search` package one "
         "strategy at a time (Felzenszwalb segmentation, then greedy merging by colour, texture, size and fill); "
         "it builds the first regions itself because the package's own step fails on current SciPy.\n"
@@ -247,4 +269,4 @@ def _compare(truth, r: RP.RCNNResult, fast, yolo, agree: bool, regress: bool) ->
         "- `fast_rcnn(lm, image, boxes)`: the conv trunk once, `torchvision.ops.roi_align`, the heads; "
         "`recall(gt, proposals)`: true boxes some proposal overlaps with IoU ≥ 0.5.\n"
         "- The fine-tuned classifier: `core.detection.rcnn_finetune` (R-CNN's training on warped proposals; "
-        "`assets/rcnn_shapes.md`). YOLO: the Detect tab's detector and thresholds (`Detector.detect`).")
+        "`assets/rcnn_shapes.md`). YOLO: the Detect tab's detector and thresholds (`Detector.detect`)."))

@@ -10,25 +10,26 @@ import streamlit as st
 
 from core.vis import features as Fe
 from dashboard import tabs
+from dashboard.i18n import N_, _, tr
 from dashboard.tabs import Tab
 from dashboard.widgets import image_input, model_picker
 
 from . import adversarial, classvis, filters, inversion, neighbours, patches, saliency, says
 from .common import Inside
 
-TABS = [Tab("What the model says", says.render), Tab("Filters & feature maps", filters.render),
-        Tab("Maximally activating patches", patches.render), Tab("Saliency", saliency.render),
-        Tab("Class visualization", classvis.render), Tab("Feature inversion", inversion.render),
-        Tab("Neighbours & t-SNE", neighbours.render), Tab("Adversarial & fooling", adversarial.render)]
+TABS = [Tab(N_("What the model says"), says.render), Tab(N_("Filters & feature maps"), filters.render),
+        Tab(N_("Maximally activating patches"), patches.render), Tab(N_("Saliency"), saliency.render),
+        Tab(N_("Class visualization"), classvis.render), Tab(N_("Feature inversion"), inversion.render),
+        Tab(N_("Neighbours & t-SNE"), neighbours.render), Tab(N_("Adversarial & fooling"), adversarial.render)]
 
 
 def render() -> None:
-    st.title("Inside the network")
-    st.write(
+    st.title(_("Inside the network"))
+    st.write(_(
         "A trained CNN is not a black box if we look: the first layer's filters are edges and colour "
         "blobs, deeper feature maps respond to parts, the last layer places pictures in a space where "
         "similar things are close. Gradients tell which pixels mattered, gradient ascent paints what "
-        "a unit wants, and the same gradients build pictures that fool the network.")
+        "a unit wants, and the same gradients build pictures that fool the network."))
     st.latex(r"I^{*}=\arg\max_{I}\; f(I)+R(I)\qquad "
              r"x_{t+1}=x_t+\eta\,\frac{\partial a_i(x)}{\partial x}")
     ctx = _inputs()
@@ -42,18 +43,18 @@ def _inputs() -> Inside | None:
     with top_r:
         lm = model_picker("inside-model", own=True)
         if lm.name != "vgg16" and not lm.meta.get("own"):
-            st.caption("The notes use ImageNet-trained **VGG-16** (block1_conv1 … block5_conv3). Its "
+            st.caption(_("The notes use ImageNet-trained **VGG-16** (block1_conv1 … block5_conv3). Its "
                        "weights are not available here, so EfficientNet-Lite0 stands in; its stages are "
-                       "named stem, blocks[0] … blocks[6], conv_head.")
+                       "named stem, blocks[0] … blocks[6], conv_head."))
     with top_l:
         image = image_input("inside-classify", default="chelsea", max_side=1024)
     if image is None:
-        st.info("Pick a sample, upload a picture or take a snapshot.")
+        st.info(_("Pick a sample, upload a picture or take a snapshot."))
         return None
     layers = Fe.layer_choices(lm)
     if len(layers) < 2:
-        st.warning(f"{lm.title}: the views of this page read feature maps, and "
-                   f"{lm.meta.get('layers_note') or 'this network has fewer than two layers to show'}.")
+        st.warning(_("{model}: the views of this page read feature maps, and {why}.").format(
+            model=lm.title, why=tr(lm.meta.get("layers_note")) or _("this network has fewer than two layers to show")))
         return None
     return Inside(lm=lm, image=image, crop=lm.prepare(image),
                   layer_names=[i.name for i in layers], info={i.name: i for i in layers})

@@ -8,10 +8,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+import re
+
 from core import images
 from core.vis import attribution as T
 from core.vis import features as Fe
 from dashboard import figures
+from dashboard.i18n import _, tr
+from dashboard.prepared import note, stale_note, tail  # noqa: F401 - the tabs' prepared-ahead notes
 
 
 @dataclass
@@ -38,7 +42,11 @@ class Inside:
 
     @property
     def view_note(self) -> str:     # where every prediction on the page was computed
-        return f"{self.lm.title} sees {self.lm.input_note}"
+        return _("{model} sees {view}").format(model=self.lm.title, view=tr(self.lm.input_note))
+
+    @property
+    def view_only(self) -> str:     # the second half of view_note: what the network sees
+        return tr(self.lm.input_note)
 
     def class_name(self, i: int) -> str:
         return f"{i} {self.labels[i]}" if i < len(self.labels) else str(i)
@@ -96,7 +104,21 @@ def sample_views(size: int = 224) -> list[tuple[str, list[np.ndarray]]]:
 
 
 def top_table(rows: list) -> None:
-    figures.table(st, {"class": [f"{i} {n}" for i, n, _ in rows], "probability": [p for *_, p in rows]},
-                 column_config={"probability": st.column_config.ProgressColumn(
-                     "probability", min_value=0.0, max_value=1.0, format="%.3f")},
+    cls, prob = _("class"), _("probability")
+    figures.table(st, {cls: [f"{i} {n}" for i, n, _p in rows], prob: [p for *_r, p in rows]},
+                 column_config={prob: st.column_config.ProgressColumn(
+                     prob, min_value=0.0, max_value=1.0, format="%.3f")},
                  hide_index=True, width="stretch")
+
+
+
+
+def channel_name(layer: str, ch: int) -> str:
+    """"<layer> channel <k>" in the visitor's language."""
+    return _("{layer} channel {ch}").format(layer=layer, ch=ch)
+
+
+def what(text: str) -> str:
+    """A result's ``what`` (``core.precompute``: a class name, or "<layer> channel <k>") translated."""
+    m = re.fullmatch(r"(.+) channel (\d+)", text or "")
+    return channel_name(m.group(1), int(m.group(2))) if m else text

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import style as S
 from dashboard.cache import get_model
+from dashboard.i18n import _
 
 
 def _pair() -> tuple[str, str] | None:
@@ -26,9 +27,9 @@ def lesson(image, threads: int | None) -> None:
     pair = _pair()
     if pair is None:
         return
-    with st.expander("Lesson: the white lattice of the first Great Wave network "
-                     "(checkerboard artefacts of upsampling)"):
-        st.markdown(
+    with st.expander(_("Lesson: the white lattice of the first Great Wave network "
+                       "(checkerboard artefacts of upsampling)")):
+        st.markdown(_(
             "A decoder has to make pixels: it doubles the resolution three times. The first "
             "version of this network did it with **sub-pixel convolutions**: a 3×3 convolution "
             "makes 4× the channels, a pixel shuffle lays them out as 2×2 blocks. That is a "
@@ -39,30 +40,31 @@ def lesson(image, threads: int | None) -> None:
             "is built in; training then used that lattice to imitate the painting's fine texture. "
             "The retrained network **resizes, then convolves**: nearest-neighbour ×2 and one "
             "3×3 kernel shared by every pixel (Odena, Dumoulin & Olah, *Deconvolution and "
-            "checkerboard artifacts*, Distill 2016).")
+            "checkerboard artifacts*, Distill 2016)."))
         taps = S.transposed_overlap(8, 3, 2)[2:-2]
-        st.caption("Taps per output pixel, 1-D transposed convolution, kernel 3, stride 2, on "
-                   f"ones: {', '.join(f'{t:g}' for t in taps)} — alternating, period 2 "
-                   "(`core.style.transposed_overlap`).")
+        st.caption(_("Taps per output pixel, 1-D transposed convolution, kernel 3, stride 2, on "
+                     "ones: {taps} — alternating, period 2 "
+                     "(`core.style.transposed_overlap`).").format(taps=", ".join(f"{t:g}" for t in taps)))
         before, after = (get_model(f"fast-style-{n}").model for n in pair)
         rep = _report(before, after, pair, image, threads)
-        titles = ["Photo", "Before: sub-pixel decoder", "After: resize, then convolve"]
-        spec_caption = ("power spectrum, zero frequency in the middle: a lattice adds bright "
+        titles = [_("Photo"), _("Before: sub-pixel decoder"), _("After: resize, then convolve")]
+        spec_caption = _("power spectrum, zero frequency in the middle: a lattice adds bright "
                         "spots at ¼ and ½ cycle/px")
         cols = st.columns(3)
         for col, title, img, crop, spec, e in zip(cols, titles, rep.images, rep.crops,
                                                   rep.spectra, rep.energy):
-            col.markdown(f"**{title}**  \nperiod-2 energy **{_pct(e)}**")
+            col.markdown(_("**{title}**  \nperiod-2 energy **{energy}**").format(title=title, energy=_pct(e)))
             col.image(img, width="stretch")
-            col.image(crop, caption="centre, 4× enlarged (every pixel a 4×4 block)", width="stretch")
+            col.image(crop, caption=_("centre, 4× enlarged (every pixel a 4×4 block)"), width="stretch")
             col.image(spec, caption=spec_caption, width="stretch")
-        st.caption(
+        st.caption(_(
             "Period-2 energy (`core.style.period2_energy`): the share of the picture's spectral "
             "energy within 1/64 cycle/px of the Nyquist frequency ½, where a 2-px lattice shows "
-            f"up (the border of the spectrum; the spots at ¼ come from the ×2 before it). Before: {_pct(rep.energy[1])}, "
-            f"after: {_pct(rep.energy[2])}, the photo: {_pct(rep.energy[0])}. Both networks "
+            "up (the border of the spectrum; the spots at ¼ come from the ×2 before it). Before: {before}, "
+            "after: {after}, the photo: {photo}. Both networks "
             "were trained with the same recipe; only the decoder changed "
-            "(card: `assets/fast_style.md`).")
+            "(card: `assets/fast_style.md`).").format(
+                before=_pct(rep.energy[1]), after=_pct(rep.energy[2]), photo=_pct(rep.energy[0])))
 
 
 def _pct(v: float) -> str:

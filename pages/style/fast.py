@@ -10,6 +10,7 @@ from core import images
 from core import style as S
 from dashboard import jobs
 from dashboard.cache import get_model
+from dashboard.i18n import _
 from dashboard.live import live_view
 from dashboard.widgets import download_png, image_input
 
@@ -26,25 +27,33 @@ def _fast_model(name: str) -> S.FastStyleModel:
 
 
 def render(s: Style) -> None:
-    st.write(
+    st.write(_(
         "Gatys' method runs hundreds of forward and backward passes per picture. Fast style "
         "transfer (notes 001/003) trains a small image-to-image network **once per style** with "
         "the same content and style losses; afterwards a single forward pass stylises any "
-        "picture — fast enough for live video.")
+        "picture — fast enough for live video."))
     bundled = S.bundled_fast_styles()
     trained = st.session_state.get("st-own-models", {})
     choices = list(bundled) + [f"{n} (yours)" for n in trained]
     if not choices:
-        st.warning("No fast-style models are bundled yet: run `make assets` "
-                   "(scripts/make_style_assets.py), or train one below.")
+        st.warning(_("No fast-style models are bundled yet: run `make assets` "
+                     "(scripts/make_style_assets.py), or train one below."))
     else:
         _stylise(s, bundled, trained, choices)
-    with st.expander("Train your own fast-style model (small, on this machine)"):
+    with st.expander(_("Train your own fast-style model (small, on this machine)")):
         _train(s, trained)
 
 
 def _label(n: str) -> str:
-    return n if n.endswith(" (yours)") else n.replace("_", " ").title()
+    if n.endswith(" (yours)"):      # "custom 1 (yours)": the value stays English, shown translated
+        return _("{name} (yours)").format(name=_own_name(n.removesuffix(" (yours)")))
+    return n.replace("_", " ").title()
+
+
+def _own_name(name: str) -> str:
+    """A trained model's name ("custom 1") in the visitor's language."""
+    number = name.removeprefix("custom ")
+    return _("custom {number}").format(number=number) if number.isdigit() else name
 
 
 def _stylise(s: Style, bundled: dict, trained: dict, choices: list[str]) -> None:
@@ -53,38 +62,47 @@ def _stylise(s: Style, bundled: dict, trained: dict, choices: list[str]) -> None
         st.session_state["st-fast-model"] = pending
     f1, f2 = st.columns([1, 2], gap="large")
     with f1:
-        pick = st.selectbox("Model", choices, key="st-fast-model",
+        pick = st.selectbox(_("Model"), choices, key="st-fast-model",
                             index=choices.index("starry_night") if "starry_night" in choices else 0,
                             format_func=_label)
         model = _fast_model(pick) if pick in bundled else trained[pick.removesuffix(" (yours)")]
         card = model.card
         if model.style is not None:
-            painting = _label(pick) if pick in bundled else "your style picture"
-            st.image(model.style, caption=f"The style it learnt: {painting}", width=200)
-        st.caption(f"{S.count_params(model.net):,} parameters · trained {card.get('steps', '?')} "
-                   f"steps × {card.get('batch', '?')} crops of {card.get('size', '?')} px on "
-                   f"{card.get('n_content', '?')} photos, loss network {card.get('loss_network', '?')}"
-                   + (f"; never saw `{card['held_out']}`" if card.get("held_out") else ""))
-        strength = st.slider("Strength", 0.0, 1.0, 1.0, step=0.05, key="st-fast-strength",
-                             help="Blend of the stylised picture with the input.")
-        fside = st.select_slider("Processing size (px)", [256, 320, 480, 640, 960], value=480,
+            painting = _label(pick) if pick in bundled else _("your style picture")
+            st.image(model.style, caption=_("The style it learnt: {painting}").format(painting=painting),
+                     width=200)
+        facts = dict(params=f"{S.count_params(model.net):,}", steps=card.get("steps", "?"),
+                     batch=card.get("batch", "?"), size=card.get("size", "?"),
+                     photos=card.get("n_content", "?"), loss_network=card.get("loss_network", "?"))
+        if card.get("held_out"):
+            st.caption(_("{params} parameters · trained {steps} steps × {batch} crops of {size} px on "
+                         "{photos} photos, loss network {loss_network}; never saw `{held_out}`").format(
+                             held_out=card["held_out"], **facts))
+        else:
+            st.caption(_("{params} parameters · trained {steps} steps × {batch} crops of {size} px on "
+                         "{photos} photos, loss network {loss_network}").format(**facts))
+        strength = st.slider(_("Strength"), 0.0, 1.0, 1.0, step=0.05, key="st-fast-strength",
+                             help=_("Blend of the stylised picture with the input."))
+        fside = st.select_slider(_("Processing size (px)"), [256, 320, 480, 640, 960], value=480,
                                  key="st-fast-side")
         fimg = image_input("st-fast-img", default=S.HELD_OUT_SAMPLE, max_side=1024)
     with f2:
         if fimg is not None:
             out, sec, times = _timed(pick, model, fimg, fside, strength, s.threads)
             a, b = st.columns(2)
-            a.image(images.resize_max(fimg, fside), caption="Input", width="stretch")
-            b.image(out, caption=f"One forward pass: {sec * 1000:.0f} ms ≈ {1 / sec:.1f} frames/s "
-                                 f"at {fside} px (median of {len(times)} calls, "
-                                 f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms)",
+            a.image(images.resize_max(fimg, fside), caption=_("Input"), width="stretch")
+            b.image(out, caption=_("One forward pass: {ms:.0f} ms ≈ {fps:.1f} frames/s "
+                                   "at {side} px (median of {n} calls, "
+                                   "{lo:.0f}–{hi:.0f} ms)").format(
+                        ms=sec * 1000, fps=1 / sec, side=fside, n=len(times),
+                        lo=min(times) * 1000, hi=max(times) * 1000),
                     width="stretch")
             download_png(out, f"fast-style-{model.name}.png", key="st-fast-png")
     if fimg is not None:
         checkerboard.lesson(fimg, s.threads)
-    st.subheader("Live: webcam")
-    if st.toggle("Webcam live mode", key="st-fast-live-on",
-                 help="Streams your webcam through the same frame function, fast_style_frame."):
+    st.subheader(_("Live: webcam"))
+    if st.toggle(_("Webcam live mode"), key="st-fast-live-on",
+                 help=_("Streams your webcam through the same frame function, fast_style_frame.")):
         live_view("st-fast-live", S.fast_style_frame,
                   {"model": model, "strength": strength, "threads": s.threads},
                   default_side=320, default_fps=10)
@@ -103,22 +121,25 @@ def _timed(pick: str, model, image, side: int, strength: float, threads):
 
 
 def _train(s: Style, trained: dict) -> None:
-    st.write("The same training as `cnnlab train-style STYLE --content-dir DIR` "
-             "(`core.style.train_style_main`), small enough to watch: random crops of the "
-             f"bundled sample photos except `{S.HELD_OUT_SAMPLE}`, which the preview shows.")
+    st.write(_("The same training as `cnnlab train-style STYLE --content-dir DIR` "
+               "(`core.style.train_style_main`), small enough to watch: random crops of the "
+               "bundled sample photos except `{sample}`, which the preview shows.").format(
+                   sample=S.HELD_OUT_SAMPLE))
     done = st.session_state.pop("st-own-done", None)
     if done:
-        st.success(done)
+        name, seconds = done
+        st.success(_("Trained '{name}' in {seconds:.0f} s: it is selected above.").format(
+            name=_own_name(name), seconds=seconds))
     own_style = style_picker("st-own", default="swirls")
     if own_style is not None:
-        st.image(images.resize_max(own_style, 256), caption="Style picture", width=160)
+        st.image(images.resize_max(own_style, 256), caption=_("Style picture"), width=160)
     o1, o2, o3 = st.columns(3)
-    own_steps = o1.slider("Training steps", 20, 600, 150, step=10, key="st-own-steps")
-    own_size = o2.select_slider("Crop size (px)", [96, 128, 160, 192], value=128, key="st-own-size")
-    own_beta = o3.select_slider("Style weight β", [3e2, 1e3, 3e3, 1e4], value=OWN_BETA,
+    own_steps = o1.slider(_("Training steps"), 20, 600, 150, step=10, key="st-own-steps")
+    own_size = o2.select_slider(_("Crop size (px)"), [96, 128, 160, 192], value=128, key="st-own-size")
+    own_beta = o3.select_slider(_("Style weight β"), [3e2, 1e3, 3e3, 1e4], value=OWN_BETA,
                                 key="st-own-beta", format_func=lambda v: f"{v:g}",
-                                help="Higher: the style's textures take over sooner.")
-    if st.button("Train", icon=":material/model_training:", key="st-own-go",
+                                help=_("Higher: the style's textures take over sooner."))
+    if st.button(_("Train"), icon=":material/model_training:", key="st-own-go",
                  disabled=own_style is None):
         contents = S.training_photos(max_side=384)
         it = S.train_fast_style(own_style, contents, s.lm, steps=own_steps, size=own_size,
@@ -126,8 +147,8 @@ def _train(s: Style, trained: dict) -> None:
                                 preview=images.load_sample(S.HELD_OUT_SAMPLE, max_side=256),
                                 threads=s.threads)
         last = jobs.follow(it, "st-own-run", image_width=320, every=5,
-                           image_caption=f"the network on `{S.HELD_OUT_SAMPLE}`, a photo it "
-                                         "does not train on")
+                           image_caption=_("the network on `{sample}`, a photo it "
+                                           "does not train on").format(sample=S.HELD_OUT_SAMPLE))
         if last is not None:
             name = f"custom {len(trained) + 1}"
             own = dict(trained)
@@ -139,11 +160,10 @@ def _train(s: Style, trained: dict) -> None:
                 style=images.resize_max(own_style, S.STYLE_THUMB_SIDE))
             st.session_state["st-own-models"] = own
             st.session_state["st-fast-next"] = f"{name} (yours)"
-            st.session_state["st-own-done"] = (f"Trained '{name}' in {last.info['seconds']:.0f} s: "
-                                               "it is selected above.")
+            st.session_state["st-own-done"] = (name, last.info["seconds"])   # shown after the rerun
             st.rerun()
     stopped = jobs.interrupted("st-own-run")
     if stopped is not None:
-        st.info(f"Training stopped at step {stopped.step}/{stopped.total}; nothing was added. "
-                "Train again to keep a model.")
+        st.info(_("Training stopped at step {step}/{total}; nothing was added. "
+                  "Train again to keep a model.").format(step=stopped.step, total=stopped.total))
 

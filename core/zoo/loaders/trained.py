@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from core.i18n import N_, _
 from ..meta import LoadedModel
 from .base import Loader, freeze, loaded, one_line, resolve
 
@@ -31,7 +32,7 @@ class TrainedSpec:
     seed: int
     trainer: str = "core.architectures.lenet:train_lenet_digits"   # yields LeNet snapshots
     data: str = "scikit-learn's digits"                              # what it learns from
-    measure: str = "accuracy"                                        # the held-out number's name
+    measure: str = N_("accuracy")                                      # the held-out number's name
     input: str = "1×32×32, digits 8×8 upsampled to 28 and padded"
     shipped: Callable[[], str] | None = None   # assets/…pt: these weights, trained ahead
     builder: str = "core.architectures.builders:LeNet5Modern"       # (num_classes) → the module
@@ -149,9 +150,11 @@ class TrainedLoader(Loader):
         what = f"LeNet-5 on {spec.data} ({spec.epochs} epochs, seed {spec.seed})"
         if model is not None:
             accuracy, seconds, source = float(info["accuracy"]), float(info.get("seconds", 0.0)), "bundled"
-            provenance = (f"bundled: trained by this project (scripts/make_lenet_assets.py, "
-                          f"assets/{path.name}; the recipe otherwise trained here on first use): "
-                          f"{what}, held-out {spec.measure} {accuracy * 100:.1f}%")
+            provenance = _("bundled: trained by this project (scripts/make_lenet_assets.py, "
+                           "assets/{file}; the recipe otherwise trained here on first use): "
+                           "LeNet-5 on {data} ({epochs} epochs, seed {seed}), held-out {measure} "
+                           "{pct:.1f}%", file=path.name, data=spec.data, epochs=spec.epochs,
+                           seed=spec.seed, measure=_(spec.measure), pct=accuracy * 100)
         else:
             last = train_entry(entry)
             model, accuracy, seconds, source = last.model, last.accuracy, last.seconds, "trained here"
