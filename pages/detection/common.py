@@ -1,13 +1,11 @@
 """What several Detection tabs share: the detector and the generated scenes."""
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import streamlit as st
 
 from core.detection import scenes
 from core.detection.detector import Detector
-from dashboard.i18n import N_, _
+from dashboard.i18n import N_, _, shown  # noqa: F401 - shown: the tabs' format_func
 from dashboard.widgets import model_or_error
 
 #: the Detect tab's thresholds before anyone moves them (ultralytics' defaults)
@@ -46,13 +44,6 @@ def scene_picker(key: str, default_seed: int = 7) -> scenes.Scene:
                                   "Seeds 0 and 1 start the streams the bundled detector was trained and "
                                   "validated on; every other seed is a scene it never saw."))
     return scene(int(seed))
-
-
-def shown(options, fmt: Callable[[Any], str] = _) -> Callable[[Any], str]:
-    """A ``format_func`` with the options' labels worked out now, in this run's language (a
-    plain lookup afterwards, also where Streamlit's test harness formats a value outside the run)."""
-    labels = {o: fmt(o) for o in options}
-    return lambda v: labels.get(v, str(v))
 
 
 def class_name(name: str) -> str:
