@@ -77,26 +77,31 @@ def _check(image: Any, steps: Any, step_size: Any, octaves: Any, octave_scale: A
            tile_size: Any, overlap: Any) -> np.ndarray:
     a = np.asarray(image)
     if a.ndim != 3 or a.shape[2] != 3 or a.dtype != np.uint8:
-        raise ValueError("The image must be an RGB picture (H×W×3, uint8); load it with "
-                         "core.images.load_image first.")
+        raise ValueError(_("The image must be an RGB picture (H×W×3, uint8); load it with "
+                           "core.images.load_image first."))
     if min(a.shape[:2]) < 16:
         raise ValueError(_("The image is too small to dream on ({w}×{h} px); use at least 16 "
                            "px on each side.", w=a.shape[1], h=a.shape[0]))
     whole = (int, np.integer)
     if not isinstance(steps, whole) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be at least 1 per octave (got {steps!r}): with zero steps "
-                         "nothing would be dreamed.")
+        raise ValueError(_("steps must be at least 1 per octave (got {steps!r}): with zero steps "
+                           "nothing would be dreamed.", steps=steps))
     if not isinstance(octaves, whole) or isinstance(octaves, bool) or octaves < 1:
-        raise ValueError(f"octaves must be a whole number of at least 1 (got {octaves!r}).")
+        raise ValueError(_("octaves must be a whole number of at least 1 (got {octaves!r}).",
+                           octaves=octaves))
     if not isinstance(octave_scale, (int, float)) or not math.isfinite(octave_scale) or octave_scale <= 1:
-        raise ValueError(f"octave_scale must be greater than 1 (got {octave_scale!r}): each octave "
-                         "is that many times smaller than the next; 1.3–1.5 is usual.")
+        raise ValueError(_("octave_scale must be greater than 1 (got {octave_scale!r}): each octave "
+                           "is that many times smaller than the next; 1.3–1.5 is usual.",
+                           octave_scale=octave_scale))
     if not isinstance(step_size, (int, float)) or not math.isfinite(step_size) or step_size <= 0:
-        raise ValueError(f"step_size (intensity) must be a positive number (got {step_size!r}).")
+        raise ValueError(_("step_size (intensity) must be a positive number (got {step_size!r}).",
+                           step_size=step_size))
     if not isinstance(jitter, whole) or jitter < 0:
-        raise ValueError(f"jitter must be a whole number of pixels ≥ 0 (got {jitter!r}).")
+        raise ValueError(_("jitter must be a whole number of pixels ≥ 0 (got {jitter!r}).",
+                           jitter=jitter))
     if tile_size is not None and (not isinstance(tile_size, whole) or tile_size < 64):
-        raise ValueError(f"tile_size must be at least 64 px, or None for no tiling (got {tile_size!r}).")
+        raise ValueError(_("tile_size must be at least 64 px, or None for no tiling (got {tile_size!r}).",
+                           tile_size=tile_size))
     if tile_size is not None:
         A.check_tiling(tile_size, overlap)
     return a

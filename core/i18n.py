@@ -65,3 +65,31 @@ def N_(msgid: str) -> str:
 def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> Msg:
     """Plural-aware message: ``{n}`` is the count."""
     return Msg(singular, plural=plural, n=n, **values)
+
+
+class Joined(Msg):
+    """Messages joined by a separator (each translated on its own)."""
+
+    parts: tuple[str, ...]
+    sep: str
+
+    def __new__(cls, sep: str, parts) -> "Joined":
+        parts = tuple(parts)
+        obj = str.__new__(cls, sep.join(parts))
+        obj.msgid, obj.plural, obj.n, obj.values = sep.join(parts), None, None, {}
+        obj.sep, obj.parts = sep, parts
+        return obj
+
+    def translate(self, gettext: Callable[[str], str],
+                  ngettext: Callable[[str, str, int], str] | None = None) -> str:
+        return self.sep.join(p.translate(gettext, ngettext) if isinstance(p, Msg) else p
+                             for p in self.parts)
+
+    def __reduce__(self):
+        return (Joined, (self.sep, self.parts))
+
+
+def joined(sep: str, parts) -> Joined:
+    """``sep.join(parts)`` that stays translatable: each part that is a :class:`Msg` is
+    translated on its own where the whole is shown."""
+    return Joined(sep, parts)

@@ -163,13 +163,52 @@ def row(gap: str | int | None = "xsmall"):
     return st.container(horizontal=True, gap=gap, vertical_alignment="top")
 
 
-def diagram(dot: str) -> str:
-    """A Graphviz source with its ``fontsize`` values scaled for the view (presentation mode:
-    × ``sizes().scale``), for a diagram shown at its own size (``width="content"``)."""
-    k = sizes().scale
-    if k == 1:
+def diagram(dot: str, scale: bool = True) -> str:
+    """A Graphviz source ready to show: its ``fontsize`` values scaled for the view (presentation
+    mode: × ``sizes().scale``) for a diagram shown at its own size (``width="content"``;
+    ``scale=False`` for one stretched to the column), and its boxes wide enough for Hangul."""
+    k = sizes().scale if scale else 1
+    if k != 1:
+        dot = re.sub(r"fontsize=(\d+(?:\.\d+)?)", lambda m: f"fontsize={float(m.group(1)) * k:g}", dot)
+    return fit_wide_labels(dot)
+
+
+_WIDE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7a3\uf900-\ufaff\uff00-\uffef]")
+_LABEL = re.compile(r'label="((?:[^"\\]|\\.)*)"')
+_NODE_START = re.compile(r'^\s*(?:"[^"]*"|\w+)\s*\[')
+_FONTSIZE = re.compile(r"fontsize=(\d+(?:\.\d+)?)")
+
+
+def _em(line: str) -> float:
+    """A line's width in ems as a browser draws it (Hangul and CJK about 1 em wide)."""
+    return sum(1.0 if _WIDE.match(c) else 0.3 if c == " " else 0.6 for c in line)
+
+
+def fit_wide_labels(dot: str) -> str:
+    """Graphviz (viz.js in the browser) sizes a box from Latin font metrics, so a Korean label
+    is measured at about half its width and spills out of its box. Give every node whose label
+    has Hangul (or other wide characters) a ``width`` from the label's drawn width instead."""
+    if not _WIDE.search(dot):
         return dot
-    return re.sub(r"fontsize=(\d+(?:\.\d+)?)", lambda m: f"fontsize={float(m.group(1)) * k:g}", dot)
+    found = _FONTSIZE.search(dot[dot.find("node [") :]) if "node [" in dot else None
+    default = float(found.group(1)) if found else 14.0
+    out, last = [], 0
+    for m in _LABEL.finditer(dot):
+        label = m.group(1)
+        start = dot.rfind("\n", 0, m.start()) + 1
+        prefix = dot[start:m.start()]
+        if not _WIDE.search(label) or not _NODE_START.match(prefix) or "->" in prefix or "--" in prefix:
+            continue
+        end = dot.find("\n", m.end())
+        own = _FONTSIZE.search(dot[start:end if end >= 0 else len(dot)])
+        size = float(own.group(1)) if own else default
+        lines = label.replace("\\l", "\\n").replace("\\r", "\\n").split("\\n")
+        inches = max(_em(line) for line in lines if _WIDE.search(line)) * size / 72 + 0.3
+        out.append(dot[last:m.start()])
+        out.append(f"width={inches:.2f}, ")
+        last = m.start()
+    out.append(dot[last:])
+    return "".join(out)
 
 
 def formulas(*parts: str) -> None:
@@ -381,7 +420,9 @@ def _cell(v) -> str:
     """One table cell as the dataframe would show it: floats to at most 3 decimals, no trailing
     zeros; large numbers with thousands separators."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (float, np.floating)):
-        return str(v)
+        text = str(v)
+        # st.table reads cells as markdown: "+ skip" would become a bulleted list
+        return "\\" + text if text[:2] in ("+ ", "- ", "* ") else text
     if not np.isfinite(v):
         return "" if np.isnan(v) else str(v)
     if abs(v) >= 1000:

@@ -148,11 +148,11 @@ def provenance_badge(lm: zoo.LoadedModel) -> None:
             st.caption(f":material/info: {lm.title}: {tr(lm.meta['layers_note'])}.")
     elif lm.fallback:
         tag = _("bundled fallback")
-        st.badge(f"{lm.title} · {tag}", icon=":material/offline_bolt:", color="orange")
+        st.badge(f"{tr(lm.title)} · {tag}", icon=":material/offline_bolt:", color="orange")
         st.caption(tr(lm.provenance))
     else:
         tag = _("pretrained")
-        st.badge(f"{lm.title} · {tag}", icon=":material/verified:", color="green")
+        st.badge(f"{tr(lm.title)} · {tag}", icon=":material/verified:", color="green")
         st.caption(tr(lm.provenance))
 
 

@@ -42,7 +42,7 @@ coffee chelsea hubble rocket great wave starry night scream monet hokusai van go
 mona lisa kanagawa cpu gpu cuda mps px ms fps mb gb kb iou nms map ap tp fp fn tn roc auc
 grad-cam gradcam cam lrp smoothgrad fgsm pgd adam sgd lr rgb bgr hsv png jpg jpeg gif webp
 pt pth npz csv json http https www github com org io k x y w h n f s p c e.g i.e vs etc valid same
-modern stem expand features classifier
+modern stem expand features classifier eileen collins carlo ancelotti
 """.split())
 CLASS_LABEL = re.compile(r"^\d{1,4} [^\s\d][^·]*(· [\d.]+ s)?$")
 WORD = re.compile(r"[A-Za-z][A-Za-z\-']+")
@@ -50,8 +50,9 @@ WORD = re.compile(r"[A-Za-z][A-Za-z\-']+")
 
 # Issue 21 is under way: the pages and tabs translated so far (README's language section lists
 # the rest, which still show English in Korean). Every one listed must read fully in Korean.
-WHOLE_PAGES = ("home", "convolution", "detection", "style", "inside")
-TABS_DONE = {("architectures", "Networks"), ("architectures", "LeNet-5 live")}
+WHOLE_PAGES = ("home", "convolution", "detection", "style", "inside", "architectures", "transfer",
+               "deepdream", "segmentation", "embeddings")
+TABS_DONE: set[tuple[str, str]] = set()
 
 
 def translated(package: str, tab: str | None) -> bool:

@@ -114,9 +114,9 @@ TRANSLATED = [(p, t) for p, t in CASES if i18n_pages.translated(p, t)]
 
 
 def test_the_translated_list_names_real_tabs():
-    assert len(TRANSLATED) == 2 + 1 + len(i18n_pages.tabs_of("convolution")) \
-        + len(i18n_pages.tabs_of("detection")) + len(i18n_pages.tabs_of("style")) \
-        + len(i18n_pages.tabs_of("inside"))
+    pages = ("convolution", "detection", "style", "inside", "architectures", "transfer", "deepdream",
+             "segmentation", "embeddings")
+    assert len(TRANSLATED) == 1 + sum(len(i18n_pages.tabs_of(p)) for p in pages)
 
 
 @pytest.mark.parametrize("package,tab", TRANSLATED, ids=[f"{p}-{t}" for p, t in TRANSLATED])
@@ -154,3 +154,41 @@ def test_a_core_error_reaches_the_page_in_korean():
 
     at = AppTest.from_function(script).run()
     assert [e.value for e in at.error] == ["이 예제 이미지를 불러올 수 없습니다: x.png"]
+
+
+def test_diagram_boxes_are_widened_for_korean_labels_only():
+    """viz.js measures labels with Latin metrics: a Korean box gets a width from the label's
+    drawn width (wider for a longer Korean line), an English diagram is left exactly as it is."""
+    import core.architectures as arch
+    from dashboard.figures import fit_wide_labels
+    from dashboard.i18n import catalog
+
+    english = arch.residual_block_dot()
+    assert fit_wide_labels(english) == english
+    dot = arch.residual_block_dot(translate=catalog("ko").gettext)
+    assert "선형" in dot and "width=" in fit_wide_labels(dot)
+    short = fit_wide_labels('digraph G {\n  node [fontsize=10];\n  a [label="선형"];\n'
+                            '  b [label="채널 방향 이어 붙이기"];\n  a -> b [label="스킵"];\n}')
+    widths = [float(w) for w in re.findall(r"width=([\d.]+)", short)]
+    assert len(widths) == 2 and widths[1] > widths[0] > 0.3   # nodes only, not the edge label
+
+
+def _emphasis(text: str) -> tuple[int, int]:
+    """How many bold and italic spans ``text`` renders to (CommonMark, like Streamlit), with its
+    placeholders filled as a page would fill them (a number; a percentage for ``{x:.0%}``)."""
+    from markdown_it import MarkdownIt
+
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"\{[^{}]*%\}", "93%", text)
+    text = re.sub(r"\{[^{}]*\}", "x1", text)
+    html = MarkdownIt("commonmark").render(text)
+    return html.count("<strong>"), html.count("<em>")
+
+
+def test_korean_markdown_keeps_its_bold_and_italics():
+    """CommonMark does not close ``**93%**`` when a Hangul particle follows it (``**93%**에``):
+    the asterisks would show. Every translation renders as many bold and italic spans as its
+    English."""
+    broken = [m.id for m in i18n_pages.catalog() if m.id and isinstance(m.id, str) and m.string
+              and "*" in m.id and _emphasis(m.string) != _emphasis(m.id)]
+    assert not broken, broken

@@ -18,7 +18,7 @@ from .costs import (ALPHA, BETA, EFFICIENTNET_CONFIGS, GAMMA, INCEPTION_3A, Bott
                     InceptionBranch, SeparableCost, bottleneck_cost, compound_scaling,
                     conv_macs, conv_params, depthwise_separable_cost, implied_phi,
                     inception_module, inverted_residual, separable_blocks)
-from .diagrams import RESIDUAL_BLOCK_DOT, inception_dot, inverted_residual_dot
+from .diagrams import RESIDUAL_BLOCK_DOT, inception_dot, inverted_residual_dot, residual_block_dot
 from .lenet import (DigitsData, LeNetSnapshot, confusion_matrix, digit_image, digits_dataset,
                     misclassified, predict, to_lenet_input, train_lenet_digits)
 from .residual import (DeepNet, ResidualSnapshot, demo_activation, digits_8x8, gradient_norms,
@@ -37,6 +37,6 @@ __all__ = [
     "layer_macs", "local_warp", "mirror", "misclassified", "pca_color", "pca_color_basis",
     "predict", "random_crop", "residual_experiment", "rotate", "shape_trace", "shear",
     "summarize", "to_dot", "to_lenet_input", "train_lenet_digits", "weights_meta",
-    "RESIDUAL_BLOCK_DOT", "demo_activation", "digit_image", "inception_dot",
+    "RESIDUAL_BLOCK_DOT", "residual_block_dot", "demo_activation", "digit_image", "inception_dot",
     "inverted_residual_dot", "separable_blocks",
 ]

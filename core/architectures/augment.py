@@ -14,6 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.i18n import N_, _
+
 __all__ = [
     "mirror",
     "random_crop",
@@ -153,7 +155,7 @@ def pca_color_basis(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whole ImageNet training set; here it is one image)."""
     px = _check(image).reshape(-1, 3).astype(np.float64) / 255.0
     if len(px) == 0:
-        raise ValueError("The picture has no pixels.")
+        raise ValueError(_("The picture has no pixels."))
     # one pixel has no spread (np.cov would divide by zero and eigh fail to converge)
     cov = np.cov(px, rowvar=False) if len(px) > 1 else np.zeros((3, 3))
     vals, vecs = np.linalg.eigh(cov)
@@ -179,14 +181,15 @@ def pca_color(image: np.ndarray, seed: int = 0, std: float = 0.1,
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+#: Names marked for translation: pages show them with ``dashboard.i18n.tr``.
 AUGMENTATIONS: dict[str, Callable[..., np.ndarray]] = {
-    "mirror": mirror,
-    "random crop": random_crop,
-    "rotation": rotate,
-    "shearing": shear,
-    "local warping": local_warp,
-    "colour shift": color_shift,
-    "PCA colour (AlexNet)": pca_color,
+    N_("mirror"): mirror,
+    N_("random crop"): random_crop,
+    N_("rotation"): rotate,
+    N_("shearing"): shear,
+    N_("local warping"): local_warp,
+    N_("colour shift"): color_shift,
+    N_("PCA colour (AlexNet)"): pca_color,
 }
 
 

@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.i18n import N_
+
 __all__ = [
     "ArchInfo",
     "ARCHITECTURES",
@@ -312,35 +314,35 @@ _EFF_RES = {0: 224, 1: 240, 2: 260, 3: 300, 4: 380, 5: 456, 6: 528, 7: 600}
 
 ARCHITECTURES: dict[str, ArchInfo] = {
     "lenet5": ArchInfo("lenet5", "LeNet-5 (1998)", 1998, (1, 32, 32), None,
-                       "CONV + AVG POOL twice, then FC; tanh and an RBF output", "LeNet"),
-    "lenet5_modern": ArchInfo("lenet5_modern", "LeNet-5 (modern)", 1998, (1, 32, 32), None,
-                              "the same layout with ReLU, max pooling and softmax", "LeNet"),
+                       N_("CONV + AVG POOL twice, then FC; tanh and an RBF output"), "LeNet"),
+    "lenet5_modern": ArchInfo("lenet5_modern", N_("LeNet-5 (modern)"), 1998, (1, 32, 32), None,
+                              N_("the same layout with ReLU, max pooling and softmax"), "LeNet"),
     "alexnet": ArchInfo("alexnet", "AlexNet", 2012, (3, 224, 224), "AlexNet_Weights",
-                        "a deeper LeNet: CONV + MAX POOL, ReLU, FC, softmax over 1000", "AlexNet"),
+                        N_("a deeper LeNet: CONV + MAX POOL, ReLU, FC, softmax over 1000"), "AlexNet"),
     "vgg16": ArchInfo("vgg16", "VGG-16", 2014, (3, 224, 224), "VGG16_Weights",
-                      "only 3x3 s=1 same convs and 2x2 s=2 max pools", "VGG"),
+                      N_("only 3x3 s=1 same convs and 2x2 s=2 max pools"), "VGG"),
     "resnet18": ArchInfo("resnet18", "ResNet-18", 2015, (3, 224, 224), "ResNet18_Weights",
-                         "residual blocks: a[l+2] = g(z[l+2] + a[l])", "ResNet"),
+                         N_("residual blocks: a[l+2] = g(z[l+2] + a[l])"), "ResNet"),
     "resnet34": ArchInfo("resnet34", "ResNet-34", 2015, (3, 224, 224), "ResNet34_Weights",
-                         "residual blocks: a[l+2] = g(z[l+2] + a[l])", "ResNet"),
+                         N_("residual blocks: a[l+2] = g(z[l+2] + a[l])"), "ResNet"),
     "resnet50": ArchInfo("resnet50", "ResNet-50", 2015, (3, 224, 224), "ResNet50_Weights",
-                         "bottleneck residual blocks (1x1, 3x3, 1x1)", "ResNet"),
+                         N_("bottleneck residual blocks (1x1, 3x3, 1x1)"), "ResNet"),
     "googlenet": ArchInfo("googlenet", "GoogLeNet (Inception v1)", 2014, (3, 224, 224),
                           "GoogLeNet_Weights",
-                          "inception modules: 1x1, 3x3, 5x5 convs and pooling side by side",
+                          N_("inception modules: 1x1, 3x3, 5x5 convs and pooling side by side"),
                           "Inception"),
     "mobilenet_v1": ArchInfo("mobilenet_v1", "MobileNet v1", 2017, (3, 224, 224), None,
-                             "depthwise separable convolutions", "MobileNet"),
+                             N_("depthwise separable convolutions"), "MobileNet"),
     "mobilenet_v2": ArchInfo("mobilenet_v2", "MobileNetV2", 2018, (3, 224, 224),
                              "MobileNet_V2_Weights",
-                             "inverted residuals: expand, depthwise, project + skip",
+                             N_("inverted residuals: expand, depthwise, project + skip"),
                              "MobileNet"),
 }
 for _k, _r in _EFF_RES.items():
     ARCHITECTURES[f"efficientnet_b{_k}"] = ArchInfo(
         f"efficientnet_b{_k}", f"EfficientNet-B{_k}", 2019, (3, _r, _r),
         f"EfficientNet_B{_k}_Weights",
-        "compound scaling of depth, width and resolution", "EfficientNet")
+        N_("compound scaling of depth, width and resolution"), "EfficientNet")
 
 _BUILDERS: dict[str, Callable[[], nn.Module]] = {
     "lenet5": LeNet5,

@@ -2,12 +2,16 @@
 convolutions, MobileNetV2's inverted residual and EfficientNet's compound scaling.
 
 Costs are multiplications (= multiply-accumulates): one per filter weight per output value.
+Branch names, layer and step labels are marked for translation (``core.i18n``): they stay
+English strings here, and pages show them with ``dashboard.i18n.tr``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from core.i18n import N_, _
 
 __all__ = [
     "conv_macs",
@@ -107,27 +111,28 @@ def inception_module(h: int = 28, w: int = 28, c_in: int = 192, c1: int = 64,
     The output is the channel-wise concatenation: H x W x sum of branch channels.
     """
     b: list[InceptionBranch] = [
-        InceptionBranch("1x1", ("1x1 conv",), (h, w, c1), conv_macs(h, w, c_in, c1, 1),
+        InceptionBranch("1x1", (N_("1x1 conv"),), (h, w, c1), conv_macs(h, w, c_in, c1, 1),
                         conv_params(c_in, c1, 1)),
     ]
     if use_bottlenecks:
         b.append(InceptionBranch(
-            "3x3", (f"1x1 conv -> {c3_reduce}", "3x3 conv"), (h, w, c3),
+            "3x3", (_("1x1 conv -> {c}", c=c3_reduce), N_("3x3 conv")), (h, w, c3),
             conv_macs(h, w, c_in, c3_reduce, 1) + conv_macs(h, w, c3_reduce, c3, 3),
             conv_params(c_in, c3_reduce, 1) + conv_params(c3_reduce, c3, 3)))
         b.append(InceptionBranch(
-            "5x5", (f"1x1 conv -> {c5_reduce}", "5x5 conv"), (h, w, c5),
+            "5x5", (_("1x1 conv -> {c}", c=c5_reduce), N_("5x5 conv")), (h, w, c5),
             conv_macs(h, w, c_in, c5_reduce, 1) + conv_macs(h, w, c5_reduce, c5, 5),
             conv_params(c_in, c5_reduce, 1) + conv_params(c5_reduce, c5, 5)))
         b.append(InceptionBranch(
-            "pool", ("3x3 max pool s1 same", f"1x1 conv -> {pool_proj}"), (h, w, pool_proj),
+            N_("pool"), (N_("3x3 max pool s1 same"), _("1x1 conv -> {c}", c=pool_proj)),
+            (h, w, pool_proj),
             conv_macs(h, w, c_in, pool_proj, 1), conv_params(c_in, pool_proj, 1)))
     else:
-        b.append(InceptionBranch("3x3", ("3x3 conv",), (h, w, c3),
+        b.append(InceptionBranch("3x3", (N_("3x3 conv"),), (h, w, c3),
                                  conv_macs(h, w, c_in, c3, 3), conv_params(c_in, c3, 3)))
-        b.append(InceptionBranch("5x5", ("5x5 conv",), (h, w, c5),
+        b.append(InceptionBranch("5x5", (N_("5x5 conv"),), (h, w, c5),
                                  conv_macs(h, w, c_in, c5, 5), conv_params(c_in, c5, 5)))
-        b.append(InceptionBranch("pool", ("3x3 max pool s1 same",), (h, w, c_in), 0, 0))
+        b.append(InceptionBranch(N_("pool"), (N_("3x3 max pool s1 same"),), (h, w, c_in), 0, 0))
     return b
 
 
@@ -202,15 +207,15 @@ def inverted_residual(h: int = 56, w: int = 56, c_in: int = 24, c_out: int = 24,
     h2, w2 = _same_out(h, 3, stride), _same_out(w, 3, stride)
     steps = []
     if expansion != 1:
-        steps.append({"step": "expand 1x1 + ReLU6", "shape": (h, w, mid),
+        steps.append({"step": N_("expand 1x1 + ReLU6"), "shape": (h, w, mid),
                       "macs": conv_macs(h, w, c_in, mid, 1), "params": conv_params(c_in, mid, 1, False)})
-    steps.append({"step": f"depthwise 3x3 s{stride} + ReLU6", "shape": (h2, w2, mid),
+    steps.append({"step": _("depthwise 3x3 s{stride} + ReLU6", stride=stride), "shape": (h2, w2, mid),
                   "macs": conv_macs(h2, w2, mid, mid, 3, groups=mid),
                   "params": conv_params(mid, mid, 3, False, groups=mid)})
-    steps.append({"step": "project 1x1 (linear)", "shape": (h2, w2, c_out),
+    steps.append({"step": N_("project 1x1 (linear)"), "shape": (h2, w2, c_out),
                   "macs": conv_macs(h2, w2, mid, c_out, 1), "params": conv_params(mid, c_out, 1, False)})
     if stride == 1 and c_in == c_out:
-        steps.append({"step": "+ skip (input)", "shape": (h2, w2, c_out), "macs": 0, "params": 0})
+        steps.append({"step": N_("+ skip (input)"), "shape": (h2, w2, c_out), "macs": 0, "params": 0})
     return steps
 
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 from torch import nn
+
+from core.i18n import N_
 
 __all__ = ["LayerRow", "Summary", "summarize", "layer_macs", "shape_trace", "to_dot", "group_rows",
            "auto_depth", "max_depth"]
@@ -296,7 +299,12 @@ def _boxes(summary: Summary, depth: int) -> list[tuple[str, list[LayerRow], list
     return boxes
 
 
-def to_dot(summary: Summary, depth: int = 2, title: str = "", rankdir: str = "TB") -> str:
+# the diagram's own words (a page passes its gettext to ``to_dot`` to show them translated)
+_DOT_INPUT, _DOT_LAYERS, _DOT_PARAMS = N_("input"), N_("{n} layers"), N_("{n} params")
+
+
+def to_dot(summary: Summary, depth: int = 2, title: str = "", rankdir: str = "TB",
+           gettext: Callable[[str], str] | None = None) -> str:
     """A Graphviz DOT diagram of the network, input at the top.
 
     Consecutive rows that share the first ``depth`` parts of their name collapse into one
@@ -304,7 +312,9 @@ def to_dot(summary: Summary, depth: int = 2, title: str = "", rankdir: str = "TB
     with the block's type, output shape and parameters. Activations and normalisations that
     follow a single layer are folded into its box ("+ ReLU"). Blocks with a skip connection
     or parallel branches (ResNet blocks, inverted residuals, Inception) get a double border.
+    ``gettext`` translates the diagram's words ("input", "layers", "params"); English without.
     """
+    tr = gettext or (lambda text: text)
 
     def esc(s: str) -> str:
         return s.replace('"', '\\"')  # labels carry DOT's own "\\n" line breaks
@@ -319,7 +329,8 @@ def to_dot(summary: Summary, depth: int = 2, title: str = "", rankdir: str = "TB
     if title:
         lines.append(f'  labelloc="t"; label="{esc(title)}"; fontname="Helvetica";')
     shape_in = "x".join(str(d) for d in summary.input_size)
-    lines.append(f'  n_in [label="input\\n{shape_in}", shape=ellipse, fillcolor="#ffffff"];')
+    lines.append(f'  n_in [label="{esc(tr(_DOT_INPUT))}\\n{shape_in}", shape=ellipse, '
+                 'fillcolor="#ffffff"];')
     prev = "n_in"
     palette = {"Conv2d": "#dbe9ff", "PartialConv": "#dbe9ff", "Linear": "#ffe8cc",
                "RBFOutput": "#ffe8cc", "MaxPool2d": "#e3f5e1", "AvgPool2d": "#e3f5e1",
@@ -337,10 +348,10 @@ def to_dot(summary: Summary, depth: int = 2, title: str = "", rankdir: str = "TB
             r = rows[0]
             label = f"{key}\\n{r.type}" + (f" {r.kernel}" if r.kernel else "")
         else:
-            label = f"{key}\\n{mtype} ({len(rows)} layers)"
+            label = f"{key}\\n{mtype} (" + tr(_DOT_LAYERS).format(n=len(rows)) + ")"
         label += f"\\n{shape}"
         if params:
-            label += f" | {_fmt_count(params)} params"
+            label += " | " + tr(_DOT_PARAMS).format(n=_fmt_count(params))
         attrs = [f'label="{esc(label)}"']
         if mtype in _SKIP_TYPES:
             attrs += ["peripheries=2", 'fillcolor="#f3e8ff"']

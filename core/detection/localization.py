@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from core.i18n import _
+from core.i18n import N_, _
 import numpy as np
 import torch
 from torch import nn
@@ -397,12 +397,16 @@ ZOO_NAME = "localizer-shapes"   # its entry is in core.zoo.registry, beside the 
 TRUTH_RGB, PREDICTION_RGB = (46, 125, 50), (21, 101, 192)      # green, blue (the IoU tab's colours)
 
 
+TAGS = (N_("truth: {name}"), N_("predicted: {name}, p_c {p:.2f}"))   # the boxes' tags
+
+
 def picture(image: np.ndarray, y=None, y_hat=None, side: int = 384, stroke: float = 1.0,
-            tags: bool = True) -> np.ndarray:
+            tags: bool = True, gettext=None) -> np.ndarray:
     """The picture enlarged to about ``side`` px with the true box (solid green, "truth: class") and
     the predicted box (dashed blue, "ŷ: class p_c") where there is one: y with p_c = 1, ŷ with
     p̂_c > 0.5 (a lower p̂_c draws no box, as a detector with threshold 0.5 would); ``tags=False``:
-    the boxes without their tags (small pictures)."""
+    the boxes without their tags (small pictures); ``gettext`` translates the tags and class
+    names (English without)."""
     from .detector import draw_boxes
     from .draw import _label, for_display
 
@@ -415,7 +419,9 @@ def picture(image: np.ndarray, y=None, y_hat=None, side: int = 384, stroke: floa
         box = box_of(v, image.shape) * k
         pic = draw_boxes(pic, box[None], np.zeros(1, int), None, [name], colour=col, stroke=stroke,
                          dashed=dashed, halo=True, labels=False)
-        labels.append((f"{who}: {name}" if who == "truth" else f"{who}: {name}, p_c {float(v[0]):.2f}", box, col))
+        tr = gettext or (lambda text: text)
+        tag = tr(TAGS[0] if who == "truth" else TAGS[1])
+        labels.append((tag.format(name=tr(name), p=float(v[0])), box, col))
     placed: list[tuple[int, int, int, int]] = []      # tags last, so no box line crosses them
     font = min(1.1, 0.45 * stroke * max(1.0, max(pic.shape[:2]) / 384))
     for text, box, col in labels if tags else ():

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from core import textdraw
-from core.i18n import _
+from core.i18n import N_, _
 
 DETECTORS = ("hog", "haar")
 DEFAULT_THRESHOLD = 0.6  # dlib's same-person distance threshold
@@ -73,8 +73,9 @@ class FaceModels:
 
     @property
     def provenance(self) -> str:
-        """Which models these are and where they come from (names, never local paths)."""
-        return ("dlib's ResNet face descriptor `dlib_face_recognition_resnet_model_v1` (128-D, "
+        """Which models these are and where they come from (names, never local paths); a
+        message the page shows with ``tr``."""
+        return _("dlib's ResNet face descriptor `dlib_face_recognition_resnet_model_v1` (128-D, "
                 "trained by Davis King on about 3 million faces, 99.38 % on LFW) and its 68- and "
                 "5-point landmark predictors, from the `face-recognition-models` package on PyPI; "
                 "HOG + SVM face detector built into dlib; Haar cascade "
@@ -90,12 +91,13 @@ def model_dir() -> Path:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
         raise FaceModelsUnavailable(
-            "The face models are not installed: `pip install face-recognition-models dlib-bin`.")
+            _("The face models are not installed: `pip install face-recognition-models dlib-bin`."))
     folder = Path(list(spec.submodule_search_locations)[0]) / "models"
     missing = [f for f in _FILES.values() if not (folder / f).exists()]
     if missing:
-        raise FaceModelsUnavailable(f"The face-recognition-models package lacks {', '.join(missing)} "
-                                    f"in {folder}; reinstall it.")
+        raise FaceModelsUnavailable(_("The face-recognition-models package lacks {files} "
+                                      "in {folder}; reinstall it.", files=", ".join(missing),
+                                      folder=str(folder)))
     return folder
 
 
@@ -111,14 +113,15 @@ def load_face_models() -> FaceModels:
         try:
             import dlib
         except ImportError as e:
-            raise FaceModelsUnavailable("dlib is not installed: `pip install dlib-bin`.") from e
+            raise FaceModelsUnavailable(_("dlib is not installed: `pip install dlib-bin`.")) from e
         t0 = time.perf_counter()
         folder = model_dir()
         files = {k: folder / f for k, f in _FILES.items()}
         haar_path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
         haar = cv2.CascadeClassifier(str(haar_path))
         if haar.empty():
-            raise FaceModelsUnavailable(f"OpenCV's Haar cascade could not be read from {haar_path}.")
+            raise FaceModelsUnavailable(_("OpenCV's Haar cascade could not be read from {path}.",
+                                          path=str(haar_path)))
         files["haar"] = haar_path
         _MODELS = FaceModels(
             detector=dlib.get_frontal_face_detector(),
@@ -189,7 +192,7 @@ def detect(image: np.ndarray, method: str = "hog", upsample: int = 1, *,
     out = []
     if method == "hog":
         with m.lock:
-            rects, scores, _ = m.detector.run(img, int(upsample), 0.0)
+            rects, scores, _kinds = m.detector.run(img, int(upsample), 0.0)
         for r, s in zip(rects, scores):
             out.append(((r.left(), r.top(), r.right(), r.bottom()), float(s)))
     else:
@@ -198,7 +201,7 @@ def detect(image: np.ndarray, method: str = "hog", upsample: int = 1, *,
         with m.lock:
             found = m.haar.detectMultiScale3(grey, scaleFactor=1.1, minNeighbors=5,
                                              minSize=(24, 24), outputRejectLevels=True)
-        rects, _, weights = found
+        rects, _levels, weights = found
         for (x, y, bw, bh), s in zip(np.asarray(rects).reshape(-1, 4),
                                      np.asarray(weights).reshape(-1)):
             out.append(((int(x), int(y), int(x + bw), int(y + bh)), float(s)))
@@ -436,14 +439,21 @@ def _dashed_rectangle(out: np.ndarray, p0, p1, colour, t: int, dash: int = 10) -
                      colour, t, cv2.LINE_AA)
 
 
+# the labels draw_faces draws (English; a page passes them translated)
+FACE_TEXTS = {"kept": N_("face {n} ({score:.2f})"), "dropped": N_("face {n} ({score:.2f}) dropped")}
+
+
 def draw_faces(image: np.ndarray, faces: Iterable[Face], labels: Sequence[str] | None = None,
-               show_landmarks: bool = True, kept: Sequence[bool] | None = None) -> np.ndarray:
+               show_landmarks: bool = True, kept: Sequence[bool] | None = None,
+               texts: dict[str, str] | None = None) -> np.ndarray:
     """Every face boxed with its number and detector score ("face 1 (1.16)"); faces not
-    ``kept`` (dropped by a score threshold or by hand) get a grey dashed box and no landmarks."""
+    ``kept`` (dropped by a score threshold or by hand) get a grey dashed box and no landmarks.
+    ``texts``: the labels in another language, templates keyed like :data:`FACE_TEXTS`."""
+    texts = {**FACE_TEXTS, **(texts or {})}
     out = _rgb(image).copy()
     for i, f in enumerate(faces):
         keep = kept is None or bool(kept[i])
-        text = labels[i] if labels else f"face {i + 1} ({f.score:.2f})" + ("" if keep else " dropped")
+        text = labels[i] if labels else texts["kept" if keep else "dropped"].format(n=i + 1, score=f.score)
         out = draw_box(out, f.box, text, AMBER if keep else GREY, dashed=not keep)
         if show_landmarks and keep:
             out = draw_landmarks(out, f.landmarks)
@@ -469,14 +479,21 @@ def landmarks_closeup(image: np.ndarray, face: Face) -> np.ndarray:
     return draw_landmarks(img[y0:y1, x0:x1], face.landmarks - [x0, y0])
 
 
+# the labels recognize_frame draws (English; a page passes them translated)
+RECOGNIZE_TEXTS = {"empty": N_("face (gallery empty)"), "unknown": N_("unknown {distance:.2f}")}
+
+
 def recognize_frame(frame: np.ndarray, gallery: Gallery | None = None,
                     threshold: float = DEFAULT_THRESHOLD, detector: str = "hog",
                     upsample: int = 0, show_landmarks: bool = False,
-                    found: Sequence[Face] | None = None) -> tuple[np.ndarray, list[dict]]:
+                    found: Sequence[Face] | None = None,
+                    texts: dict[str, str] | None = None) -> tuple[np.ndarray, list[dict]]:
     """Frame function: every face boxed and named — green for the nearest enrolled person
     within τ, red for "unknown" — with its distance. Returns (frame, [{name, distance, box}]).
     ``found``: the faces :func:`embed_faces` already found in ``frame`` with these settings (a
-    caller that caches them; only the matching and drawing are done again)."""
+    caller that caches them; only the matching and drawing are done again). ``texts``: the
+    drawn labels in another language, templates keyed like :data:`RECOGNIZE_TEXTS`."""
+    texts = {**RECOGNIZE_TEXTS, **(texts or {})}
     img = _rgb(frame)
     faces = list(found) if found is not None else embed_faces(img, detector=detector, upsample=upsample)
     out, data = img.copy(), []
@@ -484,9 +501,9 @@ def recognize_frame(frame: np.ndarray, gallery: Gallery | None = None,
         name, dist = (gallery.match(f.descriptor, threshold) if gallery is not None and len(gallery)
                       else (None, float("inf")))
         if gallery is None or not len(gallery):
-            label, colour = "face (gallery empty)", AMBER
+            label, colour = texts["empty"], AMBER
         elif name is None:
-            label, colour = f"unknown {dist:.2f}", RED
+            label, colour = texts["unknown"].format(distance=dist), RED
         else:
             label, colour = f"{name} {dist:.2f}", GREEN
         out = draw_box(out, f.box, label, colour)
@@ -523,8 +540,8 @@ def variants(image: np.ndarray) -> dict[str, np.ndarray]:
     shift = cv2.warpAffine(img, np.float32([[1, 0, w * 0.04], [0, 1, h * 0.03]]), (w, h),
                            borderMode=cv2.BORDER_REFLECT)
     dark = np.clip(img.astype(np.float32) * 0.55 + 10, 0, 255).astype(np.uint8)
-    return {"mirrored": np.ascontiguousarray(img[:, ::-1]), "darker": dark,
-            "rotated 12°": rot, "shifted": shift}
+    return {N_("mirrored"): np.ascontiguousarray(img[:, ::-1]), N_("darker"): dark,
+            N_("rotated 12°"): rot, N_("shifted"): shift}
 
 
 def changed_copy(image: np.ndarray, angle: float = 8.0, brightness: float = 0.7) -> np.ndarray:
@@ -548,7 +565,7 @@ def pixel_vs_embedding(reference: np.ndarray, others: dict[str, np.ndarray], *,
         raise ValueError(_("No face was found in the reference picture."))
     ref = max(ref_faces, key=lambda f: f.score)
     ref_crop = crop(reference, ref.box)
-    rows = [{"picture": "reference", "crop": ref_crop, "chip": ref.chip, "pixel distance": 0.0,
+    rows = [{"picture": N_("reference"), "crop": ref_crop, "chip": ref.chip, "pixel distance": 0.0,
              "descriptor distance": 0.0}]
     for name, img in others.items():
         fs = embed_faces(img, upsample=upsample)
@@ -565,9 +582,10 @@ def pixel_vs_embedding(reference: np.ndarray, others: dict[str, np.ndarray], *,
 
 # ------------------------------------------------------------------------------ labelled sets
 
-# (sample picture, which face from the left, name): the people of the bundled samples
+# (sample picture, which face from the left, name): the people of the bundled samples (a name
+# that is a description is marked, for pages to show translated)
 SAMPLE_PEOPLE = (("astronaut", 0, "Eileen Collins"), ("zidane", 0, "Carlo Ancelotti"),
-                 ("bus", 0, "Bus passenger"))
+                 ("bus", 0, N_("Bus passenger")))
 
 
 def nth_from_left(faces: Sequence[Face], index: int) -> Face | None:

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from core.i18n import N_, _
+
 
 def _is_torch(x: Any) -> bool:
     return type(x).__module__.startswith("torch")
@@ -40,14 +42,15 @@ def squared_distance(x, y):
     """Row-wise ||x_i - y_i||² for two (B, D) batches (a 1-D vector counts as a batch of one)."""
     x, y = _as_2d(x), _as_2d(y)
     if x.shape != y.shape:
-        raise ValueError(f"The two batches differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}.")
+        raise ValueError(_("The two batches differ in shape: {a} vs {b}.", a=tuple(x.shape),
+                           b=tuple(y.shape)))
     return ((x - y) ** 2).sum(-1)
 
 
 def triplet_terms(a, p, n, margin: float = 0.2):
     """The per-triplet losses max(0, d(A,P) - d(A,N) + α) (squared L2), before the mean."""
     if margin < 0:
-        raise ValueError(f"The margin α must be zero or positive, not {margin}.")
+        raise ValueError(_("The margin α must be zero or positive, not {margin}.", margin=margin))
     d_ap, d_an = squared_distance(a, p), squared_distance(a, n)
     z = d_ap - d_an + margin
     if _is_torch(z):
@@ -64,7 +67,7 @@ def triplet_loss(a, p, n, margin: float = 0.2):
 def contrastive_terms(x1, x2, same, margin: float = 1.0):
     """Per-pair y·d² + (1-y)·max(0, m-d)² with d the (unsquared) Euclidean distance."""
     if margin <= 0:
-        raise ValueError(f"The contrastive margin m must be positive, not {margin}.")
+        raise ValueError(_("The contrastive margin m must be positive, not {margin}.", margin=margin))
     d2 = squared_distance(x1, x2)
     if _is_torch(d2):
         import torch
@@ -101,7 +104,7 @@ WORKED_EXAMPLE = {
     "alpha": 0.2,
     "A": (0.6, 0.8),
     "P": (0.8, 0.6),
-    "negatives": {"easy": (1.0, 0.0), "semi-hard": (0.9, 0.4), "hard": (0.7, 0.7)},
+    "negatives": {N_("easy"): (1.0, 0.0), N_("semi-hard"): (0.9, 0.4), N_("hard"): (0.7, 0.7)},
 }
 
 

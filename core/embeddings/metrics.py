@@ -119,7 +119,7 @@ def identify(queries, gallery, gallery_labels, threshold: float | None = None
 
 def identification_top1(queries, query_labels, gallery, gallery_labels) -> float:
     """Share of queries whose nearest gallery descriptor has their label (closed set)."""
-    pred, _ = identify(queries, gallery, gallery_labels)
+    pred, _dist = identify(queries, gallery, gallery_labels)
     return float((pred == np.asarray(query_labels, dtype=object)).mean())
 
 

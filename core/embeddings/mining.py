@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-STRATEGIES = ("all", "hard", "semi-hard")
+from core.i18n import N_, _
+
+STRATEGIES = (N_("all"), N_("hard"), N_("semi-hard"))
 
 
 def _np(x) -> np.ndarray:
@@ -82,7 +84,8 @@ def mine(emb, labels, strategy: str = "semi-hard", margin: float = 0.2,
          per_pair: str = "nearest") -> np.ndarray:
     """Triplet indices (T, 3) chosen by ``strategy`` ('all', 'hard' or 'semi-hard')."""
     if strategy not in STRATEGIES:
-        raise ValueError(f"Unknown mining strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}.")
+        raise ValueError(_("Unknown mining strategy {strategy!r}; choose one of {strategies}.",
+                           strategy=strategy, strategies=", ".join(STRATEGIES)))
     labels = _np(labels).reshape(-1)
     if strategy == "all":
         return all_triplets(labels)
@@ -105,7 +108,7 @@ def mine(emb, labels, strategy: str = "semi-hard", margin: float = 0.2,
         k, n = np.nonzero(ok)
         return np.stack([a[k], p[k], n], 1).astype(np.int64).reshape(-1, 3)
     if per_pair != "nearest":
-        raise ValueError("per_pair must be 'nearest' or 'all'.")
+        raise ValueError(_("per_pair must be 'nearest' or 'all'."))
     has = ok.any(1)
     masked = np.where(ok, d[a], np.inf)
     n = masked.argmin(1)

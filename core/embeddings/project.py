@@ -124,7 +124,7 @@ def umap_status() -> dict:
 def pca(x, dim: int = 2) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     xc = x - x.mean(0)
-    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    _u, _s, vt = np.linalg.svd(xc, full_matrices=False)
     out = xc @ vt[:dim].T
     if out.shape[1] < dim:
         out = np.pad(out, ((0, 0), (0, dim - out.shape[1])))
@@ -170,8 +170,8 @@ def project(x, method: str = "pca", dim: int = 2, *, seed: int = 0, init: np.nda
         return y, "tsne", ""
     if not umap_ready() and not wait:
         warm_up_umap(block=False)
-        return pca(x, dim), "pca", ("UMAP is compiling its numba code in the background (first use "
-                                    "only, ~10–20 s); PCA is shown meanwhile.")
+        return pca(x, dim), "pca", _("UMAP is compiling its numba code in the background (first use "
+                                     "only, ~10–20 s); PCA is shown meanwhile.")
     import umap
 
     warm_up_umap(block=True)

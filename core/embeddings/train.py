@@ -25,10 +25,12 @@ import numpy as np
 
 from core.embeddings import losses, metrics, mining, project
 from core.snapshots import Snapshot
-from core.i18n import _
+from core.i18n import N_, _
 
-ROUTES = ("cross-entropy", "contrastive", "triplet")
+ROUTES = (N_("cross-entropy"), N_("contrastive"), N_("triplet"))
 DEFAULT_MARGIN = {"cross-entropy": 0.0, "contrastive": 1.0, "triplet": 0.2}
+# the title drawn into every live scatter picture: pages pass it translated (``title=``)
+TITLE = N_("{route} step {step}/{steps}  recall@1 {r1:.2f}")
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,12 @@ def _step(model, opt, route, miner, margin, xtr, ytr, idx, rng):
 def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
           dim: int = 16, margin: float | None = None, lr: float = 2e-3, classes: int = 10,
           per_class: int = 8, every: int = 20, projection: str = "pca", val_size: int | None = 300,
-          seed: int = 0) -> Iterator[Snapshot]:
+          seed: int = 0, title: str = TITLE, route_name: str | None = None) -> Iterator[Snapshot]:
     """Train on digits with one route; yields a snapshot every ``every`` steps (and the last).
+
+    ``title`` is the template of the title drawn into each snapshot's picture (fields
+    ``route``, ``step``, ``steps``, ``r1``; default :data:`TITLE`), ``route_name`` the route's
+    name in it (default ``route``): a page passes both in its visitor's language.
 
     ``info`` holds: ``active`` (triplet route only, else None: share of the batch's valid
     triplets with loss > 0 under the margin α), ``triplets`` (how many the miner chose),
@@ -172,7 +178,8 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
     import torch
 
     if route not in ROUTES:
-        raise ValueError(f"Unknown route {route!r}; choose one of {', '.join(ROUTES)}.")
+        raise ValueError(_("Unknown route {route!r}; choose one of {routes}.", route=route,
+                           routes=", ".join(ROUTES)))
     if steps < 1:
         raise ValueError(_("Train for at least one step."))
     margin = DEFAULT_MARGIN[route] if margin is None else float(margin)
@@ -209,9 +216,9 @@ def train(route: str = "triplet", miner: str = "semi-hard", steps: int = 300, *,
                     "margin": margin}
             if step == steps:
                 info.update(model=model, seconds=time.perf_counter() - t0)
-            title = f"{route} step {step}/{steps}  recall@1 {r1:.2f}"
+            text = title.format(route=route_name or route, step=step, steps=steps, r1=r1)
             yield Snapshot(step=step, total=steps, loss=float(loss.detach()),
-                           image=project.scatter_image(xy, yval, title=title), info=info)
+                           image=project.scatter_image(xy, yval, title=text), info=info)
 
 
 def compare_routes(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
@@ -225,7 +232,7 @@ def compare_routes(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
     """
     data = load_digits_split()
     pix = data.x_test.reshape(len(data.x_test), -1).astype(np.float64)
-    yield "raw pixels", None, {"route": "raw pixels (64-D, no training)", **evaluate(pix, data.y_test),
+    yield "raw pixels", None, {"route": _("raw pixels (64-D, no training)"), **evaluate(pix, data.y_test),
                                "active triplets": None, "seconds": 0.0}
     for route in ROUTES:
         last = None
@@ -233,7 +240,7 @@ def compare_routes(steps: int = 300, seed: int = 0, miner: str = "semi-hard"
             last = snap
             yield route, snap, None
         emb = embed_numpy(last.info["model"], data.x_test)
-        name = route + (f" ({miner})" if route == "triplet" else "")
+        name = _("{route} ({miner})", route=_(route), miner=_(miner)) if route == "triplet" else _(route)
         yield route, None, {"route": name, **evaluate(emb, data.y_test),
                             "active triplets": last.info["active"],
                             "seconds": last.info["seconds"]}

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-CLASSES: tuple[str, ...] = ("background", "circle", "square", "triangle")
+from core.i18n import N_
+
+#: the class names (marked: a page shows them translated with tr)
+CLASSES: tuple[str, ...] = (N_("background"), N_("circle"), N_("square"), N_("triangle"))
 #: overlay colour of each class (background is left unpainted)
 PALETTE = np.array([(0, 0, 0), (235, 64, 52), (30, 136, 229), (253, 216, 53)], dtype=np.uint8)
 

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-from core.i18n import _
 import numpy as np
 import torch
+
+from core.i18n import _
 
 from . import data, metrics
 from .unet import UNet
@@ -246,7 +247,7 @@ def region_diameters(mask: np.ndarray, min_area: int = 12) -> np.ndarray:
     for k in np.unique(mask):
         if k == 0:
             continue
-        n, _, stats, _ = cv2.connectedComponentsWithStats((mask == k).astype(np.uint8), connectivity=8)
+        n, _labels, stats, _centroids = cv2.connectedComponentsWithStats((mask == k).astype(np.uint8), connectivity=8)
         areas = stats[1:, cv2.CC_STAT_AREA]
         out += [2 * np.sqrt(a / np.pi) for a in areas if a >= min_area]
     return np.array(out, np.float64)
@@ -278,10 +279,11 @@ def choose_work_side(model, image: np.ndarray, candidates: tuple[int, ...] | Non
                 best, best_cost = s, cost
     if best is None:
         side = min(sides, key=lambda s: abs(s - 128))
-        return WorkSide(side, None, tried, f"no regions found at any size; {side} px used")
+        return WorkSide(side, None, tried, _("no regions found at any size; {side} px used", side=side))
     d = tried[best]
-    return WorkSide(best, d, tried, f"at {best} px its regions are about {d:.0f} px across "
-                                    f"(it learned shapes {target[0]:.0f}–{target[1]:.0f} px across)")
+    return WorkSide(best, d, tried, _("at {side} px its regions are about {d:.0f} px across "
+                                      "(it learned shapes {lo:.0f}–{hi:.0f} px across)",
+                                      side=best, d=d, lo=target[0], hi=target[1]))
 
 
 @dataclass

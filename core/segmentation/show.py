@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from core.convolution import conv_transpose2d
+from core.i18n import N_, _
 
 from . import data
 
@@ -55,15 +56,17 @@ def channel_pictures(t, k: int = 4) -> list[np.ndarray]:
 def upsampling_views(seed: int = 11, size: int = 48) -> dict[str, np.ndarray]:
     """A generated scene (grey) and three transposed convolutions of it, as uint8 pictures keyed
     by their caption: 2×2 ones (s=2), bilinear 4×4 (s=2, p=1), 3×3 ones (s=2, p=1) — the last
-    shows the checkerboard pattern of overlapping copies."""
-    img, _ = data.scene(seed, size)
+    shows the checkerboard pattern of overlapping copies. The captions are
+    :class:`core.i18n.Msg` (English ``str``; the page shows them with ``tr``)."""
+    img, _unused = data.scene(seed, size)
     g = img.mean(axis=2) / 255.0
-    filters = [("2×2 ones, s=2", np.ones((2, 2)), 0), ("bilinear 4×4, s=2, p=1", BILINEAR_4, 1),
-               ("3×3 ones, s=2, p=1", np.ones((3, 3)), 1)]
-    views = {f"input {size}×{size}": g}
-    for name, k, p in filters:
+    filters = [(N_("2×2 ones, s=2 → {h}×{w}"), np.ones((2, 2)), 0),
+               (N_("bilinear 4×4, s=2, p=1 → {h}×{w}"), BILINEAR_4, 1),
+               (N_("3×3 ones, s=2, p=1 → {h}×{w}"), np.ones((3, 3)), 1)]
+    views = {_("input {size}×{size}", size=size): g}
+    for caption, k, p in filters:
         v = conv_transpose2d(g, k, stride=2, padding=p)
-        views[f"{name} → {v.shape[0]}×{v.shape[1]}"] = v
+        views[_(caption, h=v.shape[0], w=v.shape[1])] = v
     out = {}
     for name, v in views.items():
         v = np.clip(v / max(1e-8, v.max()), 0, 1)

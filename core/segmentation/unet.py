@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.i18n import _
+
 
 class DoubleConv(nn.Sequential):
     """(3×3 conv, padding 1 → BatchNorm → ReLU) × 2: size kept, channels ``cin → cout``."""
@@ -131,7 +133,7 @@ class Block:
     kind: str            # input | pad | encoder | bottleneck | up | concat | decoder | head | crop
     level: int           # 0 = full resolution, depth = bottleneck
     shape: tuple[int, int, int]   # (C, H, W) without the batch axis
-    op: str              # what produced it, in words
+    op: str              # what produced it, in words (a core.i18n.Msg: the page shows it with tr)
     params: int = 0
 
     @property
@@ -157,34 +159,36 @@ def shapes(input_size: int | tuple[int, int], in_channels: int = 3, num_classes:
     m = 2 ** depth
     ph, pw = math.ceil(h / m) * m, math.ceil(w / m) * m
     ch = [base * 2 ** i for i in range(depth + 1)]
-    rows = [Block("input", "input", 0, (in_channels, h, w), "image"),
+    rows = [Block("input", "input", 0, (in_channels, h, w), _("image")),
             Block("padded", "pad", 0, (in_channels, ph, pw),
-                  f"replicate-pad to a multiple of 2^{depth} = {m}" if (ph, pw) != (h, w)
-                  else f"already a multiple of {m}: no padding")]
+                  _("replicate-pad to a multiple of 2^{depth} = {m}", depth=depth, m=m) if (ph, pw) != (h, w)
+                  else _("already a multiple of {m}: no padding", m=m))]
     for i in range(depth):
         s = 2 ** i
         cin = in_channels if i == 0 else ch[i - 1]
         rows.append(Block(f"enc{i + 1}", "encoder", i, (ch[i], ph // s, pw // s),
-                          ("" if i == 0 else "2×2 max pool, ") + f"2 × (3×3 conv + BN + ReLU), {cin}→{ch[i]}",
+                          _("2 × (3×3 conv + BN + ReLU), {cin}→{cout}", cin=cin, cout=ch[i]) if i == 0 else
+                          _("2×2 max pool, 2 × (3×3 conv + BN + ReLU), {cin}→{cout}", cin=cin, cout=ch[i]),
                           _dc_params(cin, ch[i])))
     s = 2 ** depth
     rows.append(Block("bottleneck", "bottleneck", depth, (ch[depth], ph // s, pw // s),
-                      f"2×2 max pool, 2 × (3×3 conv + BN + ReLU), {ch[depth - 1]}→{ch[depth]}",
+                      _("2×2 max pool, 2 × (3×3 conv + BN + ReLU), {cin}→{cout}", cin=ch[depth - 1], cout=ch[depth]),
                       _dc_params(ch[depth - 1], ch[depth])))
     for i in reversed(range(depth)):
         s = 2 ** i
         rows.append(Block(f"up{i + 1}", "up", i, (ch[i], ph // s, pw // s),
-                          f"2×2 transposed conv, stride 2, {ch[i + 1]}→{ch[i]}",
+                          _("2×2 transposed conv, stride 2, {cin}→{cout}", cin=ch[i + 1], cout=ch[i]),
                           4 * ch[i + 1] * ch[i] + ch[i]))
         rows.append(Block(f"concat{i + 1}", "concat", i, (2 * ch[i], ph // s, pw // s),
-                          f"concatenate skip enc{i + 1} ({ch[i]}) with up{i + 1} ({ch[i]})"))
+                          _("concatenate skip enc{level} ({c}) with up{level} ({c})", level=i + 1, c=ch[i])))
         rows.append(Block(f"dec{i + 1}", "decoder", i, (ch[i], ph // s, pw // s),
-                          f"2 × (3×3 conv + BN + ReLU), {2 * ch[i]}→{ch[i]}",
+                          _("2 × (3×3 conv + BN + ReLU), {cin}→{cout}", cin=2 * ch[i], cout=ch[i]),
                           _dc_params(2 * ch[i], ch[i])))
     rows.append(Block("logits", "head", 0, (num_classes, ph, pw),
-                      f"1×1 conv, {ch[0]}→{num_classes} class scores", ch[0] * num_classes + num_classes))
+                      _("1×1 conv, {cin}→{k} class scores", cin=ch[0], k=num_classes),
+                      ch[0] * num_classes + num_classes))
     rows.append(Block("output", "crop", 0, (num_classes, h, w),
-                      "crop the padding away" if (ph, pw) != (h, w) else "nothing to crop"))
+                      _("crop the padding away") if (ph, pw) != (h, w) else _("nothing to crop")))
     return rows
 
 

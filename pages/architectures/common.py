@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 import core.architectures as arch
-from dashboard.i18n import N_
+from dashboard.i18n import _, tr
 
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#4a6fa5", "#e8833a", "#3a9e5c", "#8e5ccf", "#8a8f98"
 PLAIN = "#c44e52"  # the plain (no-skip) net in the residual experiment
@@ -33,7 +33,8 @@ def shape_text(shape) -> str:
 
 def net_label(name: str) -> str:
     info = arch.ARCHITECTURES[name]
-    return info.title if str(info.year) in info.title else f"{info.title} ({info.year})"
+    title = tr(info.title)  # "LeNet-5 (modern)" is marked; the other titles are names
+    return title if str(info.year) in info.title else f"{title} ({info.year})"
 
 
 def pow2_ticks(values) -> list[int]:
@@ -69,8 +70,15 @@ def summary_device(name: str, size: tuple[int, int, int]) -> str:
     return "meta" if name in _META or max(size[1:]) > 320 else "cpu"
 
 
-@st.cache_data(show_spinner=N_("Building and summarizing the network…"), max_entries=64)
 def cached_summary(name: str, size: tuple[int, int, int]) -> arch.Summary:
+    """``arch.summarize(arch.build(name), size)``, cached; a translated spinner while it builds
+    (``st.cache_data``'s own spinner text could not be translated)."""
+    with st.spinner(_("Building and summarizing the network…")):
+        return _summary(name, tuple(size))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary(name: str, size: tuple[int, int, int]) -> arch.Summary:
     device = summary_device(name, size)
     return arch.summarize(arch.build(name, device=device), size)
 
@@ -80,6 +88,12 @@ def cached_comparison(recipe: str) -> list[dict]:
     return arch.comparison_table(recipe)
 
 
-@st.cache_resource(show_spinner=N_("Loading scikit-learn's digits…"))
 def cached_digits(seed: int) -> arch.DigitsData:
+    """``arch.digits_dataset(seed)``, one per seed for every session, with a translated spinner."""
+    with st.spinner(_("Loading scikit-learn's digits…")):
+        return _digits(seed)
+
+
+@st.cache_resource(show_spinner=False)
+def _digits(seed: int) -> arch.DigitsData:
     return arch.digits_dataset(seed=seed)

@@ -7,44 +7,46 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import figures
+from dashboard.i18n import N_, _, opt
 
 from .common import (FAMILY_COLOURS, GREY, LOCALIZED, cached_comparison, cached_summary, human,
                      log_ticks, n)
 
 VIEWS = {  # view: (x, y, x title, y title, log y) — x is always on a log axis
-    "top-1 vs MACs": (lambda r: r["gmacs"], lambda r: r["top1"],
-                      "GMACs per image (log)", "ImageNet top-1 %", False),
-    "top-1 vs parameters": (lambda r: r["params"] / 1e6, lambda r: r["top1"],
-                            "parameters, millions (log)", "ImageNet top-1 %", False),
-    "parameters vs MACs": (lambda r: r["gmacs"], lambda r: r["params"] / 1e6,
-                           "GMACs per image (log)", "parameters, millions (log)", True),
+    N_("top-1 vs MACs"): (lambda r: r["gmacs"], lambda r: r["top1"],
+                          N_("GMACs per image (log)"), N_("ImageNet top-1 %"), False),
+    N_("top-1 vs parameters"): (lambda r: r["params"] / 1e6, lambda r: r["top1"],
+                                N_("parameters, millions (log)"), N_("ImageNet top-1 %"), False),
+    N_("parameters vs MACs"): (lambda r: r["gmacs"], lambda r: r["params"] / 1e6,
+                               N_("GMACs per image (log)"), N_("parameters, millions (log)"), True),
 }
+RECIPES = {"original": N_("original paper recipe (V1)"), "best": N_("best torchvision recipe")}
 
 
 def render() -> None:
-    st.write("Accuracy is not free: each point is a network with the ImageNet top-1 accuracy "
-             "of torchvision's weights, its multiply-accumulates for one image and its "
-             "parameters (the area of the dot). Hover for the details; counts are on logarithmic axes.")
+    st.write(_("Accuracy is not free: each point is a network with the ImageNet top-1 accuracy "
+               "of torchvision's weights, its multiply-accumulates for one image and its "
+               "parameters (the area of the dot). Hover for the details; counts are on logarithmic axes."))
     a, b = st.columns([1, 2])
-    recipe = a.radio("Weights", ["original", "best"], horizontal=True, key="arch-cmp-recipe",
-                     format_func=lambda r: {"original": "original paper recipe (V1)",
-                                            "best": "best torchvision recipe"}[r])
-    view = b.radio("View", list(VIEWS), horizontal=True, key="arch-cmp-view")
+    recipe = a.radio(_("Weights"), list(RECIPES), horizontal=True, key="arch-cmp-recipe",
+                     format_func=lambda r: opt(RECIPES[r]))
+    view = b.radio(_("View"), list(VIEWS), horizontal=True, key="arch-cmp-view", format_func=opt)
     rows = cached_comparison(recipe)
     figures.show(_scatter(rows, view), "arch-cmp-fig", width="stretch")
-    figures.table(st, 
-        [{"network": r["title"], "year": r["year"], "params": r["params"],
-          "GMACs": r["gmacs"], "top-1 %": r["top1"], "top-5 %": r["top5"],
-          "input px": r["resolution"], "file MB": r["file_mb"], "weights": r["weights"]}
+    figures.table(st,
+        [{_("network"): r["title"], _("year"): r["year"], _("params"): r["params"],
+          "GMACs": r["gmacs"], _("top-1 %"): r["top1"], _("top-5 %"): r["top5"],
+          _("input px"): r["resolution"], _("file MB"): r["file_mb"], _("weights"): r["weights"]}
          for r in rows],
-        hide_index=True, column_config={"params": LOCALIZED})
+        hide_index=True, column_config={_("params"): LOCALIZED})
     v1 = cached_summary("mobilenet_v1", (3, 224, 224))
-    st.caption(
-        f"MobileNet v1 and LeNet-5 have no torchvision weights, so no accuracy here. Our "
-        f"MobileNet v1 has {n(v1.total_params)} parameters and {human(v1.total_macs)} MACs "
-        "(the paper: 4.2M and 569M, 70.6% top-1).")
-    with st.expander("How it works"):
-        st.markdown(
+    st.caption(_(
+        "MobileNet v1 and LeNet-5 have no torchvision weights, so no accuracy here. Our "
+        "MobileNet v1 has {params} parameters and {macs} MACs "
+        "(the paper: 4.2M and 569M, 70.6% top-1).").format(params=n(v1.total_params),
+                                                            macs=human(v1.total_macs)))
+    with st.expander(_("How it works")):
+        st.markdown(_(
             "- `core.architectures.comparison_table(recipe)` reads `weights.meta` of each "
             "torchvision weights enum (`num_params`, `_metrics['ImageNet-1K']['acc@1']`, "
             "`_ops`, `_file_size`) — shipped with torchvision, no download and no typed-in "
@@ -52,7 +54,7 @@ def render() -> None:
             "as `summarize` (ResNet-50: 4.089 G in both).\n"
             "- *original* uses `IMAGENET1K_V1` (the paper's training); *best* uses the enum's "
             "`DEFAULT`, which for ResNet-50 and MobileNetV2 is a newer training recipe: same "
-            "network, better accuracy.")
+            "network, better accuracy."))
 
 
 # where a label may go, in order of preference: plotly's textposition and the label box's
@@ -115,7 +117,7 @@ def label_boxes(layouts: list[list[tuple[float, float]]], texts: list[str], radi
 
     for i in sorted(range(n), key=lambda i: -radii[i]):
         chosen[i] = best(i)
-    for _ in range(4):  # move what still clashes, now that every label has a place
+    for _unused in range(4):  # move what still clashes, now that every label has a place
         moved = False
         for i in range(n):
             if cost(i, chosen[i]) >= 10:
@@ -161,10 +163,11 @@ def _scatter(rows: list[dict], view: str) -> go.Figure:
                     "opacity": 0.8, "line": {"width": 1, "color": "white"}},
             customdata=[[r["params"], r["gmacs"], r["top1"], r["weights"], r["resolution"]]
                         for r in sub],
-            hovertemplate="<b>%{text}</b><br>%{customdata[0]:,} params<br>%{customdata[1]} "
-                          "GMACs<br>top-1 %{customdata[2]:.2f}%<br>%{customdata[4]} px<br>"
-                          "%{customdata[3]}<extra></extra>"))
+            hovertemplate=_("<b>%{text}</b><br>%{customdata[0]:,} params<br>%{customdata[1]} "
+                            "GMACs<br>top-1 %{customdata[2]:.2f}%<br>%{customdata[4]} px<br>"
+                            "%{customdata[3]}<extra></extra>")))
     xv, xtext = log_ticks(10 ** xr[0], 10 ** xr[1])
+    xt, yt = _(xt), _(yt)
     fig.update_xaxes(title=xt, type="log", range=list(xr), tickvals=xv, ticktext=xtext)
     if ylog:
         yv, ytext = log_ticks(10 ** yr[0], 10 ** yr[1])

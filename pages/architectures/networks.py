@@ -58,7 +58,7 @@ def render() -> None:
                               default, key=f"arch-net-depth-{name}")
         else:
             depth = 1
-        st.graphviz_chart(figures.diagram(arch.to_dot(s, depth)), width="content")
+        st.graphviz_chart(figures.diagram(arch.to_dot(s, depth, gettext=_)), width="content")
         st.caption(_("Double border: a block with a skip connection or parallel branches. "
                      "Activations and normalisations are folded into the box before them."))
     with right:

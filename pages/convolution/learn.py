@@ -20,7 +20,7 @@ def render() -> None:
                "find them: take images, compute the wanted edge maps with the true filter, start "
                "nine weights at random and follow the gradient of the squared error."))
     st.latex(latex_matrix(cv.LEARN_4x4) + r" * \begin{bmatrix} w_1 & w_2 & w_3 \\ w_4 & w_5 & "
-             r"w_6 \\ w_7 & w_8 & w_9 \end{bmatrix} \approx \text{edge map},\qquad "
+             r"w_6 \\ w_7 & w_8 & w_9 \end{bmatrix} \approx " + _(r"\text{edge map}") + r",\qquad "
              r"\frac{\partial L}{\partial w} = \frac{2}{N}\, x * (x * w - y)")
     c = st.columns(5)
     target = c[0].selectbox(_("True filter"), ["vertical", "horizontal", "sobel_x", "sobel_y",

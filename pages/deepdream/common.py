@@ -10,6 +10,8 @@ import streamlit as st
 
 from core import precompute
 from dashboard import figures, jobs
+from dashboard.i18n import _, tr
+from dashboard.prepared import stale_note, tail  # noqa: F401 - the tabs' prepared-ahead notes
 
 
 @dataclass
@@ -27,10 +29,6 @@ class Dream:
     @property
     def key(self) -> str:           # widget keys per network: layer names differ
         return self.lm.name
-
-
-def steps_text(steps: int) -> str:
-    return f"{steps} step" + ("" if steps == 1 else "s")
 
 
 def finish_interrupted(run_key: str, result_key: str) -> None:
@@ -59,7 +57,7 @@ def run_dream(d: Dream, run_key: str, layer_name: str, caption: str) -> dict | N
     try:
         snapshots, record = precompute.start("deepdream", d.lm, d.image, settings, share=True)
     except ValueError as e:
-        st.error(str(e))
+        st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
         return None
     st.session_state[f"{run_key}-record"] = record
     st.session_state[f"{run_key}-layer"] = layer_name
@@ -72,9 +70,9 @@ def run_dream(d: Dream, run_key: str, layer_name: str, caption: str) -> dict | N
 
 def loss_plot(losses: list[tuple[int, int, float]]):
     curves = []
-    for o in sorted({o for _, o, _ in losses}):
+    for o in sorted({o for _s, o, _v in losses}):
         pts = [(s, v) for s, oo, v in losses if oo == o]
-        curves.append(figures.Curve(f"octave {o}", [p[0] for p in pts], [p[1] for p in pts],
+        curves.append(figures.Curve(_("octave {o}").format(o=o), [p[0] for p in pts], [p[1] for p in pts],
                                     mode="lines+markers" if len(pts) < 3 else "lines"))
-    return figures.loss_curves(curves, title="The objective rises in every octave", height=240,
-                               y_title="objective L", legend_y=None)
+    return figures.loss_curves(curves, title=_("The objective rises in every octave"), height=240,
+                               y_title=_("objective L"), legend_y=None)

@@ -51,7 +51,7 @@ def render() -> None:
                           help=_("A box overlapping a better box of the same class by more than this "
                                  "is suppressed (ultralytics' default 0.7; the notes use 0.5)."))
         picked = st.multiselect(_("Classes"), det.names, key="det-classes", format_func=shown(det.names, class_name),
-                                help=_("Only these classes (empty: all)."))
+                                placeholder=_("All classes"), help=_("Only these classes (empty: all)."))
         classes = [det.names.index(n) for n in picked] or None
         imgsz = st.select_slider(_("Network input size"), list(SIZES),
                                  value=det.default_imgsz() if det.default_imgsz() in SIZES else 640,

@@ -27,7 +27,7 @@ TRAINED_ON = {"consistent": N_("Trained on consistent labels"), "shuffled": N_("
 ORDER_LABELS = {"consistent": N_("consistent labels"), "shuffled": N_("shuffled labels")}
 LATEX_Y = (r"y=\begin{bmatrix}p_c & l_{1x} & l_{1y} & l_{2x} & l_{2y} & l_{3x} & l_{3y}\end{bmatrix}^\top"
            rf"\in\mathbb{{R}}^{{1+2\cdot {LM.N}={LM.OUTPUTS}}}")
-FORMULA = (r"\mathcal{L}(\hat y, y)=\begin{cases}(\hat p_c-p_c)^2+\sum_{k=1}^{n}\big[(\hat l_{kx}-l_{kx})^2+"
+FORMULA = N_(r"\mathcal{L}(\hat y, y)=\begin{cases}(\hat p_c-p_c)^2+\sum_{k=1}^{n}\big[(\hat l_{kx}-l_{kx})^2+"
            r"(\hat l_{ky}-l_{ky})^2\big] & \text{if } p_c=1\\ (\hat p_c-p_c)^2 & \text{if } p_c=0\end{cases}")
 
 
@@ -156,7 +156,7 @@ def render() -> None:
              "(a 30-60-90 triangle) and its landmarks are its three corners: 1 the right angle, 2 the "
              "60° corner, 3 the 30° corner. Coordinates are fractions of the picture: (0, 0) top left."))
     st.latex(LATEX_Y)
-    st.latex(FORMULA)
+    st.latex(_(FORMULA))
     c1, c2 = st.columns([3, 2])
     source = c1.segmented_control(_("Picture"), SOURCES, default=SOURCES[0], key="det-lm-source",
                                   format_func=shown(SOURCES)) or SOURCES[0]

@@ -19,7 +19,7 @@ from .common import shown
 SOURCES = (N_("One object"), N_("Empty scene (p_c = 0)"), N_("Your picture"))
 #: what the box entries of y ask (``localization.MEANINGS[4:]``), marked here for translation
 BOX_MEANINGS = (N_("box centre x"), N_("box centre y"), N_("box height"), N_("box width"))
-FORMULA = (r"\mathcal{L}(\hat y, y)=\begin{cases}\sum_{i=1}^{8}(\hat y_i-y_i)^2 & \text{if } p_c=1\\"
+FORMULA = N_(r"\mathcal{L}(\hat y, y)=\begin{cases}\sum_{i=1}^{8}(\hat y_i-y_i)^2 & \text{if } p_c=1\\"
            r"(\hat y_1-y_1)^2=(\hat p_c-p_c)^2 & \text{if } p_c=0\ \ (\text{the rest: don't care})\end{cases}")
 LATEX_Y = (r"y=\begin{bmatrix}p_c & c_1 & c_2 & c_3 & b_x & b_y & b_h & b_w\end{bmatrix}^\top")
 
@@ -106,7 +106,7 @@ def render() -> None:
              "picture: (0, 0) is the top left corner, (1, 1) the bottom right. Our three classes are "
              "circle, square and triangle (the notes' pedestrian, car and motorcycle)."))
     st.latex(LATEX_Y)
-    st.latex(FORMULA)
+    st.latex(_(FORMULA))
     c1, c2 = st.columns([3, 2])
     source = c1.segmented_control(_("Picture"), SOURCES, default=SOURCES[0], key="det-loc-source",
                                   format_func=shown(SOURCES)) or SOURCES[0]
@@ -134,7 +134,7 @@ def render() -> None:
     left, right = st.columns([2, 3])
     with left:
         small = image if ex is not None else cv2.resize(image[..., :3], (L.SIZE, L.SIZE), interpolation=cv2.INTER_AREA)
-        st.image(L.picture(small, y, y_hat, stroke=s.scale), width="stretch",
+        st.image(L.picture(small, y, y_hat, stroke=s.scale, gettext=_), width="stretch",
                  caption=_("What the network sees ({size}×{size} px), enlarged. Green: the true box; "
                            "dashed blue: the predicted box (drawn when p̂_c > 0.5).").format(size=L.SIZE))
     with right:

@@ -12,26 +12,27 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import figures, tabs
+from dashboard.i18n import N_, _
 from dashboard.tabs import Tab
 
 from . import identification, landmarks, live, plots, training, verification, why
 
-INTRO = (
+INTRO = N_(
     "An **embedding** is a short vector that keeps similarity: two pictures of the same person "
     "(or the same digit) land close together, different ones far apart. A network learns it "
     "with a classifier whose head is cut off, with a contrastive loss on pairs, or with the "
     "triplet loss on (anchor, positive, negative). Then one picture per person is enough "
     "(one-shot learning): two faces are the same person when their distance is at most τ.")
 FORMULAS = (r"L(A,P,N)=\max\!\left(0,\ \lVert f(A)-f(P)\rVert^2-\lVert f(A)-f(N)\rVert^2+\alpha\right)",
-            r"d(\mathrm{img}_1,\mathrm{img}_2)\le\tau\ \Rightarrow\ \text{same person}")
-TABS = [Tab("Why embeddings", why.render), Tab("Train your own", training.render),
-        Tab("Faces & landmarks", landmarks.render), Tab("Verification (1:1)", verification.render),
-        Tab("Identification (1:K)", identification.render), Tab("Live", live.render),
-        Tab("Plots", plots.render)]
+            N_(r"d(\mathrm{img}_1,\mathrm{img}_2)\le\tau\ \Rightarrow\ \text{same person}"))
+TABS = [Tab(N_("Why embeddings"), why.render), Tab(N_("Train your own"), training.render),
+        Tab(N_("Faces & landmarks"), landmarks.render), Tab(N_("Verification (1:1)"), verification.render),
+        Tab(N_("Identification (1:K)"), identification.render), Tab(N_("Live"), live.render),
+        Tab(N_("Plots"), plots.render)]
 
 
 def render() -> None:
-    st.title("Embeddings and faces")
-    st.write(INTRO)
-    figures.formulas(*FORMULAS)
+    st.title(_("Embeddings and faces"))
+    st.write(_(INTRO))
+    figures.formulas(*(_(f) for f in FORMULAS))
     tabs.run(TABS, "emb-")

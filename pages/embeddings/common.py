@@ -9,6 +9,7 @@ import streamlit as st
 from core.embeddings import faces, project
 from core.zoo import ModelUnavailable
 from dashboard.cache import get_model
+from dashboard.i18n import _, tr
 
 LabelledSet = tuple[np.ndarray, np.ndarray, list[np.ndarray]]   # descriptors, names, chips
 
@@ -23,11 +24,11 @@ def face_models() -> faces.FaceModels | None:
     try:
         return dlib_models()
     except (faces.FaceModelsUnavailable, ModelUnavailable) as e:
-        st.error(str(e))
+        st.error(tr(e.args[0]) if len(e.args) == 1 else str(e))
         return None
 
 
-@st.cache_data(show_spinner="Finding faces…", max_entries=24)
+@st.cache_data(show_spinner=False, max_entries=24)
 def _find(image: np.ndarray, detector: str, upsample: int, min_score: float | None
           ) -> list[faces.Face]:
     return faces.embed_faces(image, detector=detector, upsample=upsample, min_score=min_score,
@@ -40,7 +41,8 @@ def find_faces(image: np.ndarray, detector: str = "hog", upsample: int = 1,
     floor, ``faces.MIN_SCORE``), embedded (cached per picture and settings)."""
     if face_models() is None:
         return []
-    return _find(image, detector, upsample, min_score)
+    with st.spinner(_("Finding faces…")):
+        return _find(image, detector, upsample, min_score)
 
 
 def gallery() -> faces.Gallery:
@@ -88,9 +90,9 @@ def scatter(xy, labels, title: str, outlier_mask=None, texts=None, dim: int = 2,
         o = np.asarray(outlier_mask)
         if dim == 3:
             fig.add_trace(go.Scatter3d(x=xy[o, 0], y=xy[o, 1], z=xy[o, 2], mode="markers",
-                                       name="outliers", marker={"size": 6, "symbol": "x", "color": "black"}))
+                                       name=_("outliers"), marker={"size": 6, "symbol": "x", "color": "black"}))
         else:
-            fig.add_trace(go.Scatter(x=xy[o, 0], y=xy[o, 1], mode="markers", name="outliers",
+            fig.add_trace(go.Scatter(x=xy[o, 0], y=xy[o, 1], mode="markers", name=_("outliers"),
                                      customdata=idx_all[o],
                                      marker={"size": 13, "symbol": "circle-open", "color": "black",
                                              "line": {"width": 2}}))
@@ -104,8 +106,8 @@ def scatter(xy, labels, title: str, outlier_mask=None, texts=None, dim: int = 2,
 def _axes(fig: go.Figure, method: str, variance, unit: bool, dim: int) -> None:
     name = project.TITLES[method]
     if method == "pca":
-        titles = [f"PC {k + 1}" + (f" ({variance[k]:.0%} of the variance)" if variance is not None
-                                   else "") for k in range(dim)]
+        titles = [_("PC {k} ({share:.0%} of the variance)").format(k=k + 1, share=variance[k])
+                  if variance is not None else f"PC {k + 1}" for k in range(dim)]
     else:
         titles = [f"{name} {k + 1}" for k in range(dim)]
     ticks = method == "pca"

@@ -27,7 +27,7 @@ def render(c: Inside) -> None:
     defaults = O.inversion_layers(c.lm)
     i1, i2, i3 = st.columns([2, 1, 1])
     inv_layers = i1.multiselect(_("Layers"), c.layer_names, default=[n for n in defaults if n in c.layer_names],
-                                key=f"inside-inv-layers-{c.key}",
+                                key=f"inside-inv-layers-{c.key}", placeholder=_("Choose options"),
                                 help=_("Shallow to deep; each is inverted on its own."))
     inv_steps = i2.slider(_("Steps"), 10, 200, O.INVERSION_DEFAULTS["steps"], step=10, key="inside-inv-steps")
     inv_tv = i3.slider(_("TV weight"), 0.0, 5.0, O.INVERSION_DEFAULTS["tv"], key="inside-inv-tv",

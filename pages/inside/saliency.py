@@ -29,7 +29,7 @@ def render(c: Inside) -> None:
                           key=f"inside-sal-target-{c.key}-{top[0][0]}")  # the default follows the picture
     D = precompute.JOBS["saliency"].static         # the defaults a result is prepared ahead for
     methods = s2.multiselect(_("Methods"), list(T.METHODS), default=D["methods"], format_func=lambda m: tr(T.METHODS[m]),
-                             key="inside-sal-methods")
+                             key="inside-sal-methods", placeholder=_("Choose options"))
     with st.expander(_("Advanced")):
         a1, a2, a3 = st.columns(3)
         window = a1.select_slider(_("Occlusion window (px)"), [16, 32, 48, 64], value=D["window"], key="inside-occ-win")

@@ -29,7 +29,8 @@ def render(s: Style) -> None:
             st.image(images.resize_max(tstyle, 256), caption=_("Style picture"), width=220)
     with t2:
         tlayers = st.multiselect(_("Layers whose Gram matrices are matched"), s.labels,
-                                 default=D["style_layers"], key="st-tex-layers")
+                                 default=D["style_layers"], key="st-tex-layers",
+                                 placeholder=_("Choose options"))
         tsize = st.select_slider(_("Texture size (px)"), [96, 128, 160, 192, 256], value=D["size"],
                                  key="st-tex-size")
         tsteps = st.slider(_("Steps (L-BFGS loss evaluations)"), 20, 300, D["steps"], step=10, key="st-tex-steps")

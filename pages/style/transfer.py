@@ -46,7 +46,7 @@ def render(s: Style) -> None:
     with st.expander(_("Advanced: layers, start, optimiser, colours")):
         a1, a2 = st.columns(2)
         layers = a1.multiselect(_("Style layers"), s.labels, default=D["style_layers"],
-                                key="st-layers", help=_("Measured best on EfficientNet-Lite0: stem + "
+                                key="st-layers", placeholder=_("Choose options"), help=_("Measured best on EfficientNet-Lite0: stem + "
                                                         "the 1×1 expansion of the first block of stages 1–4."))
         content_choices = [D["content_layer"]] + [i.name for i in A.layer_catalogue(s.lm)
                                                   if i.name != D["content_layer"]]
@@ -116,7 +116,7 @@ def _sweep(pictures: tuple, s: Style, ready: bool, common: dict) -> None:
     st.subheader(_("Sweep over the style weight β"))
     D = precompute.defaults("sweep", s.lm)
     sw1, sw2 = st.columns([1, 3])
-    sweep_betas = sw1.multiselect(_("β values"), BETAS, default=D["betas"], key="st-sweep-b",
+    sweep_betas = sw1.multiselect(_("β values"), BETAS, default=D["betas"], key="st-sweep-b", placeholder=_("Choose options"),
                                   format_func=lambda v: f"{v:g}")
     sw_steps = sw1.slider(_("Steps each"), 10, 100, D["steps"], step=10, key="st-sweep-steps")
     go_sweep = sw1.button(tr(precompute.JOBS["sweep"].button), icon=":material/grid_view:", key="st-sweep-go",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.i18n import _
+
 from ..meta import LoadedModel, ModelUnavailable
 from .base import Loader, loaded
 
@@ -27,7 +29,7 @@ class FacesLoader(Loader):
         try:
             models = load_face_models()
         except FaceModelsUnavailable as e:
-            raise ModelUnavailable(str(e)) from e
+            raise ModelUnavailable(e.args[0] if len(e.args) == 1 else str(e)) from e
         return loaded(entry, models,
-                      "dlib's pretrained face models (face-recognition-models package, works offline)",
+                      _("dlib's pretrained face models (face-recognition-models package, works offline)"),
                       device="cpu", meta={"files": {k: str(v) for k, v in models.files.items()}})

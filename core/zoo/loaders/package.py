@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from core.i18n import _
+
 from ..meta import LoadedModel, ModelUnavailable
 from .base import Loader, on_meta_device, resolve
 from .torchvision import classifier
@@ -56,7 +58,8 @@ class PackageLoader(Loader):
             mapped[dk] = sv
         model.load_state_dict(mapped, strict=True)
         return classifier(entry, model, device, path,
-                          f"ImageNet-trained {entry.title} ({entry.spec.source}, works offline)")
+                          _("ImageNet-trained {title} ({source}, works offline)",
+                            title=entry.title, source=_(entry.spec.source)))
 
     def skeleton(self, entry: "ZooEntry") -> Any:
         import timm

@@ -31,7 +31,7 @@ class TrainedSpec:
     epochs: int
     seed: int
     trainer: str = "core.architectures.lenet:train_lenet_digits"   # yields LeNet snapshots
-    data: str = "scikit-learn's digits"                              # what it learns from
+    data: str = N_("scikit-learn's digits")                            # what it learns from
     measure: str = N_("accuracy")                                      # the held-out number's name
     input: str = "1×32×32, digits 8×8 upsampled to 28 and padded"
     shipped: Callable[[], str] | None = None   # assets/…pt: these weights, trained ahead
@@ -139,7 +139,7 @@ class TrainedLoader(Loader):
 
         spec: TrainedSpec = entry.spec
         path = self._shipped(entry)
-        model, problem = None, "no bundled file"
+        model, problem = None, _("no bundled file")
         if path is not None:
             try:
                 model, info = read_shipped(entry, path)
@@ -147,21 +147,22 @@ class TrainedLoader(Loader):
                 problem = str(e)
                 logging.getLogger("cnnlab").warning("%s: bundled weights not used (%s); training it here",
                                                     entry.name, problem)
-        what = f"LeNet-5 on {spec.data} ({spec.epochs} epochs, seed {spec.seed})"
         if model is not None:
             accuracy, seconds, source = float(info["accuracy"]), float(info.get("seconds", 0.0)), "bundled"
             provenance = _("bundled: trained by this project (scripts/make_lenet_assets.py, "
                            "assets/{file}; the recipe otherwise trained here on first use): "
                            "LeNet-5 on {data} ({epochs} epochs, seed {seed}), held-out {measure} "
-                           "{pct:.1f}%", file=path.name, data=spec.data, epochs=spec.epochs,
+                           "{pct:.1f}%", file=path.name, data=_(spec.data), epochs=spec.epochs,
                            seed=spec.seed, measure=_(spec.measure), pct=accuracy * 100)
         else:
             last = train_entry(entry)
             model, accuracy, seconds, source = last.model, last.accuracy, last.seconds, "trained here"
-            where = f"assets/{path.name}" if path is not None else "a bundled file"
-            provenance = (f"{what}, trained here on first use in {seconds:.0f} s because {where} "
-                          f"could not be used ({problem}; `make assets` writes it): held-out "
-                          f"{spec.measure} {accuracy * 100:.1f}%")
+            where = f"assets/{path.name}" if path is not None else _("a bundled file")
+            provenance = _("LeNet-5 on {data} ({epochs} epochs, seed {seed}), trained here on first use "
+                           "in {seconds:.0f} s because {where} could not be used ({problem}; `make "
+                           "assets` writes it): held-out {measure} {pct:.1f}%", data=_(spec.data),
+                           epochs=spec.epochs, seed=spec.seed, seconds=seconds, where=where,
+                           problem=problem, measure=_(spec.measure), pct=accuracy * 100)
 
         def preprocess(image: Any) -> "torch.Tensor":
             """An 8×8 digit array (0..16), or any picture (made gray, 8×8, dark ink → 0..16)."""
