@@ -20,7 +20,7 @@ import numpy as np
 import streamlit as st
 
 from core.frames import draw_panel
-from dashboard.i18n import _, tr
+from dashboard.i18n import DEFAULT, N_, _, current, tr
 
 FrameFn = Callable[..., Any]
 
@@ -204,7 +204,7 @@ def live_view(key: str, frame_fn: FrameFn, params: dict | None = None, *,
                     # Ask the camera for the working size, so most frames need no resizing.
                     media_stream_constraints={"video": {"width": {"ideal": _RESOLUTIONS[side_label]}},
                                               "audio": False},
-                    async_processing=True)
+                    async_processing=True, translations=_webrtc_texts())
             except Exception as e:  # noqa: BLE001 - e.g. no Streamlit server (bare/AppTest runs)
                 st.warning(_("Live video cannot start here ({error}); the Snapshot tab "
                              "runs the same function.").format(error=type(e).__name__))
@@ -244,3 +244,20 @@ def _stats(runner: FrameRunner, key: str, playing: bool, show_data) -> None:
         if show_data and s["data"] is not None:
             show_data(s["data"])
     panel()
+
+
+#: the WebRTC component's own button and message texts (streamlit-webrtc ``translations``)
+WEBRTC_TEXTS = {
+    "start": N_("Start"), "stop": N_("Stop"), "select_device": N_("Select device"),
+    "media_api_not_available": N_("This browser has no camera access (Media API not available)"),
+    "device_ask_permission": N_("Allow this page to use the camera"),
+    "device_not_available": N_("No camera is available"),
+    "device_access_denied": N_("Camera access was denied"),
+}
+
+
+def _webrtc_texts() -> dict[str, str] | None:
+    """The component's texts in the visitor's language (None in English: its own defaults)."""
+    if current() == DEFAULT:
+        return None
+    return {k: _(v) for k, v in WEBRTC_TEXTS.items()}

@@ -219,9 +219,23 @@ def run_korean(package: str, tab: str | None, press: bool = False):
 
 
 def _short(at) -> None:
-    from tests.test_fuzz_widgets import _short as short
+    """Short job settings as the English fuzz test sets them (``tests.test_fuzz_widgets``), found
+    by the labels' English: every job-length number input and slider at its minimum."""
+    from tests.test_fuzz_widgets import HEAVY
 
-    short(at)
+    english = _english()
+    heavy = [w for w in at.number_input if not w.disabled] + [w for w in at.slider if not w.disabled]
+    for w in heavy:
+        label = english.get(w.label or "", w.label or "")
+        if HEAVY.search(label) and w.min is not None and not isinstance(w.value, (tuple, list)):
+            w.set_value(type(w.value)(w.min) if isinstance(w.value, (int, float)) else w.min)
+
+
+@functools.lru_cache(maxsize=1)
+def _english() -> dict[str, str]:
+    """Korean label → its English msgid (to recognise a widget by what it is called in English)."""
+    return {m.string: m.id for m in catalog() if isinstance(m.id, str) and isinstance(m.string, str)
+            and m.string}
 
 
 def report(package: str, tab: str | None, press: bool = True) -> list[str]:
