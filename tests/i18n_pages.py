@@ -65,6 +65,15 @@ def catalog():
         return read_po(f, locale="ko", domain="cnnlab")
 
 
+def _row_names(frame) -> list[str]:
+    """A table's row names when it has them (an index of words, not 0, 1, 2 …)."""
+    import pandas as pd
+
+    if isinstance(frame.index, pd.RangeIndex):
+        return []
+    return [str(v) for v in frame.index if isinstance(v, str)]
+
+
 def tabs_of(package: str) -> list[str]:
     """The English titles of a page's tabs ([] for a page without tabs)."""
     module = importlib.import_module(f"pages.{package}")
@@ -136,15 +145,11 @@ def texts(at) -> list[str]:
                 out.append(str(helptext))
     for e in at.get("image"):
         out += [c for c in getattr(e, "captions", []) if c]
-    for e in at.dataframe:
+    for e in [*at.dataframe, *at.get("table")]:
         try:
             out += [str(c) for c in e.value.columns]
+            out += _row_names(e.value)
         except Exception:  # noqa: BLE001 - not a frame with columns
-            pass
-    for e in at.get("table"):
-        try:
-            out += [str(c) for c in e.value.columns]
-        except Exception:  # noqa: BLE001
             pass
     for e in at.get("plotly_chart"):
         try:

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from core import textdraw
+from core.i18n import N_
 from .detector import class_colour, draw_boxes
 from .yolo_grid import Example, YoloTarget
 
@@ -57,8 +58,11 @@ def cell_rect(cell: tuple[int, int], S: int, h: int, w: int) -> tuple[int, int, 
     return int(c * w / S), int(r * h / S), int((c + 1) * w / S), int((r + 1) * h / S)
 
 
+ANCHOR_TAGS = (N_("#{k} anchor {a}"), N_("#{k} anchor {a} LOST"))   # the objects' tags
+
+
 def grid_picture(image: np.ndarray, target: YoloTarget, boxes_xyxy, names: Sequence[str],
-                 stroke: float = 1.0, side: int | None = None) -> np.ndarray:
+                 stroke: float = 1.0, side: int | None = None, gettext=None) -> np.ndarray:
     """The grid over the picture, each object's box and centre, its responsible cell shaded, and
     the anchor it was given drawn at its centre (thin; red and "LOST" for an object the target
     could not hold). Each object's tag "#k anchor a" sits just outside its box, moved on where
@@ -100,7 +104,7 @@ def grid_picture(image: np.ndarray, target: YoloTarget, boxes_xyxy, names: Seque
         cv2.rectangle(out, p1, p2, (255, 255, 255) if obj.status == "assigned" else ANCHOR_LOST, px(1))
     for obj, b in zip(target.objects, np.asarray(boxes_xyxy, float).reshape(-1, 4)):
         lost = obj.status != "assigned"
-        label = f"#{obj.index} anchor {obj.anchor + 1}" + (" LOST" if lost else "")
+        label = (gettext or str)(ANCHOR_TAGS[lost]).format(k=obj.index, a=obj.anchor + 1)
         _label(out, label, b, ANCHOR_UNDER if lost else class_colour(obj.class_id, len(names)),
                font, text_t, px(2), placed, frame=ANCHOR_LOST if lost else ANCHOR_UNDER)
     return out
@@ -139,13 +143,13 @@ def _label(out: np.ndarray, text: str, box, col, font: float, text_t: int, gap: 
 
 
 def notes_example_picture(example: Example, target: YoloTarget, scale: int = 2,
-                          stroke: float = 1.0) -> np.ndarray:
+                          stroke: float = 1.0, gettext=None) -> np.ndarray:
     """A worked example (:data:`core.detection.yolo_grid.NOTES_EXAMPLE`) on a light grey canvas,
     drawn ``scale`` times its size for legibility (``stroke``: see :func:`grid_picture`)."""
     w, h = example.image_size
     canvas = np.full((h * scale, w * scale, 3), CANVAS_GREY, np.uint8)
     return grid_picture(canvas, target, np.asarray(example.boxes_xyxy, float) * scale,
-                        example.class_names, stroke)
+                        example.class_names, stroke, gettext=gettext)
 
 
 # --------------------------------------------------------------------------- NMS steps

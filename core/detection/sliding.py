@@ -45,7 +45,7 @@ from ..architectures.builders import (LeNet5, LeNet5Modern, RBFOutput, ScaledTan
 from ..architectures.lenet import DigitsData, LeNetSnapshot, train_lenet_digits
 from ..convolution import output_size
 from .boxes import nms
-from core.i18n import _
+from core.i18n import N_, _
 
 __all__ = [
     "FullyConvolutional",
@@ -888,11 +888,11 @@ def _pyramid_result(maps: list[tuple[int, float, SlidingComparison]], threshold:
 #: The course's example network (Andrew Ng's "Convolutional implementation of sliding
 #: windows"): (name, kind, f, s, out channels). On a 14×14×3 window it gives 1×1×4.
 NOTES_LAYERS: tuple[tuple[str, str, int, int, int], ...] = (
-    ("CONV 5×5, 16 filters", "conv", 5, 1, 16),
-    ("MAX POOL 2×2, s=2", "pool", 2, 2, 16),
-    ("FC 400 as CONV 5×5, 400 filters", "conv", 5, 1, 400),
-    ("FC 400 as CONV 1×1, 400 filters", "conv", 1, 1, 400),
-    ("FC softmax 4 as CONV 1×1, 4 filters", "conv", 1, 1, 4),
+    (N_("CONV 5×5, 16 filters"), "conv", 5, 1, 16),
+    (N_("MAX POOL 2×2, s=2"), "pool", 2, 2, 16),
+    (N_("FC 400 as CONV 5×5, 400 filters"), "conv", 5, 1, 400),
+    (N_("FC 400 as CONV 1×1, 400 filters"), "conv", 1, 1, 400),
+    (N_("FC softmax 4 as CONV 1×1, 4 filters"), "conv", 1, 1, 4),
 )
 
 
@@ -903,7 +903,7 @@ def output_shapes(n: int | tuple[int, int], channels: int = 3,
     ``floor((n + 2p - f)/s) + 1`` (:func:`core.convolution.output_size`), starting with the
     input itself. 14 → 1×1×4, 16 → 2×2×4, 28 → 8×8×4 with :data:`NOTES_LAYERS`."""
     h, w = _pair(n)
-    out = [("input", (h, w, channels))]
+    out = [(N_("input"), (h, w, channels))]
     for name, _kind, f, s, c in layers:
         h, w = output_size(h, f, 0, s), output_size(w, f, 0, s)
         out.append((name, (h, w, c)))

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import ascent as A
-from core.i18n import _
+from core.i18n import N_, _
 
 
 # --------------------------------------------------------------------------- input
@@ -308,8 +308,13 @@ def overlay_map(image: np.ndarray, m: np.ndarray, alpha: float = 0.5,
     return (image.astype(np.float32) * (1 - alpha) + heat.astype(np.float32) * alpha).round().astype(np.uint8)
 
 
-def feature_frame(frame: np.ndarray, model: Any, layer: str, n: int = 16) -> tuple[np.ndarray, dict]:
-    """Frame function for live mode: the frame next to a grid of its strongest feature maps."""
+FEATURE_FRAME_TEXT = N_("{layer}: {n} strongest of {c} channels")   # the live panel's line
+
+
+def feature_frame(frame: np.ndarray, model: Any, layer: str, n: int = 16,
+                  text: str = FEATURE_FRAME_TEXT) -> tuple[np.ndarray, dict]:
+    """Frame function for live mode: the frame next to a grid of its strongest feature maps
+    (``text``: the panel's line, :data:`FEATURE_FRAME_TEXT` in the visitor's language)."""
     from core.frames import draw_panel
 
     small = prepare(frame, 224)
@@ -317,7 +322,7 @@ def feature_frame(frame: np.ndarray, model: Any, layer: str, n: int = 16) -> tup
     grid = feature_grid(fm, n=n, cols=int(np.ceil(np.sqrt(n))), tile=max(16, frame.shape[0] // int(np.ceil(np.sqrt(n)))))
     grid = cv2.resize(grid, (round(grid.shape[1] * frame.shape[0] / grid.shape[0]), frame.shape[0]))
     out = np.concatenate([frame, grid], axis=1)
-    return draw_panel(out, [f"{layer}: {n} strongest of {fm.maps.shape[0]} channels"]), {"layer": layer}
+    return draw_panel(out, [text.format(layer=layer, n=n, c=fm.maps.shape[0])]), {"layer": layer}
 
 
 # --------------------------------------------------------------------------- top patches

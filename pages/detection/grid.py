@@ -47,7 +47,7 @@ def _notes_example() -> None:
     target = ex.encode()
     s = sizes()                 # presenting: thicker lines, larger labels
     a, t = st.columns([3, 2])
-    a.image(draw.notes_example_picture(ex, target, scale=2, stroke=s.scale), width="stretch",  # 2 × 300 px
+    a.image(draw.notes_example_picture(ex, target, scale=2, stroke=s.scale, gettext=_), width="stretch",  # 2 × 300 px
             caption=_("{title}: 3×3 grid, anchors (h, w) = {anchors} cells; white/red "
                       "thin box: the anchor each object got, at its centre").format(title=_(ex.title),
                                                                                    anchors=ex.anchors))
@@ -75,7 +75,8 @@ def _on_a_scene() -> None:
                        image_size=(w, h))
     s = sizes()
     a, t = st.columns([3, 2])
-    a.image(draw.grid_picture(sc.image, target, sc.boxes, scenes.CLASSES, stroke=s.scale, side=PICTURE_SIDE),
+    a.image(draw.grid_picture(sc.image, target, sc.boxes, scenes.CLASSES, stroke=s.scale, side=PICTURE_SIDE,
+                              gettext=_),
             width="stretch",
             caption=_("{S}×{S} grid; shaded: responsible cells; white/red thin box: the anchor each "
                       "object got, at its centre").format(S=S))

@@ -44,7 +44,7 @@ def render() -> None:
              "convolutions (the first FC becomes a convolution as large as its input map, the others "
              "1×1), feed the **whole picture once**, and get every window's answer in one output map."))
     shapes = {n: SL.output_shapes(n) for n in (14, 16, 28)}
-    layer_names = [name for name, _shape in shapes[14]]
+    layer_names = [_(name) for name, _shape in shapes[14]]
     figures.table(st, pd.DataFrame({_("{n}×{n}×3 input").format(n=n): [f"{a}×{b}×{c}" for _name, (a, b, c) in shapes[n]]
                                for n in shapes}, index=layer_names), width="stretch")
     ver = _notes_example()

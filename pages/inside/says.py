@@ -44,4 +44,5 @@ def render(c: Inside) -> None:
         else:
             lay = st.selectbox(_("Layer"), c.layer_names, index=min(3, len(c.layer_names) - 1),
                                key=f"inside-live-layer-{c.key}")
-            live_view("inside-live-view", Fe.feature_frame, {"model": c.lm, "layer": lay}, default_fps=5)
+            live_view("inside-live-view", Fe.feature_frame,
+                      {"model": c.lm, "layer": lay, "text": _(Fe.FEATURE_FRAME_TEXT)}, default_fps=5)

@@ -78,18 +78,6 @@ def test_bad_upload_shows_a_message_and_the_app_keeps_serving(app_url, page, tmp
     page.screenshot(path=str(SHOTS / "inside-classify.png"))
 
 
-def test_presentation_mode_renders_every_page(app_url, page):
-    for topic in nav.TOPICS:
-        page.goto(f"{app_url}/{topic.url}?present=1")
-        wait_rendered(page)
-        assert not exceptions_on(page), (topic.url, exceptions_on(page))
-        assert "present=1" in page.url, "the flag stays in the URL"
-        # Large type: the page title is drawn at the presentation size (3rem = 63 px here).
-        size = page.locator("h1").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
-        assert size >= 55, size
-    page.screenshot(path=str(SHOTS / "present-embeddings.png"))
-
-
 def test_a_prepared_link_opens_the_exact_demo(app_url, page):
     page.goto(f"{app_url}/inside?inside-classify-sample=coffee")
     wait_rendered(page)

@@ -58,7 +58,8 @@ def test_prepared_korean_link_opens_in_korean(app_url, page, url, title, tab):
     out.mkdir(parents=True, exist_ok=True)
     page.goto(f"{app_url}/{url}?lang=ko&present=1")
     wait_rendered(page)
-    if tab:
+    tabs = page.get_by_role("tab")
+    if tab and tabs.count() and tabs.first.inner_text().strip() != tab:   # the default tab is open
         page.get_by_role("tab", name=tab).click()
         wait_rendered(page)
     h1 = page.locator("h1").first.inner_text().strip()

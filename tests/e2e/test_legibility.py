@@ -7,7 +7,8 @@ For each tab it asserts: no exception element and no "This view failed" message;
 figure, image or Graphviz diagram reaches past the right edge of its column or of the main
 container, no plot text is cut off at its figure's edge, and no formula is wider than its place;
 and in presentation mode that numbers in heatmap/matrix cells are drawn at 20 px or more and every
-other plot text (titles, ticks, axis titles, legends, annotations, sliders) at 18 px or more.
+other plot text (titles, ticks, axis titles, legends, annotations, sliders) at 18 px or more, that
+``present=1`` stays in the URL and that page titles are drawn at the presentation size.
 A last test checks that the notes' Korean terms are drawn with a real CJK font.
 
 One server, one browser, one page; tabs are opened by clicking them. The measurements of every
@@ -151,6 +152,10 @@ def test_every_tab_is_legible(app_url, page, mode):
         settle(page)
         if not presenting:  # the sidebar is open at this width (collapsed in presentation mode)
             assert page.locator('[data-testid="stSidebar"]').first.get_attribute("aria-expanded") != "false"
+        else:  # the flag stays in the URL, and the title is drawn at the presentation size (3rem)
+            assert "present=1" in page.url, (topic.url, page.url)
+            size = page.locator("h1").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+            assert size >= 55, (topic.url, size)
         tabs = page.locator('[data-testid="stTabs"]').first.get_by_role("tab")
         titles = [t.strip() for t in tabs.all_inner_texts()]
         assert titles, f"{topic.url}: no tabs"
