@@ -400,6 +400,7 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
         layout.update(xaxis_title=x_title, yaxis=dict(title=y_title))
         if log_y:
             layout["yaxis"]["type"] = "log"
+            layout["yaxis"].update(_decades([v for c in curves if c.axis == "y" for v in c.y]))
         if y_range is not None:
             layout["yaxis"]["range"] = list(y_range)
         if any(c.axis == "y2" for c in curves):
@@ -414,6 +415,18 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
                 fig.update_yaxes(tickformat=f, row=1, col=i + 1)
     fig.update_layout(**layout)
     return fig
+
+
+def _decades(values) -> dict:
+    """A log axis over many decades labelled at powers of ten only (every k-th one, about six
+    labels at most): plotly's own 2s and 5s between them pile up into an unreadable column."""
+    positive = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]
+    if not positive:
+        return {}
+    span = np.log10(max(positive)) - np.log10(min(positive))
+    if span <= 3:   # a few decades: plotly's 1-2-5 labels are readable and help
+        return {}
+    return {"dtick": max(1, int(np.ceil(span / 6))), "exponentformat": "power"}
 
 
 def _cell(v) -> str:
