@@ -400,7 +400,7 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
         layout.update(xaxis_title=x_title, yaxis=dict(title=y_title))
         if log_y:
             layout["yaxis"]["type"] = "log"
-            layout["yaxis"].update(_decades([v for c in curves if c.axis == "y" for v in c.y]))
+            layout["yaxis"].update(decade_ticks([v for c in curves if c.axis == "y" for v in c.y]))
         if y_range is not None:
             layout["yaxis"]["range"] = list(y_range)
         if any(c.axis == "y2" for c in curves):
@@ -417,7 +417,7 @@ def loss_curves(curves: Iterable[Curve], *, title: str | None = None, x_title: s
     return fig
 
 
-def _decades(values) -> dict:
+def decade_ticks(values) -> dict:
     """A log axis over many decades labelled at powers of ten only (every k-th one, about six
     labels at most): plotly's own 2s and 5s between them pile up into an unreadable column."""
     positive = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]

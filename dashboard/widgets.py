@@ -95,7 +95,8 @@ def download_png(image: np.ndarray, filename: str, label: str = N_("Download PNG
     # the bytes.
     data = _on_click(images.to_png_bytes, image) if key else images.to_png_bytes(image)
     st.download_button(_(label), data=data, file_name=filename, mime="image/png",
-                       key=key or f"png-{filename}-{_digest(data)}", icon=":material/download:")
+                       key=key or f"png-{filename}-{_digest(data)}", icon=":material/download:",
+                       on_click="ignore")
 
 
 def download_gif(frames: list[np.ndarray], filename: str, label: str = N_("Download GIF"),
@@ -106,7 +107,8 @@ def download_gif(frames: list[np.ndarray], filename: str, label: str = N_("Downl
     data = _on_click(images.to_gif_bytes, list(frames), duration_ms=duration_ms) if key \
         else images.to_gif_bytes(frames, duration_ms=duration_ms)
     st.download_button(_(label), data=data, file_name=filename, mime="image/gif",
-                       key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:")
+                       key=key or f"gif-{filename}-{_digest(data)}", icon=":material/animated_images:",
+                       on_click="ignore")
 
 
 def downloads(image: np.ndarray, frames: list[np.ndarray], stem: str, key: str,

@@ -36,3 +36,14 @@ def test_presented_cells_read_like_the_dataframes():
 
     assert [_cell(v) for v in (1.0, 0.5, 0.61234, 0.0, 1234567.0, float("nan"), 3, "tabby", True)] == \
         ["1", "0.5", "0.612", "0", "1,234,567", "", "3", "tabby", "True"]
+
+
+def test_a_log_axis_over_many_decades_is_labelled_at_powers_of_ten_only():
+    from dashboard import figures
+
+    assert figures.decade_ticks([0.5, 20.0, None, 0.0]) == {}        # 1.6 decades: plotly's 1-2-5 labels
+    assert figures.decade_ticks([1e-13, 100.0]) == {"dtick": 3, "exponentformat": "power"}   # 15 decades
+    assert figures.decade_ticks([1e-3, 1e2])["dtick"] == 1
+    assert figures.decade_ticks([float("nan"), -1.0]) == {}
+    fig = figures.loss_curves([figures.Curve("loss", [1, 2, 3], [100.0, 1.0, 1e-13], "#000")], log_y=True)
+    assert fig.layout.yaxis.dtick == 3 and fig.layout.yaxis.type == "log"

@@ -190,10 +190,7 @@ def _draw_grads(slot, result) -> None:
                 name=_("{net}: 0 (underflow)").format(net=_(NETS[name])), marker={"symbol": "triangle-down", "size": 9,
                                                         "color": colour},
                 hovertemplate=_("layer %{x}: gradient 0 (below float32's range)<extra></extra>")))
-    top = max(positive) if positive else 1.0
-    decades = np.log10(top / floor) if floor > 0 else 1.0
-    # one label per power of ten (every second one over many decades): no crowded 2s and 5s
-    fig.update_yaxes(exponentformat="power", dtick=1 if decades <= 6 else 2)
+    fig.update_yaxes(figures.decade_ticks(positive + [floor]))    # the floor's triangles widen the span
     box = slot.container()
     figures.show(fig, slot=box, width="stretch")
     for name, lost, _colour in marks:

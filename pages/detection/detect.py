@@ -206,7 +206,7 @@ def _video_result(name: str, fps: float) -> None:
             step=prog.step, total=prog.total))
     st.video(cached[1])
     st.download_button(_("Download annotated MP4"), cached[1], file_name="detections.mp4", mime="video/mp4",
-                       key="det-video-dl", icon=":material/download:")
+                       key="det-video-dl", icon=":material/download:", on_click="ignore")
 
 
 # --------------------------------------------------------------------------- the webcam

@@ -16,6 +16,7 @@ from .common import Inside, sample_pictures
 
 _SAMPLES, _YOURS = N_("bundled samples"), N_("your pictures")
 _THUMBS = 120                                                 # more thumbnails than this only clutter the map
+_PROJ_NAMES = {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}   # as the field writes them
 _VIEWS = ["", N_(" (corner 1)"), N_(" (corner 2)"), N_(" (corner 4)")]    # whole + three of the four corners
 
 
@@ -30,7 +31,7 @@ def render(c: Inside) -> None:
                        help=_("Not the picture itself (a gallery view of it would be found at distance 0): "
                               "the same picture changed so that its pixels differ but its content does not."))
     proj = n1.radio(_("Projection"), N.PROJECTIONS, horizontal=True, key="inside-nn-proj",
-                    format_func=lambda m: {"tsne": "t-SNE", "pca": "PCA", "umap": "UMAP"}[m])
+                    format_func=_PROJ_NAMES.__getitem__)
     if proj == "umap" and not N.umap_available():
         n1.caption(_("UMAP needs the `umap-learn` package, which is not installed here: t-SNE is used."))
     mine = your_pictures("inside-nn", label=N_("Add your own pictures to the gallery (several files, or one .zip; "
@@ -116,7 +117,7 @@ def _map(res: dict) -> go.Figure:
                                   sizex=span * 0.07, sizey=span * 0.07, xanchor="center", yanchor="middle"))
     fig.update_layout(height=560, margin=dict(l=10, r=10, t=30, b=10), legend=dict(title=_("class")),
                       title=_("{method} of the last-stage features (hover for names)").format(
-                          method=res["method"].upper()))
+                          method=_PROJ_NAMES[res["method"]]))
     return fig
 
 

@@ -12,7 +12,7 @@ from core.segmentation.infer import choose_work_side, model_kind, segment_frame
 from core.segmentation.show import to_display
 from dashboard import figures
 from dashboard.cache import get_model
-from dashboard.i18n import N_, _, opt, shown, tr
+from dashboard.i18n import N_, _, ngettext, opt, shown, tr
 from dashboard.widgets import download_png, image_input, provenance_badge
 
 MODELS = {"lraspp-mobilenet-v3": N_("LR-ASPP MobileNetV3 — 21 VOC classes (people, animals, vehicles…), fast"),
@@ -131,7 +131,8 @@ def _result(lm, kind: str, image, truth, alpha: float, work_side: int | None, co
             caption=_("input") if truth is None else _("ground truth"), width="stretch")
     ms = res.seconds * 1000
     b.image(to_display(res.image, zoom),
-            caption=(_("prediction ({n} objects, {ms:.0f} ms)").format(n=res.instances, ms=ms)
+            caption=(ngettext("prediction ({n} object, {ms:.0f} ms)", "prediction ({n} objects, {ms:.0f} ms)",
+                              res.instances).format(n=res.instances, ms=ms)
                      if res.instances is not None else _("prediction ({ms:.0f} ms)").format(ms=ms)),
             width="stretch")
     with b:

@@ -17,7 +17,7 @@ BETAS = [1e1, 1e2, 3e2, 1e3, 3e3, 1e4, 1e5]
 
 def render(s: Style) -> None:
     st.write(_(
-        "Natural style transfer (notes 001/004): texture synthesis for the style picture plus "
+        "Neural style transfer (notes 001/004): texture synthesis for the style picture plus "
         "feature inversion for the content picture, in one loss. Start from the content picture "
         "(or noise) and minimise J(G) with **L-BFGS**; the content term keeps the layout, the "
         "style term paints the textures, the TV term (the notes' noise loss) keeps neighbouring "

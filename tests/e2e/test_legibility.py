@@ -1,14 +1,16 @@
 """Legible on a projector: the home page and every tab of every page, at 1280×800 with the
-sidebar open and in presentation mode (``?present=1``), screenshotted (whole main column) into
+sidebar open (in English) and in presentation mode from the Korean lecturer's prepared link
+(``?lang=ko&present=1``, issue 21), screenshotted (whole main column) into
 artifacts/screenshots/legibility/<mode>-<page>-<n>-<tab>.png (the sidebar-open mode's only with
-``CNNLAB_SHOTS=1``).
+``CNNLAB_SHOTS=1``). Presentation mode's sizes are the same in both languages; its run in Korean
+also checks that every page opens in Korean (a Korean title, Korean text on every tab).
 
 For each tab it asserts: no exception element and no "This view failed" message; no plotly
 figure, image or Graphviz diagram reaches past the right edge of its column or of the main
 container, no plot text is cut off at its figure's edge, and no formula is wider than its place;
 and in presentation mode that numbers in heatmap/matrix cells are drawn at 20 px or more and every
 other plot text (titles, ticks, axis titles, legends, annotations, sliders) at 18 px or more, that
-``present=1`` stays in the URL and that page titles are drawn at the presentation size.
+``present=1`` and ``lang=ko`` stay in the URL and that page titles are drawn at the presentation size.
 A last test checks that the notes' Korean terms are drawn with a real CJK font.
 
 One server, one browser, one page; tabs are opened by clicking them. The measurements of every
@@ -18,11 +20,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 
 import pytest
 
 from dashboard import nav
+from tests import i18n_pages
 from tests.e2e import test_browser
 from tests.e2e.browser import ROOT, browser_page, exceptions_on
 
@@ -35,6 +39,8 @@ SLOW_MS = 180_000           # a tab that trains or detects on open may take a wh
 # minute of the suite) are taken only with CNNLAB_SHOTS=1, the presentation mode's always.
 SHOOT_ALL = os.environ.get("CNNLAB_SHOTS", "") not in ("", "0")
 app_url = test_browser.app_url  # the same module-scoped server fixture (one server per module)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+QUERY = {"normal": "", "present": "?lang=ko&present=1"}   # the lecturer's prepared link
 
 # Everything measured in one call: what sticks out on the right, and the size of every
 # plotly text (heatmap cell labels apart from the rest).
@@ -142,19 +148,22 @@ def test_every_tab_is_legible(app_url, page, mode):
     presenting = mode == "present"
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems, report = [], {}
-    page.goto(f"{app_url}/" + ("?present=1" if presenting else ""))    # the home page: no tabs
+    page.goto(f"{app_url}/{QUERY[mode]}")    # the home page: no tabs
     settle(page)
     problems += check_tab(page, "home", presenting, report)
     screenshot(page, SHOTS / f"{mode}-home.png")
     for topic in nav.TOPICS:
-        page.goto(f"{app_url}/{topic.url}" + ("?present=1" if presenting else ""))
+        page.goto(f"{app_url}/{topic.url}{QUERY[mode]}")
         page.wait_for_selector('[data-testid="stTabs"]', timeout=SLOW_MS)
         settle(page)
         if not presenting:  # the sidebar is open at this width (collapsed in presentation mode)
             assert page.locator('[data-testid="stSidebar"]').first.get_attribute("aria-expanded") != "false"
-        else:  # the flag stays in the URL, and the title is drawn at the presentation size (3rem)
-            assert "present=1" in page.url, (topic.url, page.url)
-            size = page.locator("h1").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        else:  # the flags stay in the URL, and the title is in Korean, drawn at the presentation size (3rem)
+            assert "present=1" in page.url and "lang=ko" in page.url, (topic.url, page.url)
+            h1 = page.locator("h1").first
+            text = h1.inner_text().strip()     # ("DeepDream" is DeepDream in Korean too)
+            assert HANGUL.search(text) or text == i18n_pages.korean(topic.title), (topic.url, text)
+            size = h1.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
             assert size >= 55, (topic.url, size)
         tabs = page.locator('[data-testid="stTabs"]').first.get_by_role("tab")
         titles = [t.strip() for t in tabs.all_inner_texts()]
@@ -167,6 +176,10 @@ def test_every_tab_is_legible(app_url, page, mode):
             assert page.get_by_role("tab", selected=True).first.inner_text().strip() == title
             where = f"{topic.url} › {title}"
             problems += check_tab(page, where, presenting, report)
+            if presenting:   # the tab reads in Korean (test_i18n checks its every string under AppTest)
+                hangul = len(HANGUL.findall(page.locator('[data-testid="stMain"]').inner_text()))
+                if hangul < 50:
+                    problems.append(f"{where}: only {hangul} Hangul characters shown in Korean")
             report[where]["seconds"] = round(time.monotonic() - start, 2)
             slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
             if presenting or SHOOT_ALL:    # the projector's view always; the laptop's on request
