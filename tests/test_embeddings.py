@@ -210,9 +210,10 @@ def _report(name, desc, labels):
 
 
 def test_lfw_verification_and_one_shot_identification(shared_data):
-    desc, labels, missed = _descriptors(shared_data / "faces" / "lfw_small", upsample=0)
-    assert len(desc) == 300 and len(set(labels)) == 20
-    assert missed <= 10
+    # 20 people × 8 images keeps the test short (about half of its 300); the benchmark reports all
+    desc, labels, missed = _descriptors(shared_data / "faces" / "lfw_small", upsample=0, per_person=8)
+    assert len(desc) == 160 and len(set(labels)) == 20
+    assert missed <= 5
     rates, top1, auc = _report("LFW small", desc, labels)
     assert rates["accuracy"] >= 0.95
     assert rates["balanced accuracy"] >= 0.95
