@@ -71,21 +71,34 @@ def browser_page(width: int = 1400, height: int = 1400):
             browser.close()
 
 
+# The app's own run state, as Streamlit's own browser tests read it: the root element carries
+# data-test-script-state (set to "rerunRequested" the moment a widget asks for a run, "running",
+# then "notRunning") and data-test-connection-state. The "Running…" status widget is drawn only
+# after a delay, so waiting on it alone needed long fixed pauses after every click.
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+         && app.dataset.testConnectionState === 'CONNECTED'
+         && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+LOADED = """() => !document.querySelector('[data-testid="stSkeleton"]:not([data-testid="stSidebar"] *)')
+               && Array.from(document.images).every(i => i.complete)"""
+
+
+def wait_idle(page, timeout_ms: int = 90_000, pause_ms: int = 150) -> None:
+    """Until the script run a click (or a page load) started has ended and its pictures have
+    arrived; looked at twice, as a run can ask for another (a query parameter, a finished job)."""
+    for _ in range(2):
+        page.wait_for_timeout(pause_ms)     # widgets debounce a moment before they send
+        page.wait_for_function(IDLE, timeout=timeout_ms)
+    page.wait_for_function(LOADED, timeout=timeout_ms)
+
+
 def wait_rendered(page, timeout_ms: int = 90_000) -> None:
     """Wait until the app has a title on screen and Streamlit has finished running the script."""
     page.wait_for_selector("h1", timeout=timeout_ms)
-    # While a script runs the status widget shows "Running..."; wait until it has been gone
-    # for a moment (it appears a little after a click, so one look is not enough).
-    idle = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    for _ in range(3):
-        page.wait_for_timeout(400)
-        page.wait_for_function(idle, timeout=timeout_ms)
-    # Then for images and charts that are still loading (grey skeletons) to arrive.
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stSkeleton"]:not([data-testid="stSidebar"] *)')
-               && Array.from(document.images).every(i => i.complete)""",
-        timeout=timeout_ms)
-    page.wait_for_timeout(500)
+    wait_idle(page, timeout_ms)
+    page.wait_for_timeout(200)              # the browser lays out what arrived last
 
 
 def exceptions_on(page) -> list[str]:

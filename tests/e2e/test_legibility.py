@@ -28,7 +28,7 @@ import pytest
 from dashboard import nav
 from tests import i18n_pages
 from tests.e2e import test_browser
-from tests.e2e.browser import ROOT, browser_page, exceptions_on
+from tests.e2e.browser import ROOT, browser_page, exceptions_on, wait_idle
 
 pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "artifacts" / "screenshots" / "legibility"
@@ -99,17 +99,8 @@ FAILED = "() => [...document.querySelectorAll('[data-testid=\"stAlert\"]')].map(
 def settle(page, timeout_ms: int = SLOW_MS) -> None:
     """Until the script run that a click started has finished and its pictures have arrived."""
     page.wait_for_selector("h1", timeout=timeout_ms)         # a page load: the app is up
-    # no "Running…" status and no element left over from the previous run (Streamlit marks them
-    # data-stale while a run is under way); looked at twice, as a run starts a moment after a click
-    idle = """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                     && !document.querySelector('[data-stale="true"]')"""
-    for _ in range(2):
-        page.wait_for_timeout(200)
-        page.wait_for_function(idle, timeout=timeout_ms)
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stSkeleton"]:not([data-testid="stSidebar"] *)')
-               && Array.from(document.images).every(i => i.complete)""", timeout=timeout_ms)
-    page.wait_for_timeout(150)
+    wait_idle(page, timeout_ms)
+    page.wait_for_timeout(100)
 
 
 def screenshot(page, path) -> None:
