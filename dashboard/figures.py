@@ -429,6 +429,42 @@ def decade_ticks(values) -> dict:
     return {"dtick": max(1, int(np.ceil(span / 6))), "exponentformat": "power"}
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_label(v: float, powers: bool = False) -> str:
+    """A tick written out (0.05, 200, 10,000); far from 1, or with ``powers``, as a power of ten
+    (10⁻¹⁰, 2×10⁸; 1 and 10 stay 1 and 10)."""
+    if 1e-4 <= v < 1e7 and not (powers and not 1 <= v <= 10):
+        return f"{v:,.0f}" if v >= 1 else f"{v:.{max(0, -int(np.floor(np.log10(v))))}f}"
+    k = int(np.floor(np.log10(v) + 1e-9))
+    m = round(v / 10.0 ** k)
+    return ("" if m == 1 else f"{m}×") + "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def log_ticks(lo: float, hi: float, most: int = 7) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis from ``lo`` to ``hi`` (> 0), for ``tickvals``/``ticktext``: 1-2-5 in
+    every decade when the range spans at most three, powers of ten otherwise (every k-th one,
+    ``most`` labels at most: twelve decades of a loss that starts at 0 read 10⁻¹⁰ … 100, not
+    twelve crowded rows); labels written out, never plotly's bare "2 5 2 5" minor digits."""
+    lo, hi = float(min(lo, hi)), float(max(lo, hi))
+    if not lo > 0:
+        raise ValueError(f"A log axis needs positive values; got {lo!r}.")
+    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    if last - first <= 3:
+        vals = [m * 10.0 ** e for e in range(first, last + 1) for m in (1, 2, 5)]
+    else:
+        top = int(np.floor(np.log10(hi * 1.05)))          # the highest power on the axis is labelled
+        every = max(1, int(np.ceil((top - first + 1) / most)))
+        vals = [10.0 ** e for e in range(top, first - 1, -every)][::-1]
+    inside = [v for v in vals if lo / 1.05 <= v <= hi * 1.05]
+    if len(inside) < 2:        # a narrow range: the neighbours around it
+        inside = [v for v in vals if v < lo][-1:] + inside + [v for v in vals if v > hi][:1]
+    # powers of ten only: all written as powers once one of them must be (not 0.001 next to 10⁻⁵)
+    powers = last - first > 3 and any(not 1e-4 <= v < 1e7 for v in inside)
+    return inside, [_tick_label(v, powers) for v in inside]
+
+
 def _cell(v) -> str:
     """One table cell as the dataframe would show it: floats to at most 3 decimals, no trailing
     zeros; large numbers with thousands separators."""

@@ -47,3 +47,17 @@ def test_a_log_axis_over_many_decades_is_labelled_at_powers_of_ten_only():
     assert figures.decade_ticks([float("nan"), -1.0]) == {}
     fig = figures.loss_curves([figures.Curve("loss", [1, 2, 3], [100.0, 1.0, 1e-13], "#000")], log_y=True)
     assert fig.layout.yaxis.dtick == 3 and fig.layout.yaxis.type == "log"
+
+
+def test_log_ticks_written_out_and_at_most_seven_over_many_decades():
+    from dashboard.figures import log_ticks
+
+    assert log_ticks(0.013, 0.9) == ([0.02, 0.05, 0.1, 0.2, 0.5], ["0.02", "0.05", "0.1", "0.2", "0.5"])
+    assert log_ticks(0.003, 2000)[1] == ["0.01", "0.1", "1", "10", "100", "1,000"]
+    # a style-transfer content loss that starts at ~0 (float noise): 13 decades, 7 labels
+    vals, text = log_ticks(3e-11, 335)
+    assert text == ["10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "1", "10²"] and len(vals) == 7
+    assert log_ticks(2e-5, 3e-4)[1] == ["2×10⁻⁵", "5×10⁻⁵", "0.0001", "0.0002"]
+    assert log_ticks(0.5, 0.6)[0] == [0.2, 0.5, 1.0]         # a narrow range: its neighbours
+    with pytest.raises(ValueError):
+        log_ticks(0, 1)

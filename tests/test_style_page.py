@@ -155,3 +155,14 @@ def test_a_trained_style_is_selected_at_once_and_previewed_on_a_held_out_photo(m
     assert not any(c.shape == images.load_sample(S.HELD_OUT_SAMPLE, max_side=384).shape
                    and np.array_equal(c, images.load_sample(S.HELD_OUT_SAMPLE, max_side=384))
                    for c in seen["contents"])
+
+
+def test_a_loss_of_float_rounding_at_the_start_does_not_stretch_the_axis():
+    from pages.style.common import loss_figure
+
+    rows = [{"step": 0, "content": 3e-11, "style": 330.0}] + \
+           [{"step": i, "content": 20.0 + i, "style": 300.0 / i} for i in range(1, 10)]
+    fig = loss_figure(rows, {"content": "content", "style": "style"}, "t")
+    content = next(t for t in fig.data if t.name == "content")
+    assert list(content.x) == list(range(1, 10))          # the ~0 of the first step left out
+    assert min(fig.layout.yaxis.tickvals) >= 10 and "10⁻¹⁰" not in fig.layout.yaxis.ticktext

@@ -2,10 +2,10 @@
 comparison table and digits data set."""
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 import core.architectures as arch
+from dashboard.figures import log_ticks  # noqa: F401 - the tabs' log axes
 from dashboard.i18n import _, tr
 
 BLUE, ORANGE, GREEN, PURPLE, GREY = "#4a6fa5", "#e8833a", "#3a9e5c", "#8e5ccf", "#8a8f98"
@@ -45,20 +45,6 @@ def pow2_ticks(values) -> list[int]:
             ticks.append(t)
         t *= 2
     return ticks
-
-
-def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Ticks for a log axis from ``lo`` to ``hi``: 1-2-5 in every decade (1, 2, 5, 10, 20, …),
-    only powers of ten when the range spans more than three decades; labels written out
-    (0.5, 20, 1000), never plotly's bare "2 5 2 5" minor digits."""
-    lo, hi = float(min(lo, hi)), float(max(lo, hi))
-    if lo <= 0:
-        raise ValueError(f"A log axis needs positive values; got {lo}.")
-    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
-    steps = (1,) if last - first > 3 else (1, 2, 5)
-    vals = [m * 10.0 ** e for e in range(first, last + 1) for m in steps]
-    vals = [v for v in vals if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
-    return vals, [f"{v:,.0f}" if v >= 1 else f"{v:g}" for v in vals]
 
 
 # the big ones are built on PyTorch's meta device: a forward pass through every module

@@ -12,6 +12,7 @@ import streamlit as st
 from core import images, precompute
 from core import style as S
 from dashboard import figures, jobs
+from dashboard.figures import log_ticks
 from dashboard.i18n import N_, _, opt, tr
 from dashboard.widgets import decode
 from dashboard.prepared import note, stale_note, tail  # noqa: F401 - the tabs' prepared-ahead notes
@@ -63,10 +64,15 @@ def style_picker(key: str, default: str = "swirls") -> np.ndarray | None:
 
 
 def loss_figure(rows: list[dict], keys: dict[str, str], title: str) -> go.Figure:
-    """The recorded loss terms on a log axis (terms that are 0 are left out), with ticks that
-    read as plain numbers (:func:`log_ticks`) instead of plotly's small minor-tick digits."""
-    curves = [figures.Curve(label, [r["step"] for r in rows if r.get(k, 0) > 0],
-                            [r[k] for r in rows if r.get(k, 0) > 0], mode="lines+markers")
+    """The recorded loss terms on a log axis, with ticks that read as plain numbers
+    (:func:`dashboard.figures.log_ticks`) instead of plotly's small minor-tick digits. Terms that
+    are 0 are left out, and so are values a billionth of the largest or less: a transfer started
+    from the content picture has a content loss of ~1e-10 (float rounding) at its first step,
+    which squeezed the curves that matter into the top of twelve decades."""
+    top = max((r.get(k, 0) for r in rows for k in keys), default=0)
+    keep = lambda v: v > 1e-9 * top                      # noqa: E731 - one rule, used twice below
+    curves = [figures.Curve(label, [r["step"] for r in rows if keep(r.get(k, 0))],
+                            [r[k] for r in rows if keep(r.get(k, 0))], mode="lines+markers")
               for k, label in keys.items()]
     fig = figures.loss_curves(curves, title=title, x_title=_("loss evaluations (forward + backward)"),
                               y_title=None, log_y=True, height=280)
@@ -75,28 +81,6 @@ def loss_figure(rows: list[dict], keys: dict[str, str], title: str) -> go.Figure
         vals, text = log_ticks(min(values), max(values))
         fig.update_yaxes(tickmode="array", tickvals=vals, ticktext=text, minor=dict(ticks=""))
     return fig
-
-
-def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    """Ticks for a log axis from ``lo`` to ``hi`` (> 0): 1-2-5 steps when the range spans at most
-    three decades, powers of ten otherwise; labels as plain numbers (0.05, 200, 10,000)."""
-    if not (lo > 0 and hi >= lo):
-        raise ValueError(f"log_ticks needs 0 < lo ≤ hi, got {lo!r}, {hi!r}.")
-    k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
-    steps = (1, 2, 5) if k1 - k0 <= 3 else (1,)
-    vals = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in steps]
-    inside = [v for v in vals if lo / 1.05 <= v <= hi * 1.05]
-    if len(inside) < 2:        # a narrow range: the neighbours around it
-        below = [v for v in vals if v < lo][-1:]
-        above = [v for v in vals if v > hi][:1]
-        inside = below + inside + above
-    return inside, [_plain(v) for v in inside]
-
-
-def _plain(v: float) -> str:
-    if v >= 1:
-        return f"{v:,.0f}"
-    return f"{v:.{max(0, -int(np.floor(np.log10(v))))}f}"
 
 
 def run_job(kind: str, s: Style, picture: Any, settings: dict, run_key: str, caption: str,
